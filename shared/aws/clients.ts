@@ -1,0 +1,107 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClientConfig } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { KinesisClientConfig } from '@aws-sdk/client-kinesis';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { S3ClientConfig } from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+
+// The SDK warns on every Node 20 process that future releases need Node 22; it is noise in worker
+// logs and test output, and the engines field already says what we support.
+process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+
+/**
+ * Where an AWS service is reached. By default the SDK's own resolution applies: the standard
+ * variables `AWS_ENDPOINT_URL_<SERVICE>` then `AWS_ENDPOINT_URL`, else the real AWS endpoint; so
+ * the same worker runs against AWS, LocalStack or the embedded emulators with no code change.
+ */
+export interface ClientOptions {
+  /** @default the SDK's chain (AWS_REGION, profile); `us-east-1` when an endpoint is set and none is found */
+  readonly region?: string;
+  /** Overrides the environment's endpoint, for tests and the local CLI. */
+  readonly endpoint?: string;
+  /** Sockets kept per client. @default 64 */
+  readonly maxSockets?: number;
+  /** Retries the SDK makes before a call fails. @default the SDK's (3) */
+  readonly maxAttempts?: number;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+type Service = 'KINESIS' | 'DYNAMODB' | 'S3' | 'CLOUDWATCH';
+
+/** The endpoint a service will use, per the SDK's documented variable order, or undefined for AWS. */
+export function resolveEndpoint(service: Service, options: ClientOptions = {}): string | undefined {
+  const env = options.env ?? process.env;
+  return options.endpoint ?? env[`AWS_ENDPOINT_URL_${service}`] ?? env['AWS_ENDPOINT_URL'] ?? undefined;
+}
+
+function common(service: Service, options: ClientOptions) {
+  const env = options.env ?? process.env;
+  const endpoint = resolveEndpoint(service, options);
+  const region = options.region ?? env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'] ?? (endpoint ? 'us-east-1' : undefined);
+  const maxSockets = options.maxSockets ?? 64;
+  // HTTP/1.1 with keep-alive: the emulators speak nothing else, and on AWS every call we make but
+  // SubscribeToShard (which we do not use) works over it.
+  const requestHandler = new NodeHttpHandler({
+    httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
+    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
+    connectionTimeout: 5_000,
+    requestTimeout: 30_000,
+  });
+  return {
+    ...(region === undefined ? {} : { region }),
+    ...(endpoint === undefined ? {} : { endpoint }),
+    ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
+    requestHandler,
+  };
+}
+
+export function createKinesisClient(options: ClientOptions = {}, overrides: KinesisClientConfig = {}): KinesisClient {
+  return new KinesisClient({ ...common('KINESIS', options), ...overrides });
+}
+
+export function createDynamoDbClient(options: ClientOptions = {}, overrides: DynamoDBClientConfig = {}): DynamoDBClient {
+  return new DynamoDBClient({ ...common('DYNAMODB', options), ...overrides });
+}
+
+export function createS3Client(options: ClientOptions = {}, overrides: S3ClientConfig = {}): S3Client {
+  const base = common('S3', options);
+  // Emulators (s3rver, LocalStack) serve buckets by path, not by virtual host name.
+  return new S3Client({ ...base, forcePathStyle: base.endpoint !== undefined, ...overrides });
+}
+
+export function createCloudWatchClient(options: ClientOptions = {}, overrides: CloudWatchClientConfig = {}): CloudWatchClient {
+  return new CloudWatchClient({ ...common('CLOUDWATCH', options), ...overrides });
+}
+
+/** The clients a worker uses, built once at start-up and handed to the code that needs them. */
+export interface AwsClients {
+  readonly kinesis: KinesisClient;
+  readonly dynamodb: DynamoDBClient;
+  readonly s3: S3Client;
+}
+
+/** Builds any client not injected; tests pass their own (or a mock) for any of them. */
+export function createAwsClients(options: ClientOptions = {}, injected: Partial<AwsClients> = {}): AwsClients & { destroy(): void } {
+  const kinesis = injected.kinesis ?? createKinesisClient(options);
+  const dynamodb = injected.dynamodb ?? createDynamoDbClient(options);
+  const s3 = injected.s3 ?? createS3Client(options);
+  let destroyed = false;
+  return {
+    kinesis,
+    dynamodb,
+    s3,
+    destroy() {
+      if (destroyed) return;
+      destroyed = true;
+      // Only what we built is ours to close; injected clients belong to the caller.
+      if (!injected.kinesis) kinesis.destroy();
+      if (!injected.dynamodb) dynamodb.destroy();
+      if (!injected.s3) s3.destroy();
+    },
+  };
+}

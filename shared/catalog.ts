@@ -1,0 +1,177 @@
+import { UnknownResourceError } from './errors.js';
+
+/**
+ * The resource catalog: every stream, table, bucket and queue the system uses, by logical name.
+ * Infra (Pulumi) and `local/` both create resources from this one list, so cloud and laptop
+ * cannot drift; a stack name turns each logical name into a physical one.
+ */
+
+export const PROJECT = 'realtime-insights' as const;
+
+export interface StreamSpec {
+  readonly description: string;
+  /** Provisioned shards when a stack sets no count of its own. */
+  readonly defaultShards: number;
+  /** Every record's partition key; per-user order needs one user on one shard. */
+  readonly partitionKey: 'userId';
+}
+
+export interface KeyAttribute {
+  readonly name: string;
+  readonly type: 'S' | 'N';
+}
+
+export interface TableSpec {
+  readonly description: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+  /** Attribute holding an epoch-seconds expiry, where items expire. */
+  readonly ttlAttribute?: string;
+}
+
+export interface BucketSpec {
+  readonly description: string;
+}
+
+export interface QueueSpec {
+  readonly description: string;
+}
+
+export const STREAMS = {
+  raw: {
+    description: 'Validated broker transactions, as received; Firehose archives it.',
+    defaultShards: 1,
+    partitionKey: 'userId',
+  },
+  results: {
+    description: 'Scored transactions from the scorer; the projector builds the view from it.',
+    defaultShards: 1,
+    partitionKey: 'userId',
+  },
+} as const satisfies Record<string, StreamSpec>;
+
+export const TABLES = {
+  view: {
+    description: "The insights view the user's app reads: scored transactions and month totals per user.",
+    partitionKey: { name: 'pk', type: 'S' },
+    sortKey: { name: 'sk', type: 'S' },
+    ttlAttribute: 'expiresAt',
+  },
+  leases: {
+    description: 'Shard leases and checkpoints, one item per shard per consuming application.',
+    partitionKey: { name: 'application', type: 'S' },
+    sortKey: { name: 'leaseKey', type: 'S' },
+  },
+  ingestLedger: {
+    description: "Every transactionId the crawler accepted with its content hash: duplicates and conflicts.",
+    partitionKey: { name: 'transactionId', type: 'S' },
+    ttlAttribute: 'expiresAt',
+  },
+  crawlerState: {
+    description: "The crawler's durable broker cursor, so a restart resumes where it stopped.",
+    partitionKey: { name: 'name', type: 'S' },
+  },
+  rejects: {
+    description: 'Inputs that broke the contract, with reason code, message, source position and raw line.',
+    partitionKey: { name: 'rejectId', type: 'S' },
+    ttlAttribute: 'expiresAt',
+  },
+  batchState: {
+    description: 'Which raw archive objects the batch job has turned into Parquet.',
+    partitionKey: { name: 'objectKey', type: 'S' },
+  },
+} as const satisfies Record<string, TableSpec>;
+
+export const BUCKETS = {
+  rawArchive: { description: 'Firehose copy of the raw stream: GZIP NDJSON, time-partitioned, for replay and DR.' },
+  analytics: { description: 'Enriched, Hive-partitioned Parquet for Athena and BI, plus Athena results.' },
+} as const satisfies Record<string, BucketSpec>;
+
+export const QUEUES = {
+  scoring: { description: 'BullMQ queue of micro-batches from the stream-reader to the scorers.' },
+} as const satisfies Record<string, QueueSpec>;
+
+export type StreamName = keyof typeof STREAMS;
+export type TableName = keyof typeof TABLES;
+export type BucketName = keyof typeof BUCKETS;
+export type QueueName = keyof typeof QUEUES;
+
+const STACK = /^[a-z][a-z0-9-]{0,19}$/;
+
+function kebab(logical: string): string {
+  return logical.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/** Throws unless the stack name is short, lower-case and safe in every AWS name it becomes part of. */
+export function assertStackName(stack: string): void {
+  if (!STACK.test(stack)) {
+    throw new Error(`stack name '${stack}' must match ${STACK.source} (it becomes part of S3 bucket names)`);
+  }
+}
+
+function lookup<T>(kind: string, specs: Record<string, T>, logical: string): T {
+  const spec = specs[logical];
+  if (spec === undefined) throw new UnknownResourceError(kind, logical);
+  return spec;
+}
+
+/** `realtime-insights-dev-raw`: Kinesis stream names per stack. */
+export function streamName(stack: string, logical: StreamName): string {
+  assertStackName(stack);
+  lookup('stream', STREAMS, logical);
+  return `${PROJECT}-${stack}-${kebab(logical)}`;
+}
+
+/** `realtime-insights-dev-ingest-ledger`: DynamoDB table names per stack. */
+export function tableName(stack: string, logical: TableName): string {
+  assertStackName(stack);
+  lookup('table', TABLES, logical);
+  return `${PROJECT}-${stack}-${kebab(logical)}`;
+}
+
+/**
+ * `realtime-insights-dev-raw-archive-123456789012`: S3 names are global, so in AWS the account id
+ * (or any suffix the caller owns) keeps two accounts' stacks apart. Locally no suffix is needed.
+ */
+export function bucketName(stack: string, logical: BucketName, uniqueSuffix?: string): string {
+  assertStackName(stack);
+  lookup('bucket', BUCKETS, logical);
+  const name = `${PROJECT}-${stack}-${kebab(logical)}${uniqueSuffix === undefined ? '' : `-${uniqueSuffix}`}`;
+  if (name.length > 63) throw new Error(`bucket name '${name}' is longer than S3's 63 characters`);
+  return name;
+}
+
+/** BullMQ queue names per stack. The prefix carries a `{hash tag}` so a cluster keeps each queue in one slot. */
+export function queueName(stack: string, logical: QueueName): string {
+  assertStackName(stack);
+  lookup('queue', QUEUES, logical);
+  return `${stack}-${kebab(logical)}`;
+}
+
+export function queuePrefix(stack: string): string {
+  assertStackName(stack);
+  return `{${PROJECT}-${stack}}`;
+}
+
+/** Every physical name of a stack, keyed by logical name. */
+export interface StackResourceNames {
+  readonly streams: Record<StreamName, string>;
+  readonly tables: Record<TableName, string>;
+  readonly buckets: Record<BucketName, string>;
+  readonly queues: Record<QueueName, string>;
+  readonly queuePrefix: string;
+}
+
+function mapKeys<K extends string>(specs: Record<K, unknown>, name: (key: K) => string): Record<K, string> {
+  return Object.fromEntries((Object.keys(specs) as K[]).map((key) => [key, name(key)])) as Record<K, string>;
+}
+
+export function resourceNames(stack: string, bucketSuffix?: string): StackResourceNames {
+  return {
+    streams: mapKeys(STREAMS, (k) => streamName(stack, k)),
+    tables: mapKeys(TABLES, (k) => tableName(stack, k)),
+    buckets: mapKeys(BUCKETS, (k) => bucketName(stack, k, bucketSuffix)),
+    queues: mapKeys(QUEUES, (k) => queueName(stack, k)),
+    queuePrefix: queuePrefix(stack),
+  };
+}

@@ -1,0 +1,191 @@
+import { ConfigError } from './errors.js';
+import type { ConfigIssue } from './errors.js';
+
+/**
+ * The worker environment contract: every variable a worker reads, what it means, its type and
+ * default, and which roles need it. Workers parse it once at start-up; infra and `local/` build
+ * each task's environment from the same table, so a deployed task cannot miss a variable.
+ */
+
+export const WorkerRole = {
+  Crawler: 'crawler',
+  StreamReader: 'stream-reader',
+  Scorer: 'scorer',
+  Projector: 'projector',
+  Api: 'api',
+  Batch: 'batch',
+  Replay: 'replay',
+} as const;
+
+export type WorkerRoleName = (typeof WorkerRole)[keyof typeof WorkerRole];
+export const WORKER_ROLES = Object.values(WorkerRole) as readonly WorkerRoleName[];
+
+type Kind =
+  | { readonly type: 'string' }
+  | { readonly type: 'url'; readonly protocols: readonly string[] }
+  | { readonly type: 'int'; readonly min: number; readonly max: number }
+  | { readonly type: 'bool' }
+  | { readonly type: 'enum'; readonly values: readonly string[] };
+
+interface VariableSpec {
+  readonly doc: string;
+  readonly kind: Kind;
+  /** Used when the variable is unset; a variable without one is required by the roles that list it. */
+  readonly default?: string;
+  /** Never echoed back in errors or logs. */
+  readonly secret?: boolean;
+}
+
+const str = { type: 'string' } as const;
+const int = (min: number, max: number) => ({ type: 'int', min, max }) as const;
+const bool = { type: 'bool' } as const;
+
+export const WORKER_VARIABLES = {
+  INSIGHTS_STACK: { doc: 'Stack name (dev, prod, local); labels logs and metrics.', kind: str },
+  LOG_LEVEL: { doc: 'pino log level.', kind: { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }, default: 'info' },
+  HEALTH_PORT: { doc: 'Port of the /health endpoint the container health check calls; 0 picks a free one.', kind: int(0, 65535), default: '8080' },
+  SHUTDOWN_TIMEOUT_MS: { doc: 'How long SIGTERM may drain before the worker exits; below the container stop timeout.', kind: int(1000, 600000), default: '25000' },
+  METRICS_ENABLED: { doc: 'Publish CloudWatch metrics (the scorer backlog the autoscaler follows).', kind: bool, default: 'false' },
+  METRICS_NAMESPACE: { doc: 'CloudWatch namespace for custom metrics.', kind: str, default: 'RealtimeInsights' },
+  BACKLOG_METRIC_NAME: { doc: 'Metric of waiting scoring jobs that infra scales the scorer on.', kind: str, default: 'ScoringBacklog' },
+
+  RAW_STREAM_NAME: { doc: 'Kinesis stream of validated broker transactions.', kind: str },
+  RESULTS_STREAM_NAME: { doc: 'Kinesis stream of scored results.', kind: str },
+  VIEW_TABLE_NAME: { doc: 'DynamoDB insights view.', kind: str },
+  LEASE_TABLE_NAME: { doc: 'DynamoDB shard-lease table.', kind: str },
+  INGEST_LEDGER_TABLE_NAME: { doc: 'DynamoDB ledger of accepted transaction ids and content hashes.', kind: str },
+  CRAWLER_STATE_TABLE_NAME: { doc: "DynamoDB table holding the crawler's cursor.", kind: str },
+  REJECTS_TABLE_NAME: { doc: 'DynamoDB reject store.', kind: str },
+  BATCH_STATE_TABLE_NAME: { doc: 'DynamoDB table of archive objects the batch job has processed.', kind: str },
+  RAW_ARCHIVE_BUCKET: { doc: 'S3 bucket of the raw archive.', kind: str },
+  ANALYTICS_BUCKET: { doc: 'S3 bucket of enriched Parquet.', kind: str },
+
+  REDIS_URL: { doc: 'Redis for BullMQ: redis:// locally, rediss:// (TLS) on ElastiCache.', kind: { type: 'url', protocols: ['redis:', 'rediss:'] } },
+  REDIS_AUTH_TOKEN: { doc: 'ElastiCache auth token; empty when the URL carries none.', kind: str, default: '', secret: true },
+  SCORING_QUEUE_NAME: { doc: 'BullMQ queue of scoring jobs.', kind: str },
+  QUEUE_PREFIX: { doc: 'BullMQ key prefix, with a {hash tag} for Redis cluster mode.', kind: str },
+
+  BROKER_URL: { doc: "Data broker API base URL.", kind: { type: 'url', protocols: ['http:', 'https:'] } },
+  BROKER_API_KEY: { doc: 'Data broker bearer token (from Secrets Manager in AWS).', kind: str, secret: true },
+  CRAWLER_PAGE_SIZE: { doc: 'Transactions asked for per broker call.', kind: int(1, 10000), default: '500' },
+  CRAWLER_IDLE_MS: { doc: 'Wait before asking again when the broker has nothing newer.', kind: int(10, 600000), default: '500' },
+
+  LEASE_FAILOVER_MS: { doc: 'A lease not renewed for this long may be taken by another worker.', kind: int(1000, 600000), default: '10000' },
+  READ_IDLE_MS: { doc: 'Wait between GetRecords calls when a shard is caught up.', kind: int(0, 60000), default: '200' },
+  GET_RECORDS_LIMIT: { doc: 'Records asked for per GetRecords call.', kind: int(1, 10000), default: '1000' },
+  READER_MAX_IN_FLIGHT_JOBS: { doc: 'Scoring jobs a shard may have outstanding before reading pauses.', kind: int(1, 10000), default: '16' },
+  READER_JOB_MAX_RECORDS: { doc: 'Records per scoring job.', kind: int(1, 10000), default: '250' },
+
+  MODELS_DIR: { doc: 'Folder with manifest.json and the ONNX files.', kind: str, default: 'models' },
+  SCORER_CONCURRENCY: { doc: 'Scoring jobs one scorer processes at once.', kind: int(1, 256), default: '4' },
+  INFERENCE_THREADS: { doc: 'Inference worker threads; 0 means one per CPU the container has.', kind: int(0, 256), default: '0' },
+
+  API_PORT: { doc: 'Port of the read API (GET /users/:id/insights).', kind: int(0, 65535), default: '8081' },
+} as const satisfies Record<string, VariableSpec>;
+
+export type WorkerVariable = keyof typeof WORKER_VARIABLES;
+
+const BASE = ['INSIGHTS_STACK', 'LOG_LEVEL', 'HEALTH_PORT', 'SHUTDOWN_TIMEOUT_MS', 'METRICS_ENABLED', 'METRICS_NAMESPACE'] as const;
+const CONSUMER = ['LEASE_TABLE_NAME', 'LEASE_FAILOVER_MS', 'READ_IDLE_MS', 'GET_RECORDS_LIMIT'] as const;
+const QUEUE = ['REDIS_URL', 'REDIS_AUTH_TOKEN', 'SCORING_QUEUE_NAME', 'QUEUE_PREFIX', 'BACKLOG_METRIC_NAME'] as const;
+
+/** Which variables each role reads. Nothing outside its list reaches a role's task definition. */
+export const ROLE_VARIABLES = {
+  crawler: [...BASE, 'RAW_STREAM_NAME', 'INGEST_LEDGER_TABLE_NAME', 'CRAWLER_STATE_TABLE_NAME', 'REJECTS_TABLE_NAME', 'BROKER_URL', 'BROKER_API_KEY', 'CRAWLER_PAGE_SIZE', 'CRAWLER_IDLE_MS'],
+  'stream-reader': [...BASE, ...CONSUMER, ...QUEUE, 'RAW_STREAM_NAME', 'REJECTS_TABLE_NAME', 'READER_MAX_IN_FLIGHT_JOBS', 'READER_JOB_MAX_RECORDS'],
+  scorer: [...BASE, ...QUEUE, 'RESULTS_STREAM_NAME', 'REJECTS_TABLE_NAME', 'MODELS_DIR', 'SCORER_CONCURRENCY', 'INFERENCE_THREADS'],
+  projector: [...BASE, ...CONSUMER, 'RESULTS_STREAM_NAME', 'VIEW_TABLE_NAME', 'REJECTS_TABLE_NAME'],
+  api: [...BASE, 'VIEW_TABLE_NAME', 'API_PORT'],
+  batch: [...BASE, 'RAW_ARCHIVE_BUCKET', 'ANALYTICS_BUCKET', 'VIEW_TABLE_NAME', 'BATCH_STATE_TABLE_NAME', 'REJECTS_TABLE_NAME'],
+  replay: [...BASE, 'RAW_ARCHIVE_BUCKET', 'RAW_STREAM_NAME'],
+} as const satisfies Record<WorkerRoleName, readonly WorkerVariable[]>;
+
+type ValueOf<K extends WorkerVariable> = (typeof WORKER_VARIABLES)[K]['kind'] extends { type: 'int' }
+  ? number
+  : (typeof WORKER_VARIABLES)[K]['kind'] extends { type: 'bool' }
+    ? boolean
+    : string;
+
+/** The parsed environment of one role: exactly its variables, typed. */
+export type WorkerEnv<R extends WorkerRoleName> = { readonly [K in (typeof ROLE_VARIABLES)[R][number]]: ValueOf<K> };
+
+function parseValue(key: string, spec: VariableSpec, raw: string): { value?: unknown; problem?: string } {
+  const shown = spec.secret ? '(secret)' : `'${raw}'`;
+  switch (spec.kind.type) {
+    case 'string':
+      return { value: raw };
+    case 'int': {
+      if (!/^-?\d+$/.test(raw.trim())) return { problem: `must be a whole number, got ${shown}` };
+      const n = Number(raw.trim());
+      if (n < spec.kind.min || n > spec.kind.max) return { problem: `must be between ${spec.kind.min} and ${spec.kind.max}, got ${n}` };
+      return { value: n };
+    }
+    case 'bool': {
+      const v = raw.trim().toLowerCase();
+      if (['true', '1', 'yes'].includes(v)) return { value: true };
+      if (['false', '0', 'no', ''].includes(v)) return { value: false };
+      return { problem: `must be true or false, got ${shown}` };
+    }
+    case 'enum':
+      return spec.kind.values.includes(raw) ? { value: raw } : { problem: `must be one of ${spec.kind.values.join(', ')}, got ${shown}` };
+    case 'url': {
+      let url: URL;
+      try {
+        url = new URL(raw);
+      } catch {
+        return { problem: `must be a URL, got ${shown}` };
+      }
+      if (!spec.kind.protocols.includes(url.protocol)) {
+        return { problem: `must use ${spec.kind.protocols.join(' or ')}, got ${spec.secret ? '(secret)' : url.protocol}` };
+      }
+      return { value: raw };
+    }
+  }
+  return { problem: `has an unknown kind for ${key}` };
+}
+
+/**
+ * Parses and validates a role's environment once, at start-up. Throws a `ConfigError` naming every
+ * missing or malformed variable at once, so a broken task definition is fixed in one round.
+ */
+export function parseWorkerEnv<R extends WorkerRoleName>(role: R, env: NodeJS.ProcessEnv = process.env): WorkerEnv<R> {
+  const issues: ConfigIssue[] = [];
+  const out: Record<string, unknown> = {};
+  for (const key of ROLE_VARIABLES[role] as readonly WorkerVariable[]) {
+    const spec: VariableSpec = WORKER_VARIABLES[key];
+    const raw = env[key] ?? spec.default;
+    if (raw === undefined || (raw === '' && spec.default === undefined)) {
+      issues.push({ key, problem: `is required by the ${role} role (${spec.doc})` });
+      continue;
+    }
+    const { value, problem } = parseValue(key, spec, raw);
+    if (problem !== undefined) issues.push({ key, problem });
+    else out[key] = value;
+  }
+  if (issues.length > 0) throw new ConfigError(`worker environment for role '${role}' is invalid`, issues);
+  return out as WorkerEnv<R>;
+}
+
+/** Variables a role needs that have no default: what infra and `local/` must always set. */
+export function requiredVariables(role: WorkerRoleName): WorkerVariable[] {
+  return (ROLE_VARIABLES[role] as readonly WorkerVariable[]).filter((key) => !('default' in WORKER_VARIABLES[key]));
+}
+
+/** Variables whose values must come from a secret store, never from plain task environment. */
+export function secretVariables(role: WorkerRoleName): WorkerVariable[] {
+  return (ROLE_VARIABLES[role] as readonly WorkerVariable[]).filter((key) => 'secret' in WORKER_VARIABLES[key]);
+}
+
+/**
+ * Builds the environment for one role from a superset of values: keeps only the role's variables,
+ * checks the result parses, and returns plain strings for a task definition or a child process.
+ */
+export function buildWorkerEnv(role: WorkerRoleName, values: Partial<Record<WorkerVariable, string | number | boolean>>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const key of ROLE_VARIABLES[role] as readonly WorkerVariable[]) {
+    const value = values[key];
+    if (value !== undefined) env[key] = String(value);
+  }
+  parseWorkerEnv(role, env);
+  return env;
+}
