@@ -28,6 +28,8 @@ export interface ClientOptions {
   readonly maxSockets?: number;
   /** Retries the SDK makes before a call fails. @default the SDK's (3) */
   readonly maxAttempts?: number;
+  /** Fixed credentials (the emulators' key pair); @default the SDK's provider chain */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
   readonly env?: NodeJS.ProcessEnv;
 }
 
@@ -56,6 +58,7 @@ function common(service: Service, options: ClientOptions) {
     ...(region === undefined ? {} : { region }),
     ...(endpoint === undefined ? {} : { endpoint }),
     ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
+    ...(options.credentials === undefined ? {} : { credentials: { ...options.credentials } }),
     requestHandler,
   };
 }

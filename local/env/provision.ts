@@ -1,0 +1,107 @@
+import { CreateTableCommand, DescribeTableCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateStreamCommand, DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { BUCKETS, STREAMS, TABLES, resourceNames } from '../../shared/catalog.js';
+import type { StackResourceNames, StreamName, TableName } from '../../shared/catalog.js';
+import { LocalEnvError } from './errors.js';
+
+export interface ProvisionOptions {
+  readonly stack: string;
+  /** Shards per stream; the catalog's default where not given. */
+  readonly shards?: Partial<Record<StreamName, number>>;
+  /** How long a stream or table may stay in CREATING. @default 30000 ms */
+  readonly activeTimeoutMs?: number;
+}
+
+export interface ProvisionClients {
+  readonly kinesis: KinesisClient;
+  readonly dynamodb: DynamoDBClient;
+  readonly s3: S3Client;
+}
+
+function errorName(error: unknown): string {
+  return (error as { name?: string }).name ?? '';
+}
+
+async function until(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new LocalEnvError(`${what} did not become active within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function ensureStream(kinesis: KinesisClient, name: string, shards: number, timeoutMs = 30_000): Promise<void> {
+  try {
+    await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
+  } catch (error) {
+    if (errorName(error) !== 'ResourceInUseException') throw error;
+  }
+  await until(`stream ${name}`, timeoutMs, async () => {
+    const summary = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }));
+    return summary.StreamDescriptionSummary?.StreamStatus === 'ACTIVE';
+  });
+}
+
+export async function ensureTable(dynamodb: DynamoDBClient, name: string, logical: TableName, timeoutMs = 30_000): Promise<void> {
+  const spec = TABLES[logical];
+  const keys = [spec.partitionKey, ...('sortKey' in spec ? [spec.sortKey] : [])];
+  try {
+    await dynamodb.send(
+      new CreateTableCommand({
+        TableName: name,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: keys.map((k) => ({ AttributeName: k.name, AttributeType: k.type })),
+        KeySchema: keys.map((k, i) => ({ AttributeName: k.name, KeyType: i === 0 ? 'HASH' : 'RANGE' })),
+      }),
+    );
+  } catch (error) {
+    if (errorName(error) !== 'ResourceInUseException') throw error;
+  }
+  await until(`table ${name}`, timeoutMs, async () => {
+    const table = await dynamodb.send(new DescribeTableCommand({ TableName: name }));
+    return table.Table?.TableStatus === 'ACTIVE';
+  });
+  if ('ttlAttribute' in spec) {
+    try {
+      await dynamodb.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: spec.ttlAttribute, Enabled: true } }));
+    } catch (error) {
+      // dynalite has no TTL API, and a second call on a table that has it already is refused;
+      // items still carry the attribute, so nothing is lost either way.
+      const name = errorName(error);
+      if (name !== 'UnknownOperationException' && name !== 'ValidationException') throw error;
+    }
+  }
+}
+
+export async function ensureBucket(s3: S3Client, name: string): Promise<void> {
+  try {
+    await s3.send(new HeadBucketCommand({ Bucket: name }));
+    return;
+  } catch {
+    // absent: create it below
+  }
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: name }));
+  } catch (error) {
+    const name = errorName(error);
+    if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw error;
+  }
+}
+
+/** Creates every catalog resource of a stack that is missing; running it twice changes nothing. */
+export async function provisionCatalog(clients: ProvisionClients, options: ProvisionOptions): Promise<StackResourceNames> {
+  const names = resourceNames(options.stack);
+  const timeout = options.activeTimeoutMs ?? 30_000;
+  await Promise.all([
+    ...(Object.keys(STREAMS) as StreamName[]).map((logical) =>
+      ensureStream(clients.kinesis, names.streams[logical], options.shards?.[logical] ?? STREAMS[logical].defaultShards, timeout),
+    ),
+    ...(Object.keys(TABLES) as TableName[]).map((logical) => ensureTable(clients.dynamodb, names.tables[logical], logical, timeout)),
+    ...(Object.keys(BUCKETS) as (keyof typeof BUCKETS)[]).map((logical) => ensureBucket(clients.s3, names.buckets[logical])),
+  ]);
+  return names;
+}

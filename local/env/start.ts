@@ -1,0 +1,297 @@
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
+import { ListBucketsCommand } from '@aws-sdk/client-s3';
+import { Redis } from 'ioredis';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createAwsClients } from '../../shared/aws/clients.js';
+import type { AwsClients } from '../../shared/aws/clients.js';
+import { resourceNames } from '../../shared/catalog.js';
+import type { StackResourceNames, StreamName } from '../../shared/catalog.js';
+import type { WorkerVariable } from '../../shared/worker-env.js';
+import { DynamoDbEngine, KinesisEngine, START_TIMEOUT_MS, dynamoDbProcess, kinesisProcess, redisProcess, s3Process } from './emulators.js';
+import type { DynamoDbEngineName, KinesisEngineName } from './emulators.js';
+import { LocalEnvError, MissingProgramError, PortInUseError, ServiceStartError } from './errors.js';
+import { ManagedProcess } from './managed-process.js';
+import { LOOPBACK, freePort, isPortInUse, waitForPort } from './ports.js';
+import { provisionCatalog } from './provision.js';
+
+/** s3rver accepts only this key pair; the other emulators accept any, so every client uses it. */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+export const LOCAL_REGION = 'us-east-1' as const;
+
+export interface LocalEnvOptions {
+  /** @default 'kinesalite' */
+  readonly kinesis?: KinesisEngineName;
+  /** @default 'dynamodb-local' (AWS's own engine; needs Java 17) */
+  readonly dynamodb?: DynamoDbEngineName;
+  /**
+   * An AWS-compatible endpoint already running (LocalStack: http://localhost:4566). When set, no
+   * emulator is started and every AWS service is reached there.
+   */
+  readonly endpoint?: string;
+  /** A Redis already running; when unset an embedded `redis-server` is started. */
+  readonly redisUrl?: string;
+  /** Fixed ports instead of free ones. */
+  readonly ports?: Partial<Record<'kinesis' | 'dynamodb' | 's3' | 'redis', number>>;
+  /** Stack whose catalog resources are provisioned. @default 'local' */
+  readonly stack?: string;
+  /** Create every catalog resource. @default true */
+  readonly provision?: boolean;
+  /** Shards per stream when provisioning. @default raw 2, results 2 (so local runs exercise several shards) */
+  readonly shards?: Partial<Record<StreamName, number>>;
+  /** Where s3rver and Redis keep data. @default a new temporary folder, removed on stop */
+  readonly dataDir?: string;
+  /** Reports each step (for progress on a terminal). */
+  readonly onProgress?: (message: string) => void;
+}
+
+export interface LocalEnvEndpoints {
+  readonly kinesis: string;
+  readonly dynamodb: string;
+  readonly s3: string;
+}
+
+export interface LocalEnvProcess {
+  readonly name: string;
+  readonly pid: number;
+  readonly port: number | undefined;
+}
+
+export interface LocalEnv {
+  readonly stack: string;
+  readonly engines: { readonly kinesis: string; readonly dynamodb: string };
+  readonly endpoints: LocalEnvEndpoints;
+  readonly redisUrl: string;
+  readonly names: StackResourceNames;
+  /** AWS_* variables that point an SDK (or a worker) at this environment. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Worker-contract values for this environment (names, Redis), for `buildWorkerEnv`. */
+  readonly workerValues: Partial<Record<WorkerVariable, string>>;
+  readonly processes: readonly LocalEnvProcess[];
+  readonly dataDir: string;
+  /** New clients pointed at this environment; the caller closes them. */
+  clients(): AwsClients & { destroy(): void };
+  /** Stops everything started; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+const DEFAULT_SHARDS = { raw: 2, results: 2 } as const;
+
+function findOnPath(program: string): string | undefined {
+  try {
+    return execFileSync('sh', ['-c', `command -v ${program}`], { encoding: 'utf8' }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function awsEnv(endpoints: LocalEnvEndpoints, single?: string): Record<string, string> {
+  return {
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    ...(single === undefined
+      ? { AWS_ENDPOINT_URL_KINESIS: endpoints.kinesis, AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb, AWS_ENDPOINT_URL_S3: endpoints.s3 }
+      : { AWS_ENDPOINT_URL: single }),
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+}
+
+/** Worker-contract values that follow from a stack's names and a Redis URL. */
+export function localWorkerValues(stack: string, names: StackResourceNames, redisUrl: string): Partial<Record<WorkerVariable, string>> {
+  return {
+    INSIGHTS_STACK: stack,
+    RAW_STREAM_NAME: names.streams.raw,
+    RESULTS_STREAM_NAME: names.streams.results,
+    VIEW_TABLE_NAME: names.tables.view,
+    LEASE_TABLE_NAME: names.tables.leases,
+    INGEST_LEDGER_TABLE_NAME: names.tables.ingestLedger,
+    CRAWLER_STATE_TABLE_NAME: names.tables.crawlerState,
+    REJECTS_TABLE_NAME: names.tables.rejects,
+    BATCH_STATE_TABLE_NAME: names.tables.batchState,
+    RAW_ARCHIVE_BUCKET: names.buckets.rawArchive,
+    ANALYTICS_BUCKET: names.buckets.analytics,
+    SCORING_QUEUE_NAME: names.queues.scoring,
+    QUEUE_PREFIX: names.queuePrefix,
+    REDIS_URL: redisUrl,
+  };
+}
+
+async function probe(service: string, call: () => Promise<unknown>, timeoutMs: number, proc?: ManagedProcess): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    if (proc && !proc.alive) throw new ServiceStartError(service, `it exited (${proc.exitDescription})`, proc.output);
+    try {
+      await call();
+      return;
+    } catch (error) {
+      last = error;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new ServiceStartError(service, `no answer within ${timeoutMs} ms (${(last as Error)?.message ?? 'unknown'})`, proc?.output ?? '', { cause: last });
+}
+
+async function pickPort(service: string, fixed: number | undefined): Promise<number> {
+  if (fixed === undefined) return freePort();
+  if (await isPortInUse(fixed)) throw new PortInUseError(service, fixed);
+  return fixed;
+}
+
+/**
+ * Starts the local AWS environment on loopback: Kinesis, DynamoDB and S3 emulators that speak the
+ * real wire protocols, and Redis; waits until each answers a real API call; provisions every
+ * catalog resource. If anything fails half way, everything already started is stopped before the
+ * error is thrown, so no process or port is left behind.
+ *
+ * @example
+ * const env = await startLocalEnv();
+ * try { ...use env.clients(), env.redisUrl... } finally { await env.stop(); }
+ */
+export async function startLocalEnv(options: LocalEnvOptions = {}): Promise<LocalEnv> {
+  const stack = options.stack ?? 'local';
+  const report = options.onProgress ?? (() => undefined);
+  const kinesisEngine = options.kinesis ?? KinesisEngine.Kinesalite;
+  const dynamoEngine = options.dynamodb ?? DynamoDbEngine.DynamoDbLocal;
+  const started: { proc: ManagedProcess; port: number | undefined }[] = [];
+  const ownDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'insights-local-'));
+  let stopping: Promise<void> | undefined;
+
+  const stopAll = (): Promise<void> => {
+    stopping ??= (async () => {
+      await Promise.allSettled(started.map(({ proc }) => proc.stop()));
+      if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
+    })();
+    return stopping;
+  };
+
+  const launch = (spec: ConstructorParameters<typeof ManagedProcess>[0], port: number): ManagedProcess => {
+    const proc = new ManagedProcess(spec);
+    started.push({ proc, port });
+    return proc;
+  };
+
+  try {
+    // Check everything that can be checked before starting anything.
+    const redisServer = options.redisUrl === undefined ? findOnPath('redis-server') : undefined;
+    if (options.redisUrl === undefined && redisServer === undefined) {
+      throw new MissingProgramError('redis-server', 'install it with `apt-get install redis-server`, or set REDIS_URL to a Redis you already run');
+    }
+    if (options.endpoint === undefined && dynamoEngine === DynamoDbEngine.DynamoDbLocal && findOnPath('java') === undefined) {
+      throw new MissingProgramError('java', 'DynamoDB Local needs Java 17 (`apt-get install openjdk-17-jre-headless`), or use --dynamodb dynalite');
+    }
+
+    let endpoints: LocalEnvEndpoints;
+    const waits: Promise<void>[] = [];
+    if (options.endpoint === undefined) {
+      const [kinesisPort, dynamoPort, s3Port] = [
+        await pickPort('kinesis', options.ports?.kinesis),
+        await pickPort('dynamodb', options.ports?.dynamodb),
+        await pickPort('s3', options.ports?.s3),
+      ];
+      const tlsPort = await freePort();
+      const s3Dir = join(dataDir, 's3');
+      const kinesisProc = launch(kinesisProcess(kinesisEngine, kinesisPort, tlsPort), kinesisPort);
+      const dynamoProc = launch(dynamoDbProcess(dynamoEngine, dynamoPort), dynamoPort);
+      mkdirSync(s3Dir, { recursive: true });
+      const s3Proc = launch(s3Process(s3Port, s3Dir), s3Port);
+      endpoints = {
+        kinesis: `http://${LOOPBACK}:${kinesisPort}`,
+        dynamodb: `http://${LOOPBACK}:${dynamoPort}`,
+        s3: `http://${LOOPBACK}:${s3Port}`,
+      };
+      for (const [proc, port, key] of [
+        [kinesisProc, kinesisPort, kinesisEngine],
+        [dynamoProc, dynamoPort, dynamoEngine],
+        [s3Proc, s3Port, 's3rver'],
+      ] as const) {
+        waits.push(
+          waitForPort(port, START_TIMEOUT_MS[key], () => proc.alive).catch((error: Error) => {
+            throw new ServiceStartError(proc.name, error.message, proc.output, { cause: error });
+          }),
+        );
+      }
+    } else {
+      endpoints = { kinesis: options.endpoint, dynamodb: options.endpoint, s3: options.endpoint };
+    }
+
+    let redisUrl = options.redisUrl;
+    let redisProc: ManagedProcess | undefined;
+    if (redisUrl === undefined) {
+      const redisPort = await pickPort('redis', options.ports?.redis);
+      const redisDir = join(dataDir, 'redis');
+      mkdirSync(redisDir, { recursive: true });
+      redisProc = launch(redisProcess(redisServer!, redisPort, redisDir), redisPort);
+      redisUrl = `redis://${LOOPBACK}:${redisPort}`;
+      const proc = redisProc;
+      waits.push(
+        waitForPort(redisPort, START_TIMEOUT_MS.redis, () => proc.alive).catch((error: Error) => {
+          throw new ServiceStartError('redis', error.message, proc.output, { cause: error });
+        }),
+      );
+    }
+    report(`starting ${started.map((s) => s.proc.name).join(', ') || 'nothing (using existing endpoints)'}`);
+    await Promise.all(waits);
+
+    const env = awsEnv(endpoints, options.endpoint);
+    // Credentials are explicit so a developer's own AWS profile can never be used against it.
+    const makeClients = () => createAwsClients({ region: LOCAL_REGION, env, credentials: LOCAL_CREDENTIALS });
+
+    const probeClients = makeClients();
+    try {
+      const find = (name: string) => started.find((s) => s.proc.name === name)?.proc;
+      await Promise.all([
+        probe('kinesis', () => probeClients.kinesis.send(new ListStreamsCommand({})), START_TIMEOUT_MS[kinesisEngine], find(kinesisEngine)),
+        probe('dynamodb', () => probeClients.dynamodb.send(new ListTablesCommand({})), START_TIMEOUT_MS[dynamoEngine], find(dynamoEngine)),
+        probe('s3', () => probeClients.s3.send(new ListBucketsCommand({})), START_TIMEOUT_MS.s3rver, find('s3rver')),
+        probe(
+          'redis',
+          async () => {
+            const redis = new Redis(redisUrl!, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+            redis.on('error', () => undefined);
+            try {
+              await redis.connect();
+              await redis.ping();
+            } finally {
+              redis.disconnect();
+            }
+          },
+          START_TIMEOUT_MS.redis,
+          redisProc,
+        ),
+      ]);
+      report('every service answers');
+
+      const names =
+        options.provision === false
+          ? resourceNames(stack)
+          : await provisionCatalog(probeClients, { stack, shards: { ...DEFAULT_SHARDS, ...options.shards } });
+      if (options.provision !== false) report(`provisioned the catalog for stack '${stack}'`);
+
+      return {
+        stack,
+        engines: options.endpoint === undefined ? { kinesis: kinesisEngine, dynamodb: dynamoEngine } : { kinesis: 'external', dynamodb: 'external' },
+        endpoints,
+        redisUrl,
+        names,
+        env,
+        workerValues: localWorkerValues(stack, names, redisUrl),
+        processes: started.map(({ proc, port }) => ({ name: proc.name, pid: proc.pid ?? -1, port })),
+        dataDir,
+        clients: makeClients,
+        stop: stopAll,
+      };
+    } finally {
+      probeClients.destroy();
+    }
+  } catch (error) {
+    await stopAll();
+    if (error instanceof LocalEnvError) throw error;
+    throw new LocalEnvError(`local environment failed to start: ${(error as Error).message}`, { cause: error });
+  }
+}
