@@ -4,3 +4,5 @@ export * from './start.js';
 export * from './provision.js';
 export * from './ports.js';
 export { isProcessAlive, signalGroup } from './managed-process.js';
+export * from './round-trip.js';
+export * from './state.js';
