@@ -133,7 +133,8 @@ function parseValue(key: string, spec: VariableSpec, raw: string): { value?: unk
       try {
         url = new URL(raw);
       } catch {
-        return { problem: `must be a URL, got ${shown}` };
+        // URLs can carry credentials (rediss://:token@host), so the value is never echoed.
+        return { problem: 'must be a URL (value not shown)' };
       }
       if (!spec.kind.protocols.includes(url.protocol)) {
         return { problem: `must use ${spec.kind.protocols.join(' or ')}, got ${spec.secret ? '(secret)' : url.protocol}` };
