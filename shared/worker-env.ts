@@ -106,8 +106,11 @@ type ValueOf<K extends WorkerVariable> = (typeof WORKER_VARIABLES)[K]['kind'] ex
     ? boolean
     : string;
 
+/** What every role has: generic worker code (runtime, health, logging) reads only these. */
+export type BaseWorkerEnv = { readonly [K in (typeof BASE)[number]]: ValueOf<K> };
+
 /** The parsed environment of one role: exactly its variables, typed. */
-export type WorkerEnv<R extends WorkerRoleName> = { readonly [K in (typeof ROLE_VARIABLES)[R][number]]: ValueOf<K> };
+export type WorkerEnv<R extends WorkerRoleName> = BaseWorkerEnv & { readonly [K in (typeof ROLE_VARIABLES)[R][number]]: ValueOf<K> };
 
 function parseValue(key: string, spec: VariableSpec, raw: string): { value?: unknown; problem?: string } {
   const shown = spec.secret ? '(secret)' : `'${raw}'`;
