@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
-# One image for every worker role: `docker run IMAGE <role>` (crawler, stream-reader, scorer,
-# projector, api, batch, replay). TypeScript runs through tsx, so the image holds exactly the
+# One image for every worker role: the task's command picks it,
+# `node --import=tsx workers/main.ts <role>` (crawler, stream-reader, scorer, projector, api, batch,
+# replay); WORKER_ROLE works too. TypeScript runs through tsx, so the image holds exactly the
 # source that was reviewed; there is no separate build output to drift from it.
 
 FROM node:20-bookworm-slim AS deps
@@ -26,6 +27,7 @@ USER node
 EXPOSE 8080
 # The slim image has no curl; node itself asks /health (200 healthy, 503 unhealthy or draining).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.HEALTH_PORT||8080)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-# SIGTERM reaches node directly (exec form), which drains, checkpoints and releases leases.
-ENTRYPOINT ["node", "--import=tsx", "workers/main.ts"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.HEALTH_PORT??8080)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# Exec form: SIGTERM reaches node directly, which drains, checkpoints and releases leases. A
+# command (not an entrypoint) so an ECS task definition states the whole command with its role.
+CMD ["node", "--import=tsx", "workers/main.ts"]
