@@ -53,6 +53,12 @@ export class ManagedProcess {
     });
   }
 
+  /** Copies everything the process prints to `stream` as well (a log file). */
+  public pipeOutput(stream: NodeJS.WritableStream): void {
+    this.child.stdout?.pipe(stream, { end: false });
+    this.child.stderr?.pipe(stream, { end: false });
+  }
+
   public get pid(): number | undefined {
     return this.child.pid;
   }
