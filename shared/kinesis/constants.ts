@@ -1,0 +1,56 @@
+/** Fixed values of the Kinesis and DynamoDB APIs and of this library's lease items. */
+
+/** Where a shard with no checkpoint starts. */
+export const InitialPosition = {
+  TRIM_HORIZON: 'TRIM_HORIZON',
+  LATEST: 'LATEST',
+} as const;
+export type InitialPosition = (typeof InitialPosition)[keyof typeof InitialPosition];
+
+/**
+ * Checkpoint values that are not sequence numbers. SHARD_END marks a closed shard whose every
+ * record is done: its children may start.
+ */
+export const SentinelCheckpoint = {
+  TRIM_HORIZON: 'TRIM_HORIZON',
+  LATEST: 'LATEST',
+  SHARD_END: 'SHARD_END',
+} as const;
+export type SentinelCheckpoint = (typeof SentinelCheckpoint)[keyof typeof SentinelCheckpoint];
+
+/** PutRecords: at most 500 entries per call (API limit). */
+export const MAX_RECORDS_PER_PUT = 500;
+/** PutRecords: 5 MiB per call, partition keys included (API limit). */
+export const MAX_BYTES_PER_PUT = 5 * 1024 * 1024;
+/** One record's data plus its partition key: 1 MiB (API limit). */
+export const MAX_BYTES_PER_RECORD = 1024 * 1024;
+/** Partition keys are 1 to 256 Unicode characters (API limit). */
+export const MAX_PARTITION_KEY_LENGTH = 256;
+/** GetRecords returns at most 10,000 records per call (API limit). */
+export const MAX_RECORDS_PER_GET = 10_000;
+
+/** Error names (SDK v3 `error.name`) that mean "slow down", for Kinesis and DynamoDB alike. */
+export const THROTTLING_ERRORS: ReadonlySet<string> = new Set([
+  'ProvisionedThroughputExceededException',
+  'LimitExceededException',
+  'ThrottlingException',
+  'Throttling',
+  'ThrottledException',
+  'RequestLimitExceeded',
+  'KMSThrottlingException',
+  'SlowDown',
+]);
+
+/** Errors that will not go away by retrying the same request. */
+export const PERMANENT_ERRORS: ReadonlySet<string> = new Set([
+  'ResourceNotFoundException',
+  'ValidationException',
+  'InvalidArgumentException',
+  'AccessDeniedException',
+  'UnrecognizedClientException',
+  'KMSAccessDeniedException',
+  'KMSDisabledException',
+  'KMSInvalidStateException',
+  'KMSNotFoundException',
+  'KMSOptInRequired',
+]);

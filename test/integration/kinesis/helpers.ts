@@ -1,0 +1,132 @@
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteStreamCommand, DescribeStreamSummaryCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
+import type { KinesisClient, Shard } from '@aws-sdk/client-kinesis';
+import { ensureStream, ensureTable } from '../../../local/env/provision.js';
+import type { LocalEnv } from '../../../local/env/index.js';
+import { silentLogger } from '../../../shared/logger.js';
+import type { KinesisRecord, PoisonRecord, ShardConsumerOptions, ShardContext } from '../../../shared/kinesis/index.js';
+import { KinesisProducer, ShardConsumer } from '../../../shared/kinesis/index.js';
+import { getLocalEnv, uniqueName } from '../../helpers/local-env.js';
+
+/**
+ * Lease timings for tests: short enough that failover, hand-off and balance happen in seconds,
+ * long enough that renewals on two shared cores never miss the failover time.
+ */
+export const FAST_LEASES = {
+  failoverTimeMs: 2_000,
+  renewIntervalMs: 500,
+  leasePassIntervalMs: 250,
+  idleTimeBetweenReadsMs: 50,
+  checkpointIntervalMs: 100,
+  parentShardPollIntervalMs: 100,
+  backoffBaseMs: 20,
+  backoffMaxMs: 200,
+  shutdownTimeoutMs: 5_000,
+  metricsIntervalMs: 0,
+} as const satisfies Partial<ShardConsumerOptions>;
+
+/** One test's own stream and lease table in the shared emulators, removed by `cleanup()`. */
+export interface KinesisFixture {
+  readonly env: LocalEnv;
+  readonly kinesis: KinesisClient;
+  readonly dynamodb: DynamoDBClient;
+  readonly streamName: string;
+  readonly leaseTableName: string;
+  readonly applicationName: string;
+  cleanup(): Promise<void>;
+}
+
+export async function kinesisFixture(shards: number): Promise<KinesisFixture> {
+  const env = await getLocalEnv();
+  const clients = env.clients();
+  const streamName = uniqueName('kcl-test');
+  const leaseTableName = uniqueName('kcl-leases');
+  await Promise.all([ensureStream(clients.kinesis, streamName, shards), ensureTable(clients.dynamodb, leaseTableName, 'leases')]);
+  return {
+    env,
+    kinesis: clients.kinesis,
+    dynamodb: clients.dynamodb,
+    streamName,
+    leaseTableName,
+    applicationName: uniqueName('app'),
+    async cleanup() {
+      await Promise.allSettled([
+        clients.kinesis.send(new DeleteStreamCommand({ StreamName: streamName })),
+        clients.dynamodb.send(new DeleteTableCommand({ TableName: leaseTableName })),
+      ]);
+      clients.destroy();
+    },
+  };
+}
+
+/** Every record a test consumer handed to the application, in the order it was handed. */
+export interface Processed {
+  readonly records: { shardId: string; record: KinesisRecord; workerId: string }[];
+  readonly poison: PoisonRecord[];
+  /** Distinct data strings processed. */
+  distinct(): Set<string>;
+}
+
+export function processedLog(): Processed {
+  const records: Processed['records'] = [];
+  return {
+    records,
+    poison: [],
+    distinct: () => new Set(records.map((r) => Buffer.from(r.record.data).toString('utf8'))),
+  };
+}
+
+type ConsumerOverrides = Partial<ShardConsumerOptions> & { fail?: (record: KinesisRecord, context: ShardContext) => boolean };
+
+/** A consumer on the fixture that logs what it processes into `log`. */
+export function testConsumer(fx: KinesisFixture, log: Processed, overrides: ConsumerOverrides = {}): ShardConsumer {
+  const { fail, ...options } = overrides;
+  return new ShardConsumer({
+    kinesis: fx.kinesis,
+    dynamodb: fx.dynamodb,
+    streamName: fx.streamName,
+    leaseTableName: fx.leaseTableName,
+    applicationName: fx.applicationName,
+    logger: silentLogger(),
+    processRecords: async (batch, context) => {
+      if (fail !== undefined && batch.some((r) => fail(r, context))) throw new Error('injected processing failure');
+      for (const record of batch) log.records.push({ shardId: context.shardId, record, workerId: context.workerId });
+    },
+    onPoisonRecord: async (poison) => {
+      log.poison.push(poison);
+    },
+    ...FAST_LEASES,
+    ...options,
+  });
+}
+
+/** Puts `count` records `${prefix}-${i}` with keys from `key(i)`; resolves with their data strings. */
+export async function putMany(fx: KinesisFixture, count: number, prefix: string, key: (i: number) => string = (i) => `user-${i % 97}`): Promise<string[]> {
+  const producer = new KinesisProducer({ kinesis: fx.kinesis, streamName: fx.streamName, logger: silentLogger(), preserveKeyOrder: false });
+  const data = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
+  await Promise.all(data.map((d, i) => producer.put({ data: d, partitionKey: key(i) })));
+  await producer.close();
+  return data;
+}
+
+/** Polls `check` until it returns true; throws with `what` after `timeoutMs`. */
+export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000, intervalMs = 25): Promise<number> {
+  const started = Date.now();
+  while (!(await check())) {
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  return Date.now() - started;
+}
+
+export async function listShards(fx: KinesisFixture): Promise<Shard[]> {
+  return (await fx.kinesis.send(new ListShardsCommand({ StreamName: fx.streamName }))).Shards ?? [];
+}
+
+export async function waitForActive(fx: KinesisFixture): Promise<void> {
+  await waitFor('stream ACTIVE', async () => {
+    const summary = await fx.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: fx.streamName }));
+    return summary.StreamDescriptionSummary?.StreamStatus === 'ACTIVE';
+  });
+}
