@@ -18,7 +18,8 @@ import {
   TRAVEL_MERCHANTS,
 } from './catalogue.js';
 import type { MerchantTemplate } from './catalogue.js';
-import { COUNTRIES, TRAVEL_WEIGHTS, UNITS_PER_EUR } from './geography.js';
+import { UNITS_PER_EUR } from '../features/fx.js';
+import { COUNTRIES, TRAVEL_WEIGHTS } from './geography.js';
 import type { Country } from './geography.js';
 import { DAYTIME_PROFILES, HOUR_PROFILES } from './hours.js';
 import type { HourProfile } from './hours.js';

@@ -85,30 +85,3 @@ export const TRAVEL_WEIGHTS: readonly (readonly [CountryCode, number])[] = [
   ['JP', 1],
   ['AE', 1],
 ];
-
-/**
- * Approximate units of each currency per euro. The generator prices goods in euros and converts;
- * the rates only need to be plausible, not current.
- */
-export const UNITS_PER_EUR: Readonly<Record<string, number>> = {
-  EUR: 1,
-  GBP: 0.85,
-  SEK: 11.3,
-  PLN: 4.3,
-  CHF: 0.95,
-  DKK: 7.46,
-  CZK: 25,
-  HUF: 395,
-  USD: 1.08,
-  CAD: 1.48,
-  THB: 38,
-  JPY: 162,
-  TRY: 36,
-  MAD: 10.8,
-  AED: 3.97,
-  MXN: 19.5,
-  BRL: 5.9,
-  SGD: 1.45,
-  IDR: 17300,
-  ZAR: 19.8,
-};

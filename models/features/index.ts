@@ -1,0 +1,11 @@
+export { ANOMALY_FEATURES, ANOMALY_SPEC, ANOMALY_WIDTH, encodeAnomaly, featuriseAnomaly, fitAnomalyStats } from './anomaly.js';
+export type { AnomalyStats, BrandStats, GroupStats } from './anomaly.js';
+export { CATEGORISER_SPEC, CATEGORISER_WIDTH, HASH_BUCKETS, encodeCategoriser, featuriseCategoriser } from './categoriser.js';
+export type { FeatureSink } from './categoriser.js';
+export { Featuriser } from './featuriser.js';
+export type { FeatureBlock } from './featuriser.js';
+export { absoluteEuros, UNITS_PER_EUR } from './fx.js';
+export { localTime } from './local-time.js';
+export { anomalySchemaHash, canonicalJson, categoriserSchemaHash, sha256Hex } from './schema.js';
+export { parseAnomalyStats, serialiseAnomalyStats } from './stats-file.js';
+export { brandKey, fnv1a, textTokens } from './text.js';
