@@ -1,0 +1,33 @@
+import { isActiveCurrency } from '../../shared/money.js';
+import { scoredResultSchema } from '../../shared/schemas/scored-result.js';
+import type { ScoredResult } from '../../shared/schemas/scored-result.js';
+import { MalformedResultError } from './errors.js';
+import { isBookedAt } from './view-model.js';
+
+/**
+ * Decodes one results-stream record into a `ScoredResult` the view can hold, or throws
+ * `MalformedResultError` saying why not. Beyond the schema it checks what the view's keys and
+ * totals rely on: `bookedAt` with an offset (the local month and the sort key come from it) and
+ * an active currency (totals are kept per currency).
+ */
+export function parseScoredResult(data: Uint8Array): ScoredResult {
+  const text = Buffer.from(data).toString('utf8');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new MalformedResultError('not JSON', undefined, { cause: error });
+  }
+  const transactionId = typeof value === 'object' && value !== null && typeof (value as { transactionId?: unknown }).transactionId === 'string' ? (value as { transactionId: string }).transactionId : undefined;
+  const parsed = scoredResultSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = issue?.path.map(String).join('.') ?? '';
+    throw new MalformedResultError(`${path === '' ? 'record' : path}: ${issue?.message ?? 'does not match the ScoredResult schema'}`, transactionId);
+  }
+  const result = parsed.data;
+  if (result.transactionId === '' || result.userId === '') throw new MalformedResultError('transactionId and userId must not be empty', transactionId);
+  if (!isBookedAt(result.bookedAt)) throw new MalformedResultError(`bookedAt '${result.bookedAt}' is not ISO 8601 with an offset`, transactionId);
+  if (!isActiveCurrency(result.amount.currency)) throw new MalformedResultError(`amount.currency '${result.amount.currency}' is not an active ISO 4217 code`, transactionId);
+  return result;
+}
