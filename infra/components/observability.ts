@@ -1,0 +1,170 @@
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { PROJECT } from '../../shared/catalog.js';
+import type { AlarmsConfig } from '../config.js';
+import type { StackContext } from '../context.js';
+import { PIPELINE_METRICS, dashboardBody, dashboardUrl } from '../lib/dashboard.js';
+
+export interface ObservabilityArgs {
+  readonly context: StackContext;
+  readonly config: AlarmsConfig;
+  readonly keyArn: pulumi.Input<string>;
+  readonly streams: { readonly raw: string; readonly results: string };
+  readonly deliveryStreamName: pulumi.Input<string>;
+  /** Buffer interval of the delivery stream, seconds: data older than twice that is late. */
+  readonly deliveryBufferSeconds: number;
+  readonly tables: { readonly view: string; readonly rejects: string };
+  readonly clusterName: pulumi.Input<string>;
+  readonly serviceNames: pulumi.Input<pulumi.Input<string>[]>;
+  readonly redisReplicationGroupId: pulumi.Input<string>;
+  /** CloudWatch namespace and backlog metric of the workers (from the environment contract). */
+  readonly namespace: string;
+  readonly backlogMetric: string;
+}
+
+/**
+ * Alarms and the dashboard: iterator age of both streams, failed and stalled scoring jobs,
+ * Firehose delivery failures and lateness, and reject volume, all notifying an SNS topic that is
+ * encrypted with the project key (and e-mails someone, where the stack names an address).
+ *
+ * @example
+ * const observability = new Observability('dev-observability', { context, config: alarms, keyArn, ... });
+ * observability.dashboardUrl;
+ */
+export class Observability extends pulumi.ComponentResource {
+  /** SNS topic every alarm notifies. */
+  public readonly topicArn: pulumi.Output<string>;
+  /** CloudWatch dashboard name. */
+  public readonly dashboardName: pulumi.Output<string>;
+  /** Console address of the dashboard. */
+  public readonly dashboardUrl: pulumi.Output<string>;
+  /** Names of the alarms. */
+  public readonly alarmNames: pulumi.Output<string>[];
+
+  public constructor(name: string, args: ObservabilityArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super('realtime-insights:observability:Observability', name, {}, opts);
+    const { context, config } = args;
+    const prefix = `${PROJECT}-${context.stack}`;
+
+    const topic = new aws.sns.Topic(`${name}-alarms`, { name: `${prefix}-alarms`, kmsMasterKeyId: args.keyArn }, { parent: this });
+    if (config.email !== undefined) {
+      new aws.sns.TopicSubscription(`${name}-alarms-email`, { topic: topic.arn, protocol: 'email', endpoint: config.email }, { parent: this });
+    }
+    const actions = { alarmActions: [topic.arn], okActions: [topic.arn] };
+    const alarms: aws.cloudwatch.MetricAlarm[] = [];
+    const alarm = (suffix: string, alarmArgs: aws.cloudwatch.MetricAlarmArgs) => {
+      alarms.push(new aws.cloudwatch.MetricAlarm(`${name}-${suffix}`, { name: `${prefix}-${suffix}`, ...actions, ...alarmArgs }, { parent: this }));
+    };
+
+    for (const [logical, stream, reader] of [
+      ['raw', args.streams.raw, 'stream-reader'],
+      ['results', args.streams.results, 'projector'],
+    ] as const) {
+      alarm(`${logical}-iterator-age`, {
+        alarmDescription: `The ${reader} is falling behind on ${stream} (oldest unread record is older than ${config.iteratorAgeMs} ms), or not reading at all.`,
+        namespace: 'AWS/Kinesis',
+        metricName: 'GetRecords.IteratorAgeMilliseconds',
+        dimensions: { StreamName: stream },
+        statistic: 'Maximum',
+        period: 60,
+        evaluationPeriods: 5,
+        datapointsToAlarm: 3,
+        threshold: config.iteratorAgeMs,
+        comparisonOperator: 'GreaterThanThreshold',
+        // Consumers call GetRecords even on an idle stream, so no data means nobody is reading.
+        treatMissingData: 'breaching',
+      });
+    }
+    for (const [suffix, metric, what] of [
+      ['jobs-failed', PIPELINE_METRICS.jobsFailed, 'Scoring jobs failed for good; their records went to the reject store.'],
+      ['jobs-stalled', PIPELINE_METRICS.jobsStalled, 'Scoring jobs stalled: a scorer lost its lock (event loop blocked or task killed).'],
+    ] as const) {
+      alarm(suffix, {
+        alarmDescription: what,
+        namespace: args.namespace,
+        metricName: metric,
+        dimensions: { Stack: context.stack },
+        statistic: 'Sum',
+        period: 300,
+        evaluationPeriods: 1,
+        threshold: 0,
+        comparisonOperator: 'GreaterThanThreshold',
+        treatMissingData: 'notBreaching',
+      });
+    }
+    alarm('firehose-delivery-failed', {
+      alarmDescription: 'Firehose failed to deliver to the raw archive; records are going to the errors/ prefix.',
+      namespace: 'AWS/Firehose',
+      metricName: 'DeliveryToS3.Success',
+      dimensions: { DeliveryStreamName: args.deliveryStreamName },
+      statistic: 'Minimum',
+      period: 300,
+      evaluationPeriods: 2,
+      threshold: 1,
+      comparisonOperator: 'LessThanThreshold',
+      treatMissingData: 'notBreaching',
+    });
+    alarm('firehose-data-late', {
+      alarmDescription: 'The newest archived record is older than two buffer intervals plus 15 minutes: delivery is stuck.',
+      namespace: 'AWS/Firehose',
+      metricName: 'DeliveryToS3.DataFreshness',
+      dimensions: { DeliveryStreamName: args.deliveryStreamName },
+      statistic: 'Maximum',
+      period: 300,
+      evaluationPeriods: 2,
+      threshold: args.deliveryBufferSeconds * 2 + 900,
+      comparisonOperator: 'GreaterThanThreshold',
+      treatMissingData: 'notBreaching',
+    });
+    alarm('reject-volume', {
+      alarmDescription: `More than ${config.rejectsPer5Min} reject writes in 5 minutes: the broker is sending data that breaks the contract.`,
+      metricQueries: [
+        ...(['PutItem', 'BatchWriteItem'] as const).map((operation) => ({
+          id: operation === 'PutItem' ? 'put' : 'batch',
+          metric: {
+            namespace: 'AWS/DynamoDB',
+            metricName: 'SuccessfulRequestLatency',
+            dimensions: { TableName: args.tables.rejects, Operation: operation },
+            stat: 'SampleCount',
+            period: 300,
+          },
+        })),
+        { id: 'writes', expression: 'FILL(put, 0) + FILL(batch, 0)', label: 'Reject write requests', returnData: true },
+      ],
+      evaluationPeriods: 1,
+      threshold: config.rejectsPer5Min,
+      comparisonOperator: 'GreaterThanThreshold',
+      treatMissingData: 'notBreaching',
+    });
+
+    const dashboard = new aws.cloudwatch.Dashboard(
+      `${name}-dashboard`,
+      {
+        dashboardName: prefix,
+        dashboardBody: pulumi
+          .all([args.deliveryStreamName, args.clusterName, args.serviceNames, args.redisReplicationGroupId])
+          .apply(([deliveryStream, cluster, services, redisGroup]) =>
+            JSON.stringify(
+              dashboardBody({
+                stack: context.stack,
+                region: context.region,
+                streams: args.streams,
+                deliveryStream,
+                tables: args.tables,
+                compute: { cluster, services, redisCluster: `${redisGroup}-001` },
+                namespace: args.namespace,
+                backlogMetric: args.backlogMetric,
+              }),
+            ),
+          ),
+      },
+      { parent: this },
+    );
+
+    this.topicArn = topic.arn;
+    this.dashboardName = dashboard.dashboardName;
+    this.dashboardUrl = dashboard.dashboardName.apply((dashboardName) => dashboardUrl(context.region, dashboardName));
+    this.alarmNames = alarms.map((a) => a.name);
+    this.registerOutputs({ topicArn: this.topicArn, dashboardName: this.dashboardName, dashboardUrl: this.dashboardUrl, alarmNames: this.alarmNames });
+  }
+}

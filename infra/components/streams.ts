@@ -1,0 +1,72 @@
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { streamName } from '../../shared/catalog.js';
+import type { StreamName } from '../../shared/catalog.js';
+import type { StreamsConfig } from '../config.js';
+import type { StackContext } from '../context.js';
+import { ComponentArgsError } from '../errors.js';
+
+export interface StreamsArgs {
+  readonly context: StackContext;
+  readonly config: StreamsConfig;
+  /** The project key: both streams are encrypted with it. */
+  readonly keyArn: pulumi.Input<string>;
+}
+
+/** The per-shard metrics that show a hot shard or a lagging consumer. */
+export const SHARD_LEVEL_METRICS = [
+  'IncomingBytes',
+  'IncomingRecords',
+  'IteratorAgeMilliseconds',
+  'OutgoingBytes',
+  'OutgoingRecords',
+  'ReadProvisionedThroughputExceeded',
+  'WriteProvisionedThroughputExceeded',
+] as const;
+
+/**
+ * The `raw` and `results` Kinesis streams of the catalog, named per stack, KMS-encrypted with the
+ * project key, provisioned or on-demand per stack config, with shard-level metrics on.
+ *
+ * @example
+ * const streams = new Streams('dev-streams', { context, config: config.streams, keyArn });
+ * streams.arns.raw; // for the crawler's PutRecords grant
+ */
+export class Streams extends pulumi.ComponentResource {
+  /** The stream resources by logical name. */
+  public readonly streams: Readonly<Record<StreamName, aws.kinesis.Stream>>;
+  /** Physical names by logical name (from the catalog). */
+  public readonly names: Readonly<Record<StreamName, string>>;
+  /** ARNs by logical name. */
+  public readonly arns: Readonly<Record<StreamName, pulumi.Output<string>>>;
+
+  public constructor(name: string, args: StreamsArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super('realtime-insights:streams:Streams', name, {}, opts);
+    const { config, context } = args;
+    const shards: Record<StreamName, number | undefined> = { raw: config.rawShards, results: config.resultsShards };
+    if (config.mode === 'provisioned' && (shards.raw === undefined || shards.results === undefined)) {
+      throw new ComponentArgsError('Streams', 'a provisioned stream needs a shard count: set rawShards and resultsShards');
+    }
+    const make = (logical: StreamName) =>
+      new aws.kinesis.Stream(
+        `${name}-${logical}`,
+        {
+          name: streamName(context.stack, logical),
+          streamModeDetails: { streamMode: config.mode === 'on-demand' ? 'ON_DEMAND' : 'PROVISIONED' },
+          ...(config.mode === 'provisioned' ? { shardCount: shards[logical] } : {}),
+          retentionPeriod: config.retentionHours,
+          encryptionType: 'KMS',
+          kmsKeyId: args.keyArn,
+          shardLevelMetrics: [...SHARD_LEVEL_METRICS],
+          // Deleting a stack's stream must not wait on a forgotten enhanced fan-out consumer.
+          enforceConsumerDeletion: true,
+          tags: { 'realtime-insights:stream': logical },
+        },
+        { parent: this, protect: context.protect },
+      );
+    this.streams = { raw: make('raw'), results: make('results') };
+    this.names = { raw: streamName(context.stack, 'raw'), results: streamName(context.stack, 'results') };
+    this.arns = { raw: this.streams.raw.arn, results: this.streams.results.arn };
+    this.registerOutputs({ names: this.names, arns: this.arns });
+  }
+}

@@ -1,0 +1,138 @@
+import * as aws from '@pulumi/aws';
+import * as awsx from '@pulumi/awsx';
+import * as pulumi from '@pulumi/pulumi';
+import { PROJECT } from '../../shared/catalog.js';
+import { SERVICE_ROLES, TASK_ROLES } from '../config.js';
+import type { ServiceRole, TaskRole, TaskSize } from '../config.js';
+import type { StackContext } from '../context.js';
+import { executionRoleStatements, taskRoleStatements } from '../lib/permissions.js';
+import type { PipelineArns, SecretArns } from '../lib/permissions.js';
+import { containerEnvironment, stackWorkerValues } from '../lib/task-environment.js';
+import type { StackValues } from '../lib/task-environment.js';
+import { ComponentArgsError } from '../errors.js';
+import { WorkerTask } from './worker-task.js';
+
+/** Where the one image of every role is built from (relative to the Pulumi program's directory). */
+export interface ImageSource {
+  /** Docker build context: the repository root. */
+  readonly context: string;
+  readonly dockerfile: string;
+  /** @default 'linux/amd64' (the task definitions run X86_64) */
+  readonly platform?: string;
+}
+
+export interface WorkersArgs {
+  readonly context: StackContext;
+  readonly keyArn: pulumi.Input<string>;
+  readonly image: ImageSource;
+  readonly tasks: Readonly<Record<TaskRole, TaskSize>>;
+  /** Tasks each service starts with (autoscaling takes over from there). */
+  readonly initialCount: Readonly<Record<ServiceRole, number>>;
+  readonly stopTimeoutSeconds: number;
+  /** Names, URLs and settings every role's environment is filled from. */
+  readonly values: pulumi.Input<StackValues>;
+  /** The ARNs the task roles' permissions name. */
+  readonly arns: pulumi.Input<PipelineArns>;
+  /** Secrets Manager ARNs of BROKER_API_KEY and REDIS_AUTH_TOKEN. */
+  readonly secretArns: pulumi.Input<SecretArns>;
+  readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  readonly securityGroupId: pulumi.Input<string>;
+}
+
+/**
+ * The compute plane: an ECS cluster with Container Insights, one image for every role built from
+ * the repository's Dockerfile into the stack's ECR repository, a Fargate service per long-running
+ * role (crawler, stream-reader, scorer, projector) and task definitions for the scheduled batch
+ * job and on-demand replay. Every role gets its own task and execution roles (see `WorkerTask`).
+ *
+ * @example
+ * const workers = new Workers('dev-workers', { context, keyArn, image, tasks, initialCount, stopTimeoutSeconds, values, arns, secretArns, subnetIds, securityGroupId });
+ * workers.serviceNames.scorer;
+ */
+export class Workers extends pulumi.ComponentResource {
+  public readonly clusterName: pulumi.Output<string>;
+  public readonly clusterArn: pulumi.Output<string>;
+  /** The image every role runs, pinned by digest. */
+  public readonly imageUri: pulumi.Output<string>;
+  /** One `WorkerTask` per role with a task definition. */
+  public readonly tasks: Readonly<Record<TaskRole, WorkerTask>>;
+  /** ECS service names of the long-running roles. */
+  public readonly serviceNames: Readonly<Record<ServiceRole, pulumi.Output<string>>>;
+
+  public constructor(name: string, args: WorkersArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super('realtime-insights:workers:Workers', name, {}, opts);
+    const { context } = args;
+    const clusterName = `${PROJECT}-${context.stack}`;
+
+    const cluster = new aws.ecs.Cluster(`${name}-cluster`, { name: clusterName, settings: [{ name: 'containerInsights', value: 'enabled' }] }, { parent: this });
+
+    const repositoryName = `${PROJECT}-${context.stack}`;
+    const repository = new awsx.ecr.Repository(
+      `${name}-repository`,
+      { name: repositoryName, forceDelete: context.forceDestroy, imageScanningConfiguration: { scanOnPush: true } },
+      { parent: this },
+    );
+    const image = new awsx.ecr.Image(
+      `${name}-image`,
+      { repositoryUrl: repository.url, context: args.image.context, dockerfile: args.image.dockerfile, platform: args.image.platform ?? 'linux/amd64' },
+      { parent: this },
+    );
+    // The awsx repository is a remote component; its ARN follows from the name we gave it.
+    const repositoryArn = pulumi.interpolate`arn:${context.partition}:ecr:${context.region}:${context.accountId}:repository/${repositoryName}`;
+
+    const tasks = {} as Record<TaskRole, WorkerTask>;
+    for (const role of TASK_ROLES) {
+      const isService = (SERVICE_ROLES as readonly string[]).includes(role);
+      tasks[role] = new WorkerTask(
+        `${name}-${role}`,
+        {
+          context,
+          role,
+          size: args.tasks[role],
+          image: image.imageUri,
+          keyArn: args.keyArn,
+          environment: pulumi
+            .all([pulumi.output(args.values), pulumi.output(args.secretArns)])
+            .apply(([values, secretArns]) => containerEnvironment(role, stackWorkerValues(role, values as StackValues), secretArns as SecretArns)),
+          taskStatements: pulumi.output(args.arns).apply((arns) => taskRoleStatements(role, arns as PipelineArns)),
+          executionStatements: (logGroupArn) =>
+            pulumi
+              .all([args.keyArn, repositoryArn, logGroupArn, pulumi.output(args.secretArns)])
+              .apply(([keyArn, repoArn, logArn, secrets]) =>
+                executionRoleStatements(role, { keyArn, repositoryArn: repoArn, logGroupArn: logArn, secrets: secrets as SecretArns }),
+              ),
+          stopTimeoutSeconds: args.stopTimeoutSeconds,
+          ...(isService
+            ? {
+                service: {
+                  clusterArn: cluster.arn,
+                  subnetIds: args.subnetIds,
+                  securityGroupIds: [args.securityGroupId],
+                  desiredCount: args.initialCount[role as ServiceRole],
+                  singleton: role === 'crawler',
+                },
+              }
+            : {}),
+        },
+        { parent: this },
+      );
+    }
+
+    const serviceName = (role: ServiceRole): pulumi.Output<string> => {
+      const value = tasks[role].serviceName;
+      if (value === undefined) throw new ComponentArgsError('Workers', `${role} must run as a service`);
+      return value;
+    };
+    this.clusterName = cluster.name;
+    this.clusterArn = cluster.arn;
+    this.imageUri = image.imageUri;
+    this.tasks = tasks;
+    this.serviceNames = {
+      crawler: serviceName('crawler'),
+      'stream-reader': serviceName('stream-reader'),
+      scorer: serviceName('scorer'),
+      projector: serviceName('projector'),
+    };
+    this.registerOutputs({ clusterName: this.clusterName, clusterArn: this.clusterArn, imageUri: this.imageUri, serviceNames: this.serviceNames });
+  }
+}

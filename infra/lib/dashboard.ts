@@ -1,0 +1,105 @@
+/**
+ * The pipeline dashboard and alarm definitions as plain data: what is watched, on which metric,
+ * with which threshold. The Observability component turns them into CloudWatch resources.
+ */
+
+/**
+ * Custom metrics the workers publish (namespace METRICS_NAMESPACE, dimension Stack) besides the
+ * backlog the scorer scales on (BACKLOG_METRIC_NAME in the environment contract).
+ */
+export const PIPELINE_METRICS = {
+  /** BullMQ scoring jobs that failed for good (after retries and bisection), per period. */
+  jobsFailed: 'ScoringJobsFailed',
+  /** BullMQ scoring jobs BullMQ found stalled (a worker lost its lock), per period. */
+  jobsStalled: 'ScoringJobsStalled',
+} as const;
+
+export interface DashboardArgs {
+  readonly stack: string;
+  readonly region: string;
+  readonly streams: { readonly raw: string; readonly results: string };
+  readonly deliveryStream: string;
+  readonly tables: { readonly view: string; readonly rejects: string };
+  /** Undefined on a data-plane-only stack. */
+  readonly compute?: {
+    readonly cluster: string;
+    readonly services: readonly string[];
+    readonly redisCluster: string;
+  };
+  readonly namespace: string;
+  readonly backlogMetric: string;
+}
+
+type MetricRow = (string | { stat?: string; label?: string; id?: string; expression?: string; visible?: boolean })[];
+
+interface Widget {
+  readonly type: 'metric';
+  readonly width: number;
+  readonly height: number;
+  readonly properties: {
+    readonly title: string;
+    readonly region: string;
+    readonly metrics: MetricRow[];
+    readonly view: 'timeSeries';
+    readonly stat: string;
+    readonly period: number;
+  };
+}
+
+function widget(title: string, region: string, stat: string, metrics: MetricRow[]): Widget {
+  return { type: 'metric', width: 12, height: 6, properties: { title, region, metrics, view: 'timeSeries', stat, period: 60 } };
+}
+
+/** The dashboard body: ingest, both streams' lag, Firehose, scoring, services, tables, Redis. */
+export function dashboardBody(a: DashboardArgs): { widgets: Widget[] } {
+  const widgets: Widget[] = [
+    widget('Records in (per minute)', a.region, 'Sum', [
+      ['AWS/Kinesis', 'IncomingRecords', 'StreamName', a.streams.raw, { label: 'raw' }],
+      ['AWS/Kinesis', 'IncomingRecords', 'StreamName', a.streams.results, { label: 'results' }],
+    ]),
+    widget('Iterator age (ms, max)', a.region, 'Maximum', [
+      ['AWS/Kinesis', 'GetRecords.IteratorAgeMilliseconds', 'StreamName', a.streams.raw, { label: 'raw (stream-reader)' }],
+      ['AWS/Kinesis', 'GetRecords.IteratorAgeMilliseconds', 'StreamName', a.streams.results, { label: 'results (projector)' }],
+    ]),
+    widget('Raw archive (Firehose)', a.region, 'Sum', [
+      ['AWS/Firehose', 'DeliveryToS3.Records', 'DeliveryStreamName', a.deliveryStream, { label: 'records delivered' }],
+      ['AWS/Firehose', 'DeliveryToS3.DataFreshness', 'DeliveryStreamName', a.deliveryStream, { stat: 'Maximum', label: 'data freshness (s)' }],
+    ]),
+    widget('Scoring queue', a.region, 'Average', [
+      [a.namespace, a.backlogMetric, 'Stack', a.stack, { label: 'waiting jobs' }],
+      [a.namespace, PIPELINE_METRICS.jobsFailed, 'Stack', a.stack, { stat: 'Sum', label: 'failed jobs' }],
+      [a.namespace, PIPELINE_METRICS.jobsStalled, 'Stack', a.stack, { stat: 'Sum', label: 'stalled jobs' }],
+    ]),
+    widget('Tables: writes and rejects', a.region, 'Sum', [
+      ['AWS/DynamoDB', 'ConsumedWriteCapacityUnits', 'TableName', a.tables.view, { label: 'view WCU' }],
+      ['AWS/DynamoDB', 'ConsumedWriteCapacityUnits', 'TableName', a.tables.rejects, { label: 'rejects WCU' }],
+    ]),
+  ];
+  if (a.compute !== undefined) {
+    const c = a.compute;
+    widgets.push(
+      widget(
+        'Tasks per service',
+        a.region,
+        'Average',
+        c.services.map((service) => ['ECS/ContainerInsights', 'RunningTaskCount', 'ClusterName', c.cluster, 'ServiceName', service]),
+      ),
+      widget(
+        'CPU per service (%)',
+        a.region,
+        'Average',
+        c.services.map((service) => ['AWS/ECS', 'CPUUtilization', 'ClusterName', c.cluster, 'ServiceName', service]),
+      ),
+      widget('Redis', a.region, 'Maximum', [
+        ['AWS/ElastiCache', 'DatabaseMemoryUsagePercentage', 'CacheClusterId', c.redisCluster, { label: 'memory used (%)' }],
+        ['AWS/ElastiCache', 'CurrConnections', 'CacheClusterId', c.redisCluster, { label: 'connections' }],
+      ]),
+    );
+  }
+  return { widgets };
+}
+
+/** The console address of a dashboard. */
+export function dashboardUrl(region: string, name: string): string {
+  return `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards/dashboard/${encodeURIComponent(name)}`;
+}

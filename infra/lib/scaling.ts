@@ -1,0 +1,91 @@
+import type { Bounds, ScalingConfig, ServiceRole, StreamsConfig } from '../config.js';
+
+/**
+ * Scaling arithmetic, kept apart from the resources so each rule has its own test: how many
+ * stream consumers are useful for a shard count, and the metric math the scorer scales on.
+ */
+
+/**
+ * A shard is read by one lease holder at a time, so consumers beyond the shard count sit idle:
+ * the ceiling is the smaller of the configured maximum and the shard count (unknown for
+ * on-demand streams, where the configured maximum stands). The floor never exceeds the ceiling.
+ */
+export function consumerBounds(configured: Bounds, shards: number | undefined): Bounds {
+  const max = shards === undefined ? configured.max : Math.max(1, Math.min(configured.max, shards));
+  return { min: Math.min(configured.min, max), max };
+}
+
+/**
+ * The stream-reader count follows the raw stream's shard count: one reader per shard, held
+ * within the configured bounds. For an on-demand stream (shard count unknown up front) the
+ * configured bounds stand and iterator age moves the count between them.
+ */
+export function readerCapacity(configured: Bounds, shards: number | undefined): Bounds {
+  if (shards === undefined) return configured;
+  const count = Math.min(configured.max, Math.max(configured.min, shards));
+  return { min: count, max: count };
+}
+
+/** Application Auto Scaling's id of an ECS service. */
+export function serviceResourceId(clusterName: string, serviceName: string): string {
+  return `service/${clusterName}/${serviceName}`;
+}
+
+export interface BacklogMetricArgs {
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly stack: string;
+  readonly clusterName: string;
+  readonly serviceName: string;
+}
+
+/**
+ * Backlog per task as CloudWatch metric math: waiting scoring jobs (published by the scorer with
+ * dimension Stack) divided by the scorer's running tasks (Container Insights). Target tracking
+ * holds the quotient at the configured jobs per task. The service minimum is at least 1, so the
+ * divisor is never 0 while the service runs.
+ */
+export function backlogPerTaskMetrics(args: BacklogMetricArgs) {
+  return [
+    {
+      id: 'backlog',
+      label: 'Waiting scoring jobs',
+      returnData: false,
+      metricStat: {
+        metric: { namespace: args.namespace, metricName: args.metricName, dimensions: [{ name: 'Stack', value: args.stack }] },
+        stat: 'Average',
+      },
+    },
+    {
+      id: 'tasks',
+      label: 'Running scorer tasks',
+      returnData: false,
+      metricStat: {
+        metric: {
+          namespace: 'ECS/ContainerInsights',
+          metricName: 'RunningTaskCount',
+          dimensions: [
+            { name: 'ClusterName', value: args.clusterName },
+            { name: 'ServiceName', value: args.serviceName },
+          ],
+        },
+        stat: 'Average',
+      },
+    },
+    { id: 'perTask', label: 'Waiting scoring jobs per scorer task', expression: 'backlog / tasks', returnData: true },
+  ];
+}
+
+/**
+ * Task-count bounds of every service: the crawler is pinned to one (it holds the single broker
+ * cursor), the consumers follow their stream's shards, the scorer takes its configured bounds.
+ * Services start at the minimum; autoscaling moves them from there.
+ */
+export function serviceBounds(scaling: ScalingConfig, streams: StreamsConfig): Readonly<Record<ServiceRole, Bounds>> {
+  return {
+    crawler: { min: 1, max: 1 },
+    'stream-reader': readerCapacity(scaling.streamReader, streams.rawShards),
+    scorer: { min: scaling.scorer.min, max: scaling.scorer.max },
+    projector: consumerBounds(scaling.projector, streams.resultsShards),
+  };
+}

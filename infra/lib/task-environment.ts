@@ -1,0 +1,110 @@
+import { buildWorkerEnv, parseWorkerEnv, secretVariables } from '../../shared/worker-env.js';
+import type { WorkerRoleName, WorkerVariable } from '../../shared/worker-env.js';
+import { ComponentArgsError } from '../errors.js';
+import type { SecretArns } from './permissions.js';
+
+/**
+ * A container's environment from the worker environment contract: the plain variables as ECS
+ * `environment`, the secret ones as ECS `secrets` pointing at Secrets Manager, and a check that
+ * the two together satisfy the role's schema exactly as the worker will parse it at start-up.
+ */
+
+export interface ContainerEnvironment {
+  readonly environment: { name: string; value: string }[];
+  readonly secrets: { name: string; valueFrom: string }[];
+}
+
+/** Stands in for a secret while checking the contract; never leaves this function. */
+const SECRET_STAND_IN = 'resolved-by-ecs-from-secrets-manager';
+
+export type PlainValues = Partial<Record<WorkerVariable, string | number | boolean>>;
+
+export function containerEnvironment(role: WorkerRoleName, values: PlainValues, secretArns: SecretArns): ContainerEnvironment {
+  const secretNames = secretVariables(role);
+  for (const name of secretNames) {
+    if (values[name] !== undefined) {
+      throw new ComponentArgsError('task environment', `${name} is a secret: pass its Secrets Manager ARN, not its value`);
+    }
+  }
+  const standIns = Object.fromEntries(secretNames.map((name) => [name, SECRET_STAND_IN]));
+  // buildWorkerEnv keeps only the role's variables and throws a ConfigError naming any gap.
+  const env = buildWorkerEnv(role, { ...values, ...standIns });
+  const secrets = secretNames.map((name) => {
+    const valueFrom = secretArns[name];
+    if (valueFrom === undefined) throw new ComponentArgsError('task environment', `${role} reads ${name}, but no Secrets Manager ARN was given for it`);
+    return { name, valueFrom };
+  });
+  const environment = Object.entries(env)
+    .filter(([name]) => !(secretNames as string[]).includes(name))
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, value]) => ({ name, value }));
+  return { environment, secrets };
+}
+
+/**
+ * What a worker would see at start-up from a container definition: the plain environment plus a
+ * stand-in for each secret ECS injects. Parsing it proves the task definition satisfies the contract.
+ */
+export function parseContainerEnvironment(role: WorkerRoleName, container: ContainerEnvironment) {
+  const env: Record<string, string> = Object.fromEntries(container.environment.map(({ name, value }) => [name, value]));
+  for (const { name } of container.secrets) env[name] = SECRET_STAND_IN;
+  return parseWorkerEnv(role, env);
+}
+
+/** The physical names and endpoints every role's variables are filled from. */
+export interface StackValues {
+  readonly stack: string;
+  readonly logLevel: string;
+  /** Seconds ECS gives a task between SIGTERM and SIGKILL. */
+  readonly stopTimeoutSeconds: number;
+  readonly healthPort: number;
+  readonly streams: { readonly raw: string; readonly results: string };
+  readonly tables: {
+    readonly view: string;
+    readonly leases: string;
+    readonly ingestLedger: string;
+    readonly crawlerState: string;
+    readonly rejects: string;
+    readonly batchState: string;
+  };
+  readonly buckets: { readonly rawArchive: string; readonly analytics: string };
+  readonly redisUrl: string;
+  readonly scoringQueue: string;
+  readonly queuePrefix: string;
+  readonly brokerUrl: string;
+  readonly metricsNamespace: string;
+  readonly backlogMetricName: string;
+}
+
+/** Drain time left after SIGTERM, so the worker exits on its own before ECS kills it. */
+export const SHUTDOWN_MARGIN_SECONDS = 5;
+
+/**
+ * Every plain variable a stack sets, for any role (`containerEnvironment` keeps each role's own).
+ * Only the scorer publishes metrics: it sees the queue backlog and holds PutMetricData.
+ */
+export function stackWorkerValues(role: WorkerRoleName, v: StackValues): PlainValues {
+  return {
+    INSIGHTS_STACK: v.stack,
+    LOG_LEVEL: v.logLevel,
+    HEALTH_PORT: v.healthPort,
+    SHUTDOWN_TIMEOUT_MS: (v.stopTimeoutSeconds - SHUTDOWN_MARGIN_SECONDS) * 1000,
+    METRICS_ENABLED: role === 'scorer',
+    METRICS_NAMESPACE: v.metricsNamespace,
+    BACKLOG_METRIC_NAME: v.backlogMetricName,
+    RAW_STREAM_NAME: v.streams.raw,
+    RESULTS_STREAM_NAME: v.streams.results,
+    VIEW_TABLE_NAME: v.tables.view,
+    LEASE_TABLE_NAME: v.tables.leases,
+    INGEST_LEDGER_TABLE_NAME: v.tables.ingestLedger,
+    CRAWLER_STATE_TABLE_NAME: v.tables.crawlerState,
+    REJECTS_TABLE_NAME: v.tables.rejects,
+    BATCH_STATE_TABLE_NAME: v.tables.batchState,
+    RAW_ARCHIVE_BUCKET: v.buckets.rawArchive,
+    ANALYTICS_BUCKET: v.buckets.analytics,
+    REDIS_URL: v.redisUrl,
+    SCORING_QUEUE_NAME: v.scoringQueue,
+    QUEUE_PREFIX: v.queuePrefix,
+    BROKER_URL: v.brokerUrl,
+  };
+}
