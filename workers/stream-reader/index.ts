@@ -1,0 +1,85 @@
+import { Queue, QueueEvents } from 'bullmq';
+import type { WorkerRole } from '../../shared/worker-env.js';
+import { createRedisConnection } from '../lib/redis.js';
+import { RejectStore } from '../lib/reject-store.js';
+import type { StartRole } from '../runtime/worker-runtime.js';
+import type { ScoringJobData, ScoringJobResult } from '../scorer/scoring-job.js';
+import { JobCompletionTracker } from './job-tracker.js';
+import { ScoringDispatcher } from './scoring-dispatcher.js';
+import { StreamReader } from './stream-reader.js';
+
+/** Part of SHUTDOWN_TIMEOUT_MS the consumer may spend draining; the rest is for the last checkpoint, release and closing connections. */
+const DRAIN_SHARE = 0.7;
+
+/** The stream-reader role: wiring only (connections, queue, reject store); the logic is in the classes. */
+export const start: StartRole<typeof WorkerRole.StreamReader> = async ({ env, logger, aws, health }) => {
+  const redisOptions = { url: env.REDIS_URL, authToken: env.REDIS_AUTH_TOKEN };
+  const queueConnection = createRedisConnection({ ...redisOptions, connectionName: 'stream-reader:queue' });
+  // QueueEvents blocks on XREAD, so it needs a connection of its own.
+  const eventsConnection = createRedisConnection({ ...redisOptions, connectionName: 'stream-reader:events' });
+  const queue = new Queue<ScoringJobData, ScoringJobResult>(env.SCORING_QUEUE_NAME, { connection: queueConnection, prefix: env.QUEUE_PREFIX });
+  const queueEvents = new QueueEvents(env.SCORING_QUEUE_NAME, { connection: eventsConnection, prefix: env.QUEUE_PREFIX });
+  const onRedisError = (error: Error): void => logger.warn({ err: error }, 'redis error (reconnecting)');
+  queue.on('error', onRedisError);
+  queueEvents.on('error', onRedisError);
+  const tracker = new JobCompletionTracker({ queue, queueEvents, logger });
+  const dispatcher = new ScoringDispatcher({
+    queue,
+    tracker,
+    rejectStore: new RejectStore({ dynamodb: aws.dynamodb, tableName: env.REJECTS_TABLE_NAME }),
+    streamName: env.RAW_STREAM_NAME,
+    maxRecordsPerJob: env.READER_JOB_MAX_RECORDS,
+    maxInFlightJobsPerShard: env.READER_MAX_IN_FLIGHT_JOBS,
+    logger,
+  });
+  const reader = new StreamReader({
+    kinesis: aws.kinesis,
+    dynamodb: aws.dynamodb,
+    streamName: env.RAW_STREAM_NAME,
+    leaseTableName: env.LEASE_TABLE_NAME,
+    dispatcher,
+    maxInFlightJobs: env.READER_MAX_IN_FLIGHT_JOBS,
+    maxRecordsPerJob: env.READER_JOB_MAX_RECORDS,
+    failoverTimeMs: env.LEASE_FAILOVER_MS,
+    idleTimeBetweenReadsMs: env.READ_IDLE_MS,
+    getRecordsLimit: env.GET_RECORDS_LIMIT,
+    shutdownTimeoutMs: Math.floor(env.SHUTDOWN_TIMEOUT_MS * DRAIN_SHARE),
+    logger,
+  });
+  health.addCheck('redis', () => {
+    if (queueConnection.status !== 'ready' || eventsConnection.status !== 'ready') {
+      throw new Error(`redis not ready (queue ${queueConnection.status}, events ${eventsConnection.status})`);
+    }
+  });
+  health.addCheck('consumer', () => {
+    const { consumer, jobsInFlight } = reader.metrics();
+    return { leasesHeld: consumer.leasesHeld, recordsPerSecond: consumer.recordsPerSecond, jobsInFlight };
+  });
+  await queueEvents.waitUntilReady();
+  await reader.start();
+  logger.info({ workerId: reader.workerId, queue: env.SCORING_QUEUE_NAME }, 'stream-reader started');
+
+  let closing: Promise<void> | undefined;
+  return {
+    close: () => {
+      // Each step runs even when an earlier one failed; connections close last.
+      closing ??= (async () => {
+        const steps: [string, () => Promise<unknown>][] = [
+          ['consumer', () => reader.close()],
+          ['tracker', () => tracker.close()],
+          ['queue events', () => queueEvents.close()],
+          ['queue', () => queue.close()],
+          ['redis', async () => Promise.all([queueConnection.quit(), eventsConnection.quit()])],
+        ];
+        for (const [step, run] of steps) {
+          try {
+            await run();
+          } catch (error) {
+            logger.error({ err: error, step }, 'close step failed');
+          }
+        }
+      })();
+      return closing;
+    },
+  };
+};

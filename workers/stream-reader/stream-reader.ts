@@ -1,0 +1,109 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { ShardConsumer } from '../../shared/kinesis/index.js';
+import type { ConsumerMetrics } from '../../shared/kinesis/index.js';
+import type { Logger } from '../../shared/logger.js';
+import { silentLogger } from '../../shared/logger.js';
+import type { DispatcherCounters, ScoringDispatcher } from './scoring-dispatcher.js';
+
+/** The lease-table partition of this application: each consuming application has its own leases. */
+export const STREAM_READER_APPLICATION = 'stream-reader' as const;
+
+export interface StreamReaderOptions {
+  /** Injected, never built here. */
+  readonly kinesis: KinesisClient;
+  readonly dynamodb: DynamoDBClient;
+  /** RAW_STREAM_NAME. */
+  readonly streamName: string;
+  /** LEASE_TABLE_NAME. */
+  readonly leaseTableName: string;
+  readonly dispatcher: ScoringDispatcher;
+  /** READER_MAX_IN_FLIGHT_JOBS: also bounds the consumer's batches in flight per shard. */
+  readonly maxInFlightJobs: number;
+  /** READER_JOB_MAX_RECORDS: with `maxInFlightJobs`, bounds the records read ahead per shard. */
+  readonly maxRecordsPerJob: number;
+  /** LEASE_FAILOVER_MS. @default 10_000 */
+  readonly failoverTimeMs?: number;
+  /** READ_IDLE_MS. @default 200 */
+  readonly idleTimeBetweenReadsMs?: number;
+  /** GET_RECORDS_LIMIT: records per GetRecords call and per batch. @default 1_000 */
+  readonly getRecordsLimit?: number;
+  /** Time `close()` lets in-flight jobs finish before checkpointing and releasing. @default 10_000 ms */
+  readonly shutdownTimeoutMs?: number;
+  /** Least time between two checkpoint writes of a shard. @default the consumer's (1_000 ms) */
+  readonly checkpointIntervalMs?: number;
+  /** Consumer retries of a failing batch before it bisects. @default the consumer's (3) */
+  readonly maxBatchRetries?: number;
+  /** First retry delay of a failing batch. @default the consumer's (100 ms) */
+  readonly backoffBaseMs?: number;
+  /** @default the consumer's (a host-pid-random id) */
+  readonly workerId?: string;
+  /** @default a silent logger */
+  readonly logger?: Logger;
+}
+
+/**
+ * The stream-reader: the shard consumer on the raw stream, whose batches the dispatcher turns into
+ * scoring jobs. The consumer reads ahead at most `maxInFlightJobs` batches and
+ * `maxInFlightJobs × maxRecordsPerJob` records per shard, and the dispatcher holds at most
+ * `maxInFlightJobs` jobs per shard, so a slow scorer stops reading instead of filling Redis.
+ *
+ * @example
+ * const reader = new StreamReader({ kinesis, dynamodb, streamName, leaseTableName, dispatcher, maxInFlightJobs: 16, maxRecordsPerJob: 250 });
+ * await reader.start();
+ * // on SIGTERM: stops reading, lets jobs finish, checkpoints and releases the leases
+ * await reader.close();
+ */
+export class StreamReader {
+  private readonly consumer: ShardConsumer;
+  private readonly dispatcher: ScoringDispatcher;
+  private closing: Promise<void> | undefined;
+
+  public constructor(options: StreamReaderOptions) {
+    const logger = options.logger ?? silentLogger();
+    this.dispatcher = options.dispatcher;
+    const getRecordsLimit = options.getRecordsLimit ?? 1_000;
+    this.consumer = new ShardConsumer({
+      kinesis: options.kinesis,
+      dynamodb: options.dynamodb,
+      streamName: options.streamName,
+      leaseTableName: options.leaseTableName,
+      applicationName: STREAM_READER_APPLICATION,
+      logger,
+      processRecords: this.dispatcher.processRecords,
+      onPoisonRecord: this.dispatcher.onPoisonRecord,
+      maxRecordsPerCall: getRecordsLimit,
+      maxBatchSize: getRecordsLimit,
+      // Each batch makes at least one job, so more batches than jobs could never all be in flight.
+      maxInFlightBatches: options.maxInFlightJobs,
+      maxInFlightRecords: options.maxInFlightJobs * options.maxRecordsPerJob,
+      // The contract allows READ_IDLE_MS=0 (read again at once); the consumer wants a positive wait.
+      idleTimeBetweenReadsMs: Math.max(1, options.idleTimeBetweenReadsMs ?? 200),
+      ...(options.failoverTimeMs === undefined ? {} : { failoverTimeMs: options.failoverTimeMs }),
+      ...(options.shutdownTimeoutMs === undefined ? {} : { shutdownTimeoutMs: options.shutdownTimeoutMs }),
+      ...(options.checkpointIntervalMs === undefined ? {} : { checkpointIntervalMs: options.checkpointIntervalMs }),
+      ...(options.maxBatchRetries === undefined ? {} : { maxBatchRetries: options.maxBatchRetries }),
+      ...(options.backoffBaseMs === undefined ? {} : { backoffBaseMs: options.backoffBaseMs }),
+      ...(options.workerId === undefined ? {} : { workerId: options.workerId }),
+    });
+  }
+
+  public get workerId(): string {
+    return this.consumer.workerId;
+  }
+
+  /** Takes a first share of the leases and starts reading. */
+  public start(): Promise<void> {
+    return this.consumer.start();
+  }
+
+  public metrics(): { consumer: ConsumerMetrics; dispatcher: DispatcherCounters; jobsInFlight: Record<string, number> } {
+    return { consumer: this.consumer.metrics(), dispatcher: this.dispatcher.counters(), jobsInFlight: this.dispatcher.jobsInFlight() };
+  }
+
+  /** Stops reading, lets in-flight jobs finish within the shutdown timeout, checkpoints and releases. Idempotent. */
+  public close(): Promise<void> {
+    this.closing ??= this.consumer.close();
+    return this.closing;
+  }
+}
