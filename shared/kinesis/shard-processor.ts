@@ -179,7 +179,10 @@ export class ShardProcessor {
     let iterator = await this.shardIterator(this.startPosition());
     let childShards: ChildShard[] | undefined;
     while (iterator !== undefined && !this.reading.signal.aborted) {
-      await this.waitUntil(() => this.window.recordsInFlight < this.options.maxInFlightRecords, this.reading.signal);
+      // Read when a worthwhile part of the window is free, not record by record: GetRecords
+      // calls are limited to five per second per shard.
+      const room = Math.min(this.options.maxRecordsPerCall, Math.ceil(this.options.maxInFlightRecords / 2));
+      await this.waitUntil(() => this.options.maxInFlightRecords - this.window.recordsInFlight >= room, this.reading.signal);
       if (this.reading.signal.aborted) break;
       const limit = Math.min(this.options.maxRecordsPerCall, this.options.maxInFlightRecords - this.window.recordsInFlight);
       const result = await this.getRecords(iterator, limit);

@@ -1,6 +1,6 @@
-import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteStreamCommand, DescribeStreamSummaryCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
+import { DeleteStreamCommand, DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import type { KinesisClient, Shard } from '@aws-sdk/client-kinesis';
 import { ensureStream, ensureTable } from '../../../local/env/provision.js';
 import type { LocalEnv } from '../../../local/env/index.js';
@@ -129,4 +129,65 @@ export async function waitForActive(fx: KinesisFixture): Promise<void> {
     const summary = await fx.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: fx.streamName }));
     return summary.StreamDescriptionSummary?.StreamStatus === 'ACTIVE';
   });
+}
+
+/** The lease table as stored, for assertions that trust no worker's own view. */
+export async function leaseItems(fx: KinesisFixture): Promise<{ leaseKey: string; owner: string | undefined; checkpoint: string; parents: string[] }[]> {
+  const { Items } = await fx.dynamodb.send(
+    new QueryCommand({
+      TableName: fx.leaseTableName,
+      KeyConditionExpression: '#app = :app',
+      ExpressionAttributeNames: { '#app': 'application' },
+      ExpressionAttributeValues: { ':app': { S: fx.applicationName } },
+      ConsistentRead: true,
+    }),
+  );
+  return (Items ?? []).map((item) => ({
+    leaseKey: item['leaseKey']?.S ?? '',
+    owner: item['leaseOwner']?.S,
+    checkpoint: item['checkpoint']?.S ?? '',
+    parents: (item['parentShardIds']?.L ?? []).map((v) => v.S ?? ''),
+  }));
+}
+
+/** Unfinished leases per owner, from the table. */
+export async function leaseCounts(fx: KinesisFixture): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (const lease of await leaseItems(fx)) {
+    if (lease.checkpoint === 'SHARD_END') continue;
+    const owner = lease.owner ?? '(free)';
+    counts.set(owner, (counts.get(owner) ?? 0) + 1);
+  }
+  return counts;
+}
+
+type AnyClient = { middlewareStack: { add: (middleware: never, options: { step: 'initialize'; name: string }) => void } };
+
+/**
+ * Makes some calls fail before they are sent, as AWS would refuse them: `fault` sees the
+ * command name and the how-manieth call of that command it is, and returns an error to throw.
+ * Thrown in the initialize step, before the SDK's own retries, so the library sees every one.
+ */
+export function injectFaults(client: KinesisClient | DynamoDBClient, fault: (commandName: string, n: number, input: Record<string, unknown>) => Error | undefined): void {
+  const calls = new Map<string, number>();
+  const middleware = (next: (args: { input: Record<string, unknown> }) => Promise<unknown>, context: { commandName: string }) => async (args: { input: Record<string, unknown> }) => {
+    const n = (calls.get(context.commandName) ?? 0) + 1;
+    calls.set(context.commandName, n);
+    const error = fault(context.commandName, n, args.input);
+    if (error !== undefined) throw error;
+    return next(args);
+  };
+  (client as unknown as AnyClient).middlewareStack.add(middleware as never, { step: 'initialize', name: `testFaults-${Math.random()}` });
+}
+
+/** Every record's sequence number per shard, read straight from the stream (up to 10,000 per shard). */
+export async function sequenceNumbers(fx: KinesisFixture): Promise<Map<string, string[]>> {
+  const result = new Map<string, string[]>();
+  for (const shard of await listShards(fx)) {
+    const shardId = shard.ShardId as string;
+    const { ShardIterator } = await fx.kinesis.send(new GetShardIteratorCommand({ StreamName: fx.streamName, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }));
+    const { Records } = await fx.kinesis.send(new GetRecordsCommand({ ShardIterator }));
+    result.set(shardId, (Records ?? []).map((r) => r.SequenceNumber as string));
+  }
+  return result;
 }
