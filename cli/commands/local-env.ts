@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { Command, Option } from 'commander';
 import { buildWorkerEnv, WORKER_ROLES } from '../../shared/worker-env.js';
-import { DynamoDbEngine, KinesisEngine, isProcessAlive, readState, removeState, signalGroup, startLocalEnv, stateFile, writeState } from '../../local/env/index.js';
+import { DynamoDbEngine, KinesisEngine, isProcessAlive, readState, removeState, roundTrip, signalGroup, startLocalEnv, stateFile, writeState } from '../../local/env/index.js';
 import type { KeptEnvState, LocalEnv, LocalEnvOptions } from '../../local/env/index.js';
 import { Progress, output } from '../progress.js';
 
@@ -152,6 +152,24 @@ async function down(flags: { json?: boolean }): Promise<void> {
   output(!!flags.json, { stopped: true, processes: state.processes }, () => console.log(`Stopped ${state.processes.map((p) => `${p.name} (${p.pid})`).join(', ')}.`));
 }
 
+async function check(flags: EnvFlags & { json?: boolean }): Promise<void> {
+  const progress = new Progress(!flags.json);
+  const env = await startLocalEnv(envOptions(flags, progress));
+  let failed = 0;
+  try {
+    for (const p of env.processes) progress.step(`${p.name.padEnd(15)} pid ${p.pid} on 127.0.0.1:${p.port}`);
+    const steps = await roundTrip(env);
+    failed = steps.filter((s) => !s.ok).length;
+    output(!!flags.json, { endpoints: env.endpoints, steps }, () => {
+      for (const s of steps) console.log(`${s.ok ? 'ok  ' : 'FAIL'} ${s.service.padEnd(9)} ${s.what} (${s.ms} ms): ${s.detail}`);
+    });
+  } finally {
+    await env.stop();
+    progress.step(`stopped ${env.processes.map((p) => p.name).join(', ')}; no process left behind`);
+  }
+  if (failed > 0) throw new Error(`${failed} service round trip(s) failed`);
+}
+
 export function localEnvCommand(): Command {
   const local = new Command('local').description('the local AWS environment on embedded emulators');
   const env = new Command('env').description('start or stop the emulators and Redis');
@@ -163,6 +181,12 @@ export function localEnvCommand(): Command {
       .addOption(new Option('--supervise').hideHelp())
       .option('--json', 'print the endpoints and environment as JSON'),
   ).action((flags) => up(flags));
+  addEnvOptions(
+    env
+      .command('check')
+      .description('start the environment, put and read a record through every service, and stop it')
+      .option('--json', 'print the round trip as JSON'),
+  ).action((flags) => check(flags));
   env.command('down').description('stop an environment started with --keep').option('--json', 'print the result as JSON').action((flags) => down(flags));
   local.addCommand(env);
   return local;

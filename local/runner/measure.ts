@@ -1,0 +1,157 @@
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { RejectStore } from '../../workers/lib/reject-store.js';
+import { scanView } from '../../workers/projector/view-scan.js';
+import { localMonth, totalSk } from '../../workers/projector/view-model.js';
+import type { ExpectedOutcome } from './expected.js';
+import { percentiles } from './stats.js';
+import type { Percentiles } from './stats.js';
+
+/** The run summary, every figure measured from the view, the reject store and the results stream. */
+export interface RunSummary {
+  readonly offered: number;
+  readonly accepted: number;
+  readonly rejected: number;
+  readonly rejectReasons: Record<string, number>;
+  readonly deduplicated: number;
+  readonly scored: number;
+  readonly inView: number;
+  readonly lost: number;
+  readonly doubleCounted: number;
+  /** Broker lines whose reject is missing or carries another code than expected. */
+  readonly rejectMismatches: number;
+  readonly latencyMs: Omit<Percentiles, 'count'>;
+  readonly throughputPerSec: number;
+  readonly durationMs: number;
+}
+
+export interface MeasureClients {
+  readonly dynamodb: DynamoDBClient;
+  readonly kinesis: KinesisClient;
+}
+
+export interface MeasureNames {
+  readonly viewTable: string;
+  readonly rejectsTable: string;
+  readonly resultsStream: string;
+}
+
+/** Distinct transaction ids on a stream, read from every shard's start (an audit, not a consumer). */
+export async function distinctIdsOnStream(kinesis: KinesisClient, streamName: string): Promise<Set<string>> {
+  const ids = new Set<string>();
+  const shards = (await kinesis.send(new ListShardsCommand({ StreamName: streamName }))).Shards ?? [];
+  await Promise.all(
+    shards.map(async (shard) => {
+      let iterator = (await kinesis.send(new GetShardIteratorCommand({ StreamName: streamName, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
+      while (iterator) {
+        const page = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
+        for (const record of page.Records ?? []) {
+          const id = (JSON.parse(Buffer.from(record.Data!).toString('utf8')) as { transactionId?: string }).transactionId;
+          if (id !== undefined) ids.add(id);
+        }
+        if ((page.Records?.length ?? 0) === 0 && (page.MillisBehindLatest ?? 0) === 0) break;
+        iterator = page.NextShardIterator;
+      }
+    }),
+  );
+  return ids;
+}
+
+/** Markers in the view: one per distinct transaction written. Cheap enough to poll for progress. */
+export async function countInView(dynamodb: DynamoDBClient, tableName: string): Promise<number> {
+  const segments = 4;
+  const counts = await Promise.all(
+    Array.from({ length: segments }, async (_, segment) => {
+      let count = 0;
+      let start: Record<string, never> | undefined;
+      do {
+        const page = await dynamodb.send(
+          new ScanCommand({
+            TableName: tableName,
+            Segment: segment,
+            TotalSegments: segments,
+            Select: 'COUNT',
+            FilterExpression: '#kind = :marker',
+            ExpressionAttributeNames: { '#kind': 'kind' },
+            ExpressionAttributeValues: { ':marker': { S: 'marker' } },
+            ExclusiveStartKey: start,
+          }),
+        );
+        count += page.Count ?? 0;
+        start = page.LastEvaluatedKey as Record<string, never> | undefined;
+      } while (start !== undefined);
+      return count;
+    }),
+  );
+  return counts.reduce((a, b) => a + b, 0);
+}
+
+/**
+ * Measures a finished run against what it should have produced. `lost` is accepted minus the
+ * distinct accepted transactions in the view; `doubleCounted` is the number of totals that differ
+ * from the sum of the accepted amounts they cover (each transaction in the total of the category
+ * the view gives it).
+ */
+export async function measureRun(clients: MeasureClients, names: MeasureNames, expected: ExpectedOutcome, durationMs: number): Promise<RunSummary> {
+  const [view, rejects, scoredIds] = await Promise.all([
+    scanView(clients.dynamodb, names.viewTable),
+    new RejectStore({ dynamodb: clients.dynamodb, tableName: names.rejectsTable }).list(),
+    distinctIdsOnStream(clients.kinesis, names.resultsStream),
+  ]);
+
+  const inViewIds = new Set(view.transactions.map((t) => t.transactionId).filter((id) => expected.accepted.has(id)));
+
+  const expectedTotals = new Map<string, { sumMinor: number; txnCount: number }>();
+  for (const txn of view.transactions) {
+    const source = expected.accepted.get(txn.transactionId);
+    if (source === undefined) continue;
+    const key = `${txn.pk}\u0000${totalSk(localMonth(source.bookedAt), txn.category, source.amount.currency)}`;
+    const before = expectedTotals.get(key) ?? { sumMinor: 0, txnCount: 0 };
+    expectedTotals.set(key, { sumMinor: before.sumMinor + source.amount.minor, txnCount: before.txnCount + 1 });
+  }
+  let doubleCounted = 0;
+  for (const total of view.totals) {
+    const key = `${total.pk}\u0000${total.sk}`;
+    const want = expectedTotals.get(key) ?? { sumMinor: 0, txnCount: 0 };
+    expectedTotals.delete(key);
+    if (want.sumMinor !== total.sumMinor || want.txnCount !== total.txnCount) doubleCounted += 1;
+  }
+  doubleCounted += expectedTotals.size; // transactions counted in no total at all
+
+  const countCodes = (codes: Iterable<string>): Record<string, number> => {
+    const counts: Record<string, number> = {};
+    for (const code of codes) counts[code] = (counts[code] ?? 0) + 1;
+    return counts;
+  };
+  const rejectReasons = countCodes(rejects.map((r) => r.code));
+  const expectedReasons = countCodes(expected.rejected.values());
+  // Compared as counts per code: every expected reject present with its code, and no others.
+  let rejectMismatches = 0;
+  for (const code of new Set([...Object.keys(expectedReasons), ...Object.keys(rejectReasons)])) {
+    rejectMismatches += Math.abs((expectedReasons[code] ?? 0) - (rejectReasons[code] ?? 0));
+  }
+
+  const latencies = view.transactions.filter((t) => expected.accepted.has(t.transactionId)).map((t) => Date.parse(t.viewedAt) - Date.parse(t.ingestedAt));
+  const firstIngest = Math.min(...view.transactions.map((t) => Date.parse(t.ingestedAt)));
+  const lastView = Math.max(...view.transactions.map((t) => Date.parse(t.viewedAt)));
+  const { count: _count, ...latencyMs } = percentiles(latencies);
+  const rejected = rejects.length;
+  const accepted = expected.offered - rejected - expected.deduplicated;
+  return {
+    offered: expected.offered,
+    accepted,
+    rejected,
+    rejectReasons,
+    deduplicated: expected.deduplicated,
+    scored: [...scoredIds].filter((id) => expected.accepted.has(id)).length,
+    inView: inViewIds.size,
+    lost: accepted - inViewIds.size,
+    doubleCounted,
+    rejectMismatches,
+    latencyMs,
+    throughputPerSec: inViewIds.size > 0 && lastView > firstIngest ? Math.round((inViewIds.size * 1000) / (lastView - firstIngest)) : 0,
+    durationMs: Math.round(durationMs),
+  };
+}

@@ -1,0 +1,129 @@
+import { Queue } from 'bullmq';
+import { join } from 'node:path';
+import { RejectStore } from '../../workers/lib/reject-store.js';
+import { createRedisConnection } from '../../workers/lib/redis.js';
+import { startBroker } from '../broker/index.js';
+import type { BrokerHandle, BrokerOptions } from '../broker/index.js';
+import { startLocalEnv } from '../env/start.js';
+import type { LocalEnv, LocalEnvOptions } from '../env/start.js';
+import { expectedOutcome } from './expected.js';
+import { countInView, measureRun } from './measure.js';
+import type { RunSummary } from './measure.js';
+import { LocalPipeline } from './pipeline.js';
+import type { LocalPipelineOptions } from './pipeline.js';
+
+export interface RunProgress {
+  readonly elapsedMs: number;
+  readonly served: number;
+  readonly rejected: number;
+  readonly queue: { readonly waiting: number; readonly active: number; readonly completed: number; readonly failed: number };
+  readonly inView: number;
+  readonly expected: number;
+}
+
+export interface RunLocalOptions {
+  /** Environment options (emulators, endpoint, stack), or an environment already running. */
+  readonly env?: LocalEnvOptions | LocalEnv;
+  /** Broker source and faults. @default 20,000 synthetic records */
+  readonly broker?: BrokerOptions;
+  readonly workers?: LocalPipelineOptions['workers'];
+  readonly tuning?: LocalPipelineOptions['tuning'];
+  /** Where worker logs go. @default <env data dir>/logs */
+  readonly logDir?: string;
+  /** Give up waiting when nothing moved for this long. @default 60000 ms */
+  readonly stallTimeoutMs?: number;
+  /** Keep running after the source is drained, until `signal` aborts. */
+  readonly follow?: boolean;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: RunProgress) => void;
+  readonly onStep?: (message: string) => void;
+  /** Runs after the pipeline drained, before shut-down (the sample user's insights, analytics). */
+  readonly afterDrain?: (context: { env: LocalEnv; broker: BrokerHandle; pipeline: LocalPipeline }) => Promise<void>;
+}
+
+function isRunningEnv(env: RunLocalOptions['env']): env is LocalEnv {
+  return env !== undefined && 'stop' in env && typeof (env as LocalEnv).stop === 'function';
+}
+
+/**
+ * `npm run local`: brings up the environment, the mock broker and every worker as its own
+ * process, streams the transactions through, waits until every one is in the view or the reject
+ * store, measures the result from the view, the reject store and the results stream, and shuts
+ * everything down (also on failure or abort).
+ */
+export async function runLocal(options: RunLocalOptions = {}): Promise<RunSummary> {
+  const step = options.onStep ?? (() => undefined);
+  const started = performance.now();
+  const ownEnv = !isRunningEnv(options.env);
+  const env = isRunningEnv(options.env) ? options.env : await startLocalEnv({ ...options.env, onProgress: step });
+  let broker: BrokerHandle | undefined;
+  let pipeline: LocalPipeline | undefined;
+  const clients = env.clients();
+  const redis = createRedisConnection({ url: env.redisUrl });
+  const queue = new Queue(env.names.queues.scoring, { connection: redis, prefix: env.names.queuePrefix });
+  try {
+    broker = await startBroker(options.broker ?? { records: 20_000 });
+    const expected = expectedOutcome(broker.lines());
+    step(`broker on ${broker.url} offers ${expected.offered} lines: ${expected.accepted.size} to accept, ${expected.rejected.size} to reject, ${expected.deduplicated} exact duplicates`);
+
+    pipeline = await LocalPipeline.start({
+      env,
+      broker: { url: broker.url, apiKey: broker.apiKey },
+      logDir: options.logDir ?? join(env.dataDir, 'logs'),
+      ...(options.workers ? { workers: options.workers } : {}),
+      ...(options.tuning ? { tuning: options.tuning } : {}),
+    });
+    step(`workers up: ${pipeline.workers().map((w) => `${w.name} (pid ${w.pid})`).join(', ')}; logs in ${options.logDir ?? join(env.dataDir, 'logs')}`);
+
+    const rejects = new RejectStore({ dynamodb: clients.dynamodb, tableName: env.names.tables.rejects });
+    const target = expected.accepted.size + expected.rejected.size;
+    const stallMs = options.stallTimeoutMs ?? 60_000;
+    let last = -1;
+    let lastChange = Date.now();
+    for (;;) {
+      if (options.signal?.aborted) break;
+      const [inView, rejected, counts] = await Promise.all([
+        countInView(clients.dynamodb, env.names.tables.view),
+        rejects.list().then((r) => r.length),
+        queue.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed'),
+      ]);
+      const progress: RunProgress = {
+        elapsedMs: Math.round(performance.now() - started),
+        served: broker.stats().linesServed,
+        rejected,
+        queue: { waiting: (counts['waiting'] ?? 0) + (counts['delayed'] ?? 0), active: counts['active'] ?? 0, completed: counts['completed'] ?? 0, failed: counts['failed'] ?? 0 },
+        inView,
+        expected: expected.accepted.size,
+      };
+      options.onProgress?.(progress);
+      const dead = pipeline.dead();
+      if (dead.length > 0) step(`warning: ${dead.map((w) => `${w.name} exited; see ${w.logFile}`).join('; ')}`);
+      const done = inView + rejected;
+      if (done !== last) {
+        last = done;
+        lastChange = Date.now();
+      }
+      if (!options.follow && done >= target) break;
+      if (!options.follow && Date.now() - lastChange > stallMs) {
+        step(`nothing moved for ${stallMs / 1000} s; measuring what arrived`);
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const durationMs = performance.now() - started;
+    await options.afterDrain?.({ env, broker, pipeline });
+    return await measureRun(
+      clients,
+      { viewTable: env.names.tables.view, rejectsTable: env.names.tables.rejects, resultsStream: env.names.streams.results },
+      expected,
+      durationMs,
+    );
+  } finally {
+    await pipeline?.stop();
+    await queue.close().catch(() => undefined);
+    redis.disconnect();
+    await broker?.close();
+    clients.destroy();
+    if (ownEnv) await env.stop();
+  }
+}
