@@ -1,0 +1,52 @@
+import type { StartRole } from '../runtime/worker-runtime.js';
+import { BatchJob } from './batch-job.js';
+import type { BatchSummary } from './batch-job.js';
+
+export { BatchJob } from './batch-job.js';
+export type { BatchProgress, BatchRunOptions, BatchSummary } from './batch-job.js';
+export type { BatchJobOptions } from './batch-options.js';
+export { EnrichedReader, ENRICHED_VIEW } from './enriched-reader.js';
+export * from './archive-key.js';
+export * from './errors.js';
+
+/**
+ * The batch role: one run of the batch job (EventBridge Scheduler starts it as a task), then the
+ * process exits. Thin wiring; the logic is in `BatchJob`. SIGTERM stops reading new archive
+ * objects, writes and marks what was read, and finishes.
+ */
+export const start: StartRole<'batch'> = ({ env, logger, aws, health }) => {
+  const job = new BatchJob({
+    s3: aws.s3,
+    dynamodb: aws.dynamodb,
+    rawArchiveBucket: env.RAW_ARCHIVE_BUCKET,
+    analyticsBucket: env.ANALYTICS_BUCKET,
+    batchStateTable: env.BATCH_STATE_TABLE_NAME,
+    rejectsTable: env.REJECTS_TABLE_NAME,
+    viewTable: env.VIEW_TABLE_NAME,
+    logger,
+  });
+  const stop = new AbortController();
+  let progress: unknown = 'starting';
+  health.addCheck('batch', () => progress);
+  const finished = job
+    .run({
+      signal: stop.signal,
+      onProgress: (p) => {
+        progress = p;
+      },
+    })
+    .then((summary: BatchSummary) => {
+      logger.info({ summary }, 'batch finished');
+    });
+  let closing: Promise<void> | undefined;
+  return Promise.resolve({
+    finished,
+    close: () => {
+      closing ??= (async () => {
+        stop.abort();
+        await finished.catch(() => undefined);
+      })();
+      return closing;
+    },
+  });
+};
