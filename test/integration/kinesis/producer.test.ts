@@ -2,9 +2,9 @@ import { GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-kine
 import type { PutRecordsRequestEntry, PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
 import { expect } from 'chai';
 import { silentLogger } from '../../../shared/logger.js';
-import { KinesisProducer, MAX_BYTES_PER_RECORD, RecordTooLargeError } from '../../../shared/kinesis/index.js';
+import { KinesisProducer, MAX_BYTES_PER_PUT, MAX_BYTES_PER_RECORD, MAX_RECORDS_PER_PUT, RecordTooLargeError } from '../../../shared/kinesis/index.js';
 import type { KinesisFixture } from './helpers.js';
-import { kinesisFixture, listShards } from './helpers.js';
+import { injectFaults, kinesisFixture, listShards } from './helpers.js';
 
 type Middleware = (next: (args: { input: { Records?: PutRecordsRequestEntry[] } }) => Promise<{ output: { Records?: PutRecordsResultEntry[]; FailedRecordCount?: number } }>) => (args: { input: { Records?: PutRecordsRequestEntry[] } }) => Promise<unknown>;
 
@@ -52,6 +52,34 @@ describe('Class: KinesisProducer', function () {
   });
 
   describe('Method: put', () => {
+    it('packs calls up to 500 records and 5 MiB, partition keys included', async () => {
+      // Prepare
+      fx = await kinesisFixture(2);
+      const calls: { records: number; bytes: number }[] = [];
+      injectFaults(fx.kinesis, (command, _n, input) => {
+        const records = (input['Records'] as PutRecordsRequestEntry[] | undefined) ?? [];
+        if (command === 'PutRecordsCommand') calls.push({ records: records.length, bytes: records.reduce((n, r) => n + (r.Data?.byteLength ?? 0) + Buffer.byteLength(r.PartitionKey ?? ''), 0) });
+        return undefined;
+      });
+      const producer = new KinesisProducer({ kinesis: fx.kinesis, streamName: fx.streamName, logger: silentLogger() });
+      const small = Array.from({ length: 1_200 }, (_, i) => ({ data: `s-${i}`, partitionKey: `user-${i}` }));
+      const large = Array.from({ length: 7 }, (_, i) => ({ data: new Uint8Array(1_000 * 1024), partitionKey: `big-${i}` }));
+
+      // Act
+      await Promise.all(small.map((r) => producer.put(r)));
+      const smallCalls = calls.splice(0);
+      await Promise.all(large.map((r) => producer.put(r)));
+      await producer.close();
+
+      // Assess
+      console.log(`      1,200 small records in calls of ${smallCalls.map((c) => c.records).join(', ')}; 7 x 1000 KiB in calls of ${calls.map((c) => c.records).join(', ')}`);
+      expect(Math.max(...smallCalls.map((c) => c.records))).to.equal(MAX_RECORDS_PER_PUT);
+      expect(smallCalls.reduce((n, c) => n + c.records, 0)).to.equal(small.length);
+      expect(Math.max(...calls.map((c) => c.bytes))).to.be.at.most(MAX_BYTES_PER_PUT);
+      expect(calls.reduce((n, c) => n + c.records, 0)).to.equal(large.length);
+      expect(producer.counters()).to.include({ put: small.length + large.length, failed: 0 });
+    });
+
     it('retries only the refused entries until every record is accepted, within the calls-in-flight bound', async () => {
       // Prepare
       fx = await kinesisFixture(2);
