@@ -1,0 +1,210 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { ShardConsumer } from '../../shared/kinesis/index.js';
+import type { KinesisRecord, PoisonRecord, ShardConsumerOptions, ShardContext } from '../../shared/kinesis/index.js';
+import type { Logger } from '../../shared/logger.js';
+import { silentLogger } from '../../shared/logger.js';
+import { RejectCode } from '../../shared/schemas/reject-codes.js';
+import { RejectStage, buildRejectRecord } from '../../shared/schemas/reject-record.js';
+import type { RejectSource } from '../../shared/schemas/reject-record.js';
+import type { ScoredResult } from '../../shared/schemas/scored-result.js';
+import type { RejectStore } from '../lib/reject-store.js';
+import { MalformedResultError, ProjectorError, UnwritableTransactionError } from './errors.js';
+import { parseScoredResult } from './result-parser.js';
+import { ViewWriter } from './view-writer.js';
+import type { ViewWriterOptions, WriterStats } from './view-writer.js';
+
+/** The lease-table partition of the projector: its own leases and checkpoints on the results stream. */
+export const PROJECTOR_APPLICATION = 'projector' as const;
+
+/** Consumer options the projector sets itself. */
+type OwnConsumerOptions = 'kinesis' | 'dynamodb' | 'streamName' | 'leaseTableName' | 'applicationName' | 'processRecords' | 'onPoisonRecord' | 'logger';
+
+export interface ProjectorOptions {
+  /** Injected, never built here. */
+  readonly kinesis: KinesisClient;
+  readonly dynamodb: DynamoDBClient;
+  /** The results stream. */
+  readonly streamName: string;
+  readonly leaseTableName: string;
+  readonly viewTableName: string;
+  /** Where malformed and unprojectable records go. */
+  readonly rejectStore: RejectStore;
+  /** @default a silent logger */
+  readonly logger?: Logger;
+  /** Passed to the `ShardConsumer` (failover, read idle time, batch size, shutdown budget...). */
+  readonly consumer?: Partial<Omit<ShardConsumerOptions, OwnConsumerOptions>>;
+  /** Passed to the `ViewWriter` (grouping, concurrency, retries, retention). */
+  readonly writer?: Partial<Omit<ViewWriterOptions, 'dynamodb' | 'tableName' | 'logger'>>;
+  /**
+   * The health check fails once batches have failed without a success for this long: the shard is
+   * stuck (DynamoDB unreachable, a table missing) and an operator should know.
+   * @default 60_000
+   */
+  readonly unhealthyAfterMs?: number;
+  /** @default () => new Date() */
+  readonly clock?: () => Date;
+}
+
+/** What the health endpoint shows for the projector. */
+export interface ProjectorHealth {
+  readonly workerId: string;
+  readonly leasesHeld: number;
+  readonly shards: readonly string[];
+  /** When the last batch completed (ISO), or null before the first. */
+  readonly lastBatchAt: string | null;
+  /** Since when batches have been failing without a success (ISO), or null. */
+  readonly failingSince: string | null;
+  readonly rejected: number;
+  readonly writer: WriterStats;
+}
+
+/**
+ * The projector role: consumes the results stream with shard leases (application `projector`)
+ * and writes each batch into the view through `ViewWriter`, so a replay or a redelivery changes
+ * nothing. Malformed records go to the reject store as `malformed-record`; a record that can never
+ * be written (isolated by the consumer's bisection) as `unprojectable`.
+ *
+ * @example
+ * const projector = new Projector({ kinesis, dynamodb, streamName, leaseTableName, viewTableName, rejectStore });
+ * await projector.start();
+ * health.addCheck('projector', () => projector.health());
+ * process.once('SIGTERM', () => void projector.close());
+ */
+export class Projector {
+  public readonly writer: ViewWriter;
+  private readonly consumer: ShardConsumer;
+  private readonly streamName: string;
+  private readonly rejectStore: RejectStore;
+  private readonly log: Logger;
+  private readonly unhealthyAfterMs: number;
+  private readonly clock: () => Date;
+  private lastBatchAt: Date | undefined;
+  private failingSince: Date | undefined;
+  private rejected = 0;
+  private closing: Promise<void> | undefined;
+
+  public constructor(options: ProjectorOptions) {
+    this.streamName = options.streamName;
+    this.rejectStore = options.rejectStore;
+    this.log = (options.logger ?? silentLogger()).child({ component: 'projector' });
+    this.unhealthyAfterMs = options.unhealthyAfterMs ?? 60_000;
+    this.clock = options.clock ?? (() => new Date());
+    this.writer = new ViewWriter({ ...options.writer, dynamodb: options.dynamodb, tableName: options.viewTableName, logger: this.log });
+    this.consumer = new ShardConsumer({
+      ...options.consumer,
+      kinesis: options.kinesis,
+      dynamodb: options.dynamodb,
+      streamName: options.streamName,
+      leaseTableName: options.leaseTableName,
+      applicationName: PROJECTOR_APPLICATION,
+      processRecords: (batch, context) => this.processRecords(batch, context),
+      onPoisonRecord: (poison) => this.onPoisonRecord(poison),
+      logger: this.log,
+    });
+  }
+
+  /** Takes leases and starts reading; rejects if the stream or lease table cannot be used. */
+  public start(): Promise<void> {
+    return this.consumer.start();
+  }
+
+  /** Stops reading, lets in-flight batches finish, checkpoints and releases the leases. Idempotent. */
+  public close(): Promise<void> {
+    this.closing ??= this.consumer.close();
+    return this.closing;
+  }
+
+  /** For the /health endpoint: throws (unhealthy) when batches have kept failing for `unhealthyAfterMs`. */
+  public health(): ProjectorHealth {
+    const shards = this.consumer.heldShards();
+    const report: ProjectorHealth = {
+      workerId: this.consumer.workerId,
+      leasesHeld: shards.length,
+      shards,
+      lastBatchAt: this.lastBatchAt?.toISOString() ?? null,
+      failingSince: this.failingSince?.toISOString() ?? null,
+      rejected: this.rejected,
+      writer: this.writer.stats,
+    };
+    if (this.failingSince !== undefined && this.clock().getTime() - this.failingSince.getTime() > this.unhealthyAfterMs) {
+      throw new ProjectorError(`view writes failing since ${report.failingSince} (last batch ${report.lastBatchAt ?? 'never'})`);
+    }
+    return report;
+  }
+
+  /** The consumer's figures (leases, records per second, checkpoints). */
+  public consumerMetrics(): ReturnType<ShardConsumer['metrics']> {
+    return this.consumer.metrics();
+  }
+
+  /**
+   * One batch: malformed records to the reject store, the rest into the view. Resolves only when
+   * both are durable, so the consumer's checkpoint never passes a record that is in neither.
+   */
+  public async processRecords(batch: readonly KinesisRecord[], context: Pick<ShardContext, 'shardId' | 'signal'>): Promise<void> {
+    try {
+      const results: ScoredResult[] = [];
+      for (const record of batch) {
+        try {
+          results.push(parseScoredResult(record.data));
+        } catch (error) {
+          if (!(error instanceof MalformedResultError)) throw error;
+          await this.reject(RejectCode.MalformedRecord, error.message, context.shardId, record, error.transactionId);
+        }
+      }
+      const written = results.length === 0 ? undefined : await this.writer.write(results, { signal: context.signal });
+      this.lastBatchAt = this.clock();
+      this.failingSince = undefined;
+      this.log.debug({ shardId: context.shardId, records: batch.length, ...written }, 'batch projected');
+    } catch (error) {
+      this.failingSince ??= this.clock();
+      this.log.warn({ err: error, shardId: context.shardId, records: batch.length }, 'batch failed; the consumer retries it');
+      throw error;
+    }
+  }
+
+  /**
+   * A record that failed alone after its retries. Only a record DynamoDB refuses for good is
+   * rejected as `unprojectable`; one that failed for a passing reason (conflicts, throttling, an
+   * outage) is written once more here and, if that still fails, this throws so the consumer keeps
+   * retrying: the shard waits rather than setting a good record aside.
+   */
+  public async onPoisonRecord(poison: Pick<PoisonRecord, 'shardId' | 'record' | 'error'>): Promise<void> {
+    let result: ScoredResult;
+    try {
+      result = parseScoredResult(poison.record.data);
+    } catch (error) {
+      if (!(error instanceof MalformedResultError)) throw error;
+      await this.reject(RejectCode.MalformedRecord, error.message, poison.shardId, poison.record, error.transactionId);
+      return;
+    }
+    let error = poison.error;
+    if (!(error instanceof UnwritableTransactionError)) {
+      try {
+        await this.writer.write([result]);
+        return;
+      } catch (retryError) {
+        if (!(retryError instanceof UnwritableTransactionError)) throw retryError;
+        error = retryError;
+      }
+    }
+    await this.reject(RejectCode.Unprojectable, (error as Error).message, poison.shardId, poison.record, result.transactionId);
+  }
+
+  private async reject(code: string, message: string, shardId: string, record: KinesisRecord, transactionId: string | undefined): Promise<void> {
+    const source: RejectSource = { stream: this.streamName, shardId, sequenceNumber: record.sequenceNumber };
+    const reject = buildRejectRecord({
+      code,
+      message,
+      stage: RejectStage.Projector,
+      source,
+      raw: Buffer.from(record.data).toString('utf8'),
+      ...(transactionId === undefined ? {} : { transactionId }),
+      now: this.clock(),
+    });
+    const stored = await this.rejectStore.put(reject);
+    if (stored) this.rejected += 1;
+    this.log.warn({ code, shardId, sequenceNumber: record.sequenceNumber, transactionId, rejectId: reject.rejectId }, 'record rejected');
+  }
+}
