@@ -1,0 +1,92 @@
+import { Queue } from 'bullmq';
+import { createCloudWatchClient } from '../../shared/aws/clients.js';
+import { KinesisProducer } from '../../shared/kinesis/index.js';
+import type { WorkerRole } from '../../shared/worker-env.js';
+import { GaugePublisher } from '../lib/metrics.js';
+import { createRedisConnection } from '../lib/redis.js';
+import { RejectStore } from '../lib/reject-store.js';
+import type { StartRole } from '../runtime/worker-runtime.js';
+import { scoringBacklog } from './backlog.js';
+import { inferenceThreadCount } from './inference/cpus.js';
+import { InferencePool } from './inference/inference-pool.js';
+import { ScoringProcessor } from './scoring-processor.js';
+import { ScoringWorker } from './scoring-worker.js';
+
+/** The scorer role: wiring only (connections, pool, producer, metrics); the logic is in the classes. */
+export const start: StartRole<typeof WorkerRole.Scorer> = async ({ env, logger, aws, health }) => {
+  const threads = inferenceThreadCount(env.INFERENCE_THREADS);
+  const pool = await InferencePool.start({ threads, modelsDir: env.MODELS_DIR, logger });
+  const redisOptions = { url: env.REDIS_URL, authToken: env.REDIS_AUTH_TOKEN };
+  const workerConnection = createRedisConnection({ ...redisOptions, connectionName: 'scorer:worker' });
+  const queueConnection = createRedisConnection({ ...redisOptions, connectionName: 'scorer:metrics' });
+  const queue = new Queue(env.SCORING_QUEUE_NAME, { connection: queueConnection, prefix: env.QUEUE_PREFIX });
+  queue.on('error', (error: Error) => logger.warn({ err: error }, 'redis error (reconnecting)'));
+  const producer = new KinesisProducer({ kinesis: aws.kinesis, streamName: env.RESULTS_STREAM_NAME, logger });
+  const processor = new ScoringProcessor({
+    scorer: pool,
+    results: producer,
+    rejectStore: new RejectStore({ dynamodb: aws.dynamodb, tableName: env.REJECTS_TABLE_NAME }),
+    logger,
+  });
+  const worker = new ScoringWorker({
+    connection: workerConnection,
+    queueName: env.SCORING_QUEUE_NAME,
+    prefix: env.QUEUE_PREFIX,
+    processor,
+    concurrency: env.SCORER_CONCURRENCY,
+    logger,
+  });
+  const cloudwatch = env.METRICS_ENABLED ? createCloudWatchClient() : undefined;
+  const publisher = new GaugePublisher({
+    enabled: env.METRICS_ENABLED,
+    cloudwatch,
+    namespace: env.METRICS_NAMESPACE,
+    metricName: env.BACKLOG_METRIC_NAME,
+    stack: env.INSIGHTS_STACK,
+    measure: () => scoringBacklog(queue),
+    logger,
+  });
+  health.addCheck('redis', () => {
+    if (workerConnection.status !== 'ready' || queueConnection.status !== 'ready') {
+      throw new Error(`redis not ready (worker ${workerConnection.status}, queue ${queueConnection.status})`);
+    }
+  });
+  health.addCheck('inference', () => {
+    const stats = pool.stats();
+    if (stats.alive < stats.threads) throw new Error(`${stats.alive} of ${stats.threads} inference threads alive`);
+    return stats;
+  });
+  health.addCheck('worker', () => {
+    if (!worker.isRunning()) throw new Error('scoring worker is not running');
+    return { backlog: publisher.lastValue };
+  });
+  await worker.waitUntilReady();
+  publisher.start();
+  logger.info({ threads, concurrency: env.SCORER_CONCURRENCY, models: pool.modelVersions, queue: env.SCORING_QUEUE_NAME }, 'scorer started');
+
+  let closing: Promise<void> | undefined;
+  return {
+    close: () => {
+      // Active jobs finish first (their results need the pool and the producer); each step runs even when an earlier one failed.
+      closing ??= (async () => {
+        const steps: [string, () => Promise<unknown>][] = [
+          ['worker', () => worker.close()],
+          ['metrics', () => publisher.close()],
+          ['producer', () => producer.close()],
+          ['inference pool', () => pool.close()],
+          ['queue', () => queue.close()],
+          ['redis', async () => Promise.all([workerConnection.quit(), queueConnection.quit()])],
+          ['cloudwatch', async () => cloudwatch?.destroy()],
+        ];
+        for (const [step, run] of steps) {
+          try {
+            await run();
+          } catch (error) {
+            logger.error({ err: error, step }, 'close step failed');
+          }
+        }
+      })();
+      return closing;
+    },
+  };
+};
