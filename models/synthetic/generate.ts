@@ -326,7 +326,9 @@ class UserTimeline {
     if (template.category === 'transfers') eur = Math.round(eur / 5) * 5 || 5;
     const currency = template.online ? this.user.country.currency : merchant.country.currency;
     if (!random.chance(this.anomalyRate)) {
-      this.cardPayment(info, random, merchant, zone, eur, currency);
+      // Online shops paid through PayPal show up under PayPal's name and MCC.
+      const paid = template.online && random.chance(0.15) ? viaPaypal(merchant) : merchant;
+      this.cardPayment(info, random, paid, zone, eur, currency);
       return;
     }
     const kind = random.weighted([
@@ -385,10 +387,17 @@ class UserTimeline {
     anomalyKind?: AnomalyKindValue,
   ): void {
     const { utcMs, offset } = localToUtc(zone, info.dayUtcMs, minuteOfDay);
+    const sentMcc = this.user.bankSendsMcc ? mcc : null;
     const label: TransactionLabel = anomalyKind === undefined ? { category, isAnomaly: false } : { category, isAnomaly: true, anomalyKind };
-    this.drafts.push({ utcMs: utcMs + (this.seq % 60) * 1000, offset, userIndex: this.user.index, seq: this.seq, name, mcc, currency, minor, description, label });
+    this.drafts.push({ utcMs: utcMs + (this.seq % 60) * 1000, offset, userIndex: this.user.index, seq: this.seq, name, mcc: sentMcc, currency, minor, description, label });
     this.seq += 1;
   }
+}
+
+/** `PAYPAL *BOLCOM`: the shop's first word, squeezed, behind PayPal's own MCC. */
+function viaPaypal(merchant: MerchantInstance): MerchantInstance {
+  const word = (merchant.name.split(/[ *]/)[0] ?? merchant.name).replace(/[^A-Z0-9]/g, '');
+  return { ...merchant, name: `PAYPAL *${word}`, mcc: '4829' };
 }
 
 function compareDrafts(a: Draft, b: Draft): number {

@@ -41,6 +41,8 @@ export interface UserProfile {
   readonly contacts: readonly string[];
   /** Chance per day of planning a trip. */
   readonly tripRate: number;
+  /** Some banks never pass the MCC on; then the name is all a model has. */
+  readonly bankSendsMcc: boolean;
 }
 
 /** Daily templates a user in `country` can meet (the brand trades there, or anywhere). */
@@ -149,5 +151,6 @@ export function createUser(index: number, seedTag: string, random: Random): User
     favourites,
     contacts,
     tripRate: random.uniform(1 / 150, 1 / 45),
+    bankSendsMcc: random.chance(0.8),
   };
 }
