@@ -1,0 +1,208 @@
+import { expect } from 'chai';
+import {
+  ENRICHED_COLUMNS,
+  ENRICHED_PARTITIONS,
+  ENRICHED_PREFIX,
+  RAW_ARCHIVE_PARTITIONS,
+  RAW_ARCHIVE_PREFIX,
+  partitionValue,
+} from '../../shared/analytics-schema.js';
+import { ConfigError } from '../../shared/errors.js';
+import { ROLE_VARIABLES, WORKER_ROLES, secretVariables } from '../../shared/worker-env.js';
+import type { ScalingConfig, StreamsConfig } from '../../infra/config.js';
+import { redisFamily, replicationGroupId } from '../../infra/components/queue.js';
+import { keyAttributes } from '../../infra/components/tables.js';
+import { tlsOnlyStatements } from '../../infra/components/secure-bucket.js';
+import { PIPELINE_METRICS, dashboardBody, dashboardUrl } from '../../infra/lib/dashboard.js';
+import { ComponentArgsError } from '../../infra/errors.js';
+import { glueColumns, glueDatabaseName, locationTemplate, projectionParameters } from '../../infra/lib/glue.js';
+import { renderTrust, serviceTrust } from '../../infra/lib/iam.js';
+import { backlogPerTaskMetrics, consumerBounds, readerCapacity, serviceBounds, serviceResourceId } from '../../infra/lib/scaling.js';
+import { SHUTDOWN_MARGIN_SECONDS, containerEnvironment, parseContainerEnvironment, stackWorkerValues } from '../../infra/lib/task-environment.js';
+import type { StackValues } from '../../infra/lib/task-environment.js';
+import { TABLES } from '../../shared/catalog.js';
+
+const VALUES: StackValues = {
+  stack: 'dev',
+  logLevel: 'info',
+  stopTimeoutSeconds: 60,
+  healthPort: 8080,
+  streams: { raw: 'raw-stream', results: 'results-stream' },
+  tables: { view: 'view', leases: 'leases', ingestLedger: 'ledger', crawlerState: 'cursor', rejects: 'rejects', batchState: 'batch' },
+  buckets: { rawArchive: 'archive', analytics: 'analytics' },
+  redisUrl: 'rediss://redis.example:6379',
+  scoringQueue: 'dev-scoring',
+  queuePrefix: '{realtime-insights-dev}',
+  brokerUrl: 'https://broker.example',
+  metricsNamespace: 'RealtimeInsights',
+  backlogMetricName: 'ScoringBacklog',
+};
+const SECRET_ARNS = { BROKER_API_KEY: 'arn:broker', REDIS_AUTH_TOKEN: 'arn:redis' };
+
+describe('Function: containerEnvironment', () => {
+  for (const role of WORKER_ROLES) {
+    it(`gives the ${role} exactly its contract variables, secrets by ARN`, () => {
+      // Act
+      const container = containerEnvironment(role, stackWorkerValues(role, VALUES), SECRET_ARNS);
+
+      // Assess
+      const names = [...container.environment.map((e) => e.name), ...container.secrets.map((s) => s.name)];
+      expect(names.every((name) => (ROLE_VARIABLES[role] as readonly string[]).includes(name))).to.equal(true);
+      expect(container.secrets.map((s) => s.name)).to.deep.equal(secretVariables(role));
+      expect(container.environment.map((e) => e.name)).to.deep.equal([...container.environment.map((e) => e.name)].sort());
+      expect(() => parseContainerEnvironment(role, container)).to.not.throw();
+    });
+  }
+
+  it('publishes metrics from the scorer only, and drains before the stop timeout', () => {
+    // Act
+    const enabled = WORKER_ROLES.filter((role) => stackWorkerValues(role, VALUES).METRICS_ENABLED === true);
+    const shutdown = stackWorkerValues('scorer', VALUES).SHUTDOWN_TIMEOUT_MS;
+
+    // Assess
+    expect(enabled).to.deep.equal(['scorer']);
+    expect(shutdown).to.equal((VALUES.stopTimeoutSeconds - SHUTDOWN_MARGIN_SECONDS) * 1000);
+  });
+
+  it('refuses a secret passed as a plain value, a secret without an ARN, and a missing variable', () => {
+    expect(() => containerEnvironment('crawler', { ...stackWorkerValues('crawler', VALUES), BROKER_API_KEY: 'oops' }, SECRET_ARNS)).to.throw(ComponentArgsError, /is a secret/);
+    expect(() => containerEnvironment('crawler', stackWorkerValues('crawler', VALUES), {})).to.throw(ComponentArgsError, /BROKER_API_KEY/);
+    expect(() => containerEnvironment('crawler', { ...stackWorkerValues('crawler', VALUES), BROKER_URL: undefined }, SECRET_ARNS)).to.throw(ConfigError, /BROKER_URL/);
+  });
+});
+
+describe('Function: scaling bounds', () => {
+  const scaling: ScalingConfig = {
+    streamReader: { min: 1, max: 6, iteratorAgeMs: 5000 },
+    scorer: { min: 2, max: 9, backlogPerTask: 20, cpuPercent: 60 },
+    projector: { min: 1, max: 6, iteratorAgeMs: 5000 },
+  };
+
+  it('runs one reader per raw shard, held within the bounds', () => {
+    expect(readerCapacity({ min: 1, max: 6 }, 4)).to.deep.equal({ min: 4, max: 4 });
+    expect(readerCapacity({ min: 1, max: 6 }, 10)).to.deep.equal({ min: 6, max: 6 });
+    expect(readerCapacity({ min: 3, max: 6 }, 1)).to.deep.equal({ min: 3, max: 3 });
+    expect(readerCapacity({ min: 1, max: 6 }, undefined)).to.deep.equal({ min: 1, max: 6 });
+  });
+
+  it('never scales a consumer past its stream shard count', () => {
+    expect(consumerBounds({ min: 2, max: 8 }, 4)).to.deep.equal({ min: 2, max: 4 });
+    expect(consumerBounds({ min: 3, max: 8 }, 1)).to.deep.equal({ min: 1, max: 1 });
+    expect(consumerBounds({ min: 2, max: 8 }, undefined)).to.deep.equal({ min: 2, max: 8 });
+  });
+
+  it('pins the crawler to one task and gives the scorer its configured bounds', () => {
+    // Prepare
+    const streams: StreamsConfig = { mode: 'provisioned', rawShards: 2, resultsShards: 3, retentionHours: 24 };
+
+    // Act
+    const bounds = serviceBounds(scaling, streams);
+
+    // Assess
+    expect(bounds.crawler).to.deep.equal({ min: 1, max: 1 });
+    expect(bounds.scorer).to.deep.equal({ min: scaling.scorer.min, max: scaling.scorer.max });
+    expect(bounds['stream-reader']).to.deep.equal({ min: 2, max: 2 });
+    expect(bounds.projector).to.deep.equal({ min: 1, max: 3 });
+  });
+
+  it('divides the published backlog by the running scorer tasks of this stack', () => {
+    // Act
+    const metrics = backlogPerTaskMetrics({ namespace: 'NS', metricName: 'Backlog', stack: 'dev', clusterName: 'c', serviceName: 's' });
+
+    // Assess
+    expect(metrics.filter((m) => m.returnData).map((m) => m.expression)).to.deep.equal(['backlog / tasks']);
+    expect(metrics[0]?.metricStat?.metric.dimensions).to.deep.equal([{ name: 'Stack', value: 'dev' }]);
+    expect(serviceResourceId('c', 's')).to.equal('service/c/s');
+  });
+});
+
+describe('Function: Glue helpers', () => {
+  it('projects the zero-padded partitions of the shared schema', () => {
+    // Act
+    const parameters = projectionParameters('bucket', RAW_ARCHIVE_PREFIX, RAW_ARCHIVE_PARTITIONS);
+
+    // Assess
+    expect(parameters['projection.enabled']).to.equal('true');
+    expect(parameters['storage.location.template']).to.equal('s3://bucket/raw/year=${year}/month=${month}/day=${day}/hour=${hour}/');
+    expect(parameters['projection.month.digits']).to.equal('2');
+    expect(parameters['projection.month.range']).to.equal('1,12');
+    expect(locationTemplate('b', ENRICHED_PREFIX, ENRICHED_PARTITIONS)).to.equal('s3://b/enriched/year=${year}/month=${month}/day=${day}/');
+  });
+
+  it('keeps column order and types, and makes a database name Glue accepts', () => {
+    expect(glueColumns(ENRICHED_COLUMNS).map((c) => c.name)).to.deep.equal(ENRICHED_COLUMNS.map((c) => c.name));
+    expect(glueDatabaseName('realtime-insights', 'dev-2')).to.equal('realtime_insights_dev_2');
+  });
+});
+
+describe('Module: analytics-schema', () => {
+  it('lists the enriched columns the batch job writes, money in minor units', () => {
+    // Act
+    const types = Object.fromEntries(ENRICHED_COLUMNS.map((c) => [c.name, c.glueType]));
+
+    // Assess
+    expect(types).to.include({ transaction_id: 'string', booked_at: 'timestamp', local_date: 'date', weekday: 'int', amount_minor: 'bigint', anomaly_score: 'double', is_anomaly: 'boolean' });
+    expect(new Set(ENRICHED_COLUMNS.map((c) => c.name)).size).to.equal(ENRICHED_COLUMNS.length);
+    expect(ENRICHED_PARTITIONS.map((p) => [p.name, p.glueType])).to.deep.equal([
+      ['year', 'string'],
+      ['month', 'string'],
+      ['day', 'string'],
+    ]);
+  });
+
+  it('spells partition values zero-padded and refuses values out of range', () => {
+    // Prepare
+    const [year, month] = ENRICHED_PARTITIONS;
+
+    // Assess
+    expect(partitionValue(month!, 3)).to.equal('03');
+    expect(partitionValue(year!, 2026)).to.equal('2026');
+    expect(() => partitionValue(month!, 13)).to.throw(RangeError, /1\.\.12/);
+  });
+});
+
+describe('Function: small component helpers', () => {
+  it('derives the Redis parameter family and a replication group id within 40 characters', () => {
+    expect(redisFamily('7.1')).to.equal('redis7');
+    expect(replicationGroupId('dev')).to.equal('ri-dev-queue');
+    expect(replicationGroupId('a'.repeat(20)).length).to.be.at.most(40);
+  });
+
+  it('declares the catalog key attributes of each table', () => {
+    expect(keyAttributes(TABLES.leases)).to.deep.equal([
+      { name: 'application', type: 'S' },
+      { name: 'leaseKey', type: 'S' },
+    ]);
+  });
+
+  it('denies plain HTTP and old TLS on the bucket and its objects', () => {
+    // Act
+    const statements = tlsOnlyStatements('arn:aws:s3:::b');
+
+    // Assess
+    expect(statements.every((s) => s.Effect === 'Deny')).to.equal(true);
+    expect(statements.map((s) => Object.keys(s.Condition ?? {})[0])).to.deep.equal(['Bool', 'NumericLessThan']);
+  });
+
+  it('renders trust policies without a Resource element', () => {
+    // Act
+    const trust = JSON.parse(renderTrust(serviceTrust('ecs-tasks.amazonaws.com', '1'))) as { Statement: object[] };
+
+    // Assess
+    expect(trust.Statement.every((s) => !('Resource' in s))).to.equal(true);
+  });
+
+  it('builds a dashboard of the data plane, plus compute widgets when there is compute', () => {
+    // Prepare
+    const args = { stack: 'dev', region: 'eu-west-1', streams: { raw: 'r', results: 's' }, deliveryStream: 'f', tables: { view: 'v', rejects: 'x' }, namespace: 'NS', backlogMetric: 'B' };
+
+    // Act
+    const dataPlane = dashboardBody(args).widgets.length;
+    const full = dashboardBody({ ...args, compute: { cluster: 'c', services: ['a', 'b'], redisCluster: 'q-001' } });
+
+    // Assess
+    expect(full.widgets.length).to.be.greaterThan(dataPlane);
+    expect(JSON.stringify(full)).to.include(PIPELINE_METRICS.jobsStalled);
+    expect(dashboardUrl('eu-west-1', 'd')).to.equal('https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/d');
+  });
+});

@@ -1,0 +1,161 @@
+import { expect } from 'chai';
+import { WORKER_ROLES } from '../../shared/worker-env.js';
+import type { WorkerRoleName } from '../../shared/worker-env.js';
+import { policyDocument, policyFindings, UNSCOPED_ACTIONS } from '../../infra/lib/iam.js';
+import { keyPolicy, KEY_SERVICES } from '../../infra/lib/key-policy.js';
+import {
+  executionRoleStatements,
+  firehoseStatements,
+  regionOf,
+  roleSecretArns,
+  schedulerStatements,
+  taskRoleStatements,
+} from '../../infra/lib/permissions.js';
+import { ComponentArgsError } from '../../infra/errors.js';
+import { ACCOUNT, ARNS, EXPECTED_TASK_GRANTS, REGION, grants } from './role-grants.js';
+
+const SECRETS = {
+  BROKER_API_KEY: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:broker-api-key`,
+  REDIS_AUTH_TOKEN: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:redis-auth-token`,
+};
+
+describe('Function: taskRoleStatements', () => {
+  for (const role of WORKER_ROLES) {
+    it(`grants the ${role} exactly the calls in its table`, () => {
+      // Act
+      const statements = taskRoleStatements(role, ARNS);
+
+      // Assess
+      expect(grants(statements)).to.deep.equal([...EXPECTED_TASK_GRANTS[role]].sort());
+      expect(policyFindings(policyDocument(statements))).to.deep.equal([]);
+    });
+  }
+
+  it('keeps every role but the batch job and the API off the view, and the scorer off DynamoDB except rejects', () => {
+    // Act
+    const touching = (table: string) => WORKER_ROLES.filter((role) => grants(taskRoleStatements(role, ARNS)).some((g) => g.endsWith(` on ${table}`)));
+
+    // Assess
+    expect(touching('view')).to.have.members(['projector', 'api', 'batch']);
+    expect(grants(taskRoleStatements('scorer', ARNS)).filter((g) => g.startsWith('dynamodb:'))).to.deep.equal(['dynamodb:PutItem on rejects']);
+  });
+
+  it('limits PutMetricData, which has no resource, to the workers namespace', () => {
+    // Act
+    const metric = taskRoleStatements('scorer', ARNS).find((s) => s.Action.includes('cloudwatch:PutMetricData'));
+
+    // Assess
+    expect(metric?.Condition).to.deep.equal({ StringEquals: { 'cloudwatch:namespace': ARNS.metricsNamespace } });
+  });
+});
+
+describe('Function: executionRoleStatements', () => {
+  const base = { keyArn: ARNS.keyArn, repositoryArn: `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/workers`, logGroupArn: 'arn:aws:logs:x:1:log-group:/workers/w', secrets: SECRETS };
+
+  it('lets each role read only its own secrets', () => {
+    // Act
+    const read = (role: WorkerRoleName) =>
+      grants(executionRoleStatements(role, base))
+        .filter((g) => g.startsWith('secretsmanager:'))
+        .map((g) => g.split(' on ')[1]);
+
+    // Assess
+    expect(read('crawler')).to.deep.equal(['broker-api-key']);
+    expect(read('stream-reader')).to.deep.equal(['redis-auth-token']);
+    expect(read('scorer')).to.deep.equal(['redis-auth-token']);
+    expect(read('projector')).to.deep.equal([]);
+  });
+
+  it('pulls the image, writes logs and has no wildcard but the registry login', () => {
+    // Act
+    const statements = executionRoleStatements('projector', base);
+
+    // Assess
+    expect(grants(statements)).to.deep.equal(
+      [
+        'ecr:GetAuthorizationToken on *',
+        'ecr:BatchCheckLayerAvailability on workers',
+        'ecr:BatchGetImage on workers',
+        'ecr:GetDownloadUrlForLayer on workers',
+        'logs:CreateLogStream on w:log-stream:*',
+        'logs:PutLogEvents on w:log-stream:*',
+      ].sort(),
+    );
+    expect(policyFindings(policyDocument(statements))).to.deep.equal([]);
+  });
+
+  it('refuses to build a role whose secret has no ARN', () => {
+    expect(() => roleSecretArns('crawler', {})).to.throw(ComponentArgsError, /BROKER_API_KEY/);
+  });
+});
+
+describe('Function: firehoseStatements and schedulerStatements', () => {
+  it('lets Firehose read the raw stream, write the archive and decrypt only through Kinesis and S3', () => {
+    // Act
+    const statements = firehoseStatements({ keyArn: ARNS.keyArn, rawStreamArn: ARNS.streams.raw, bucketArn: ARNS.buckets.rawArchive, logStreamArn: 'arn:aws:logs:x:1:log-group:/f:log-stream:d' });
+
+    // Assess
+    const viaServices = statements.filter((s) => s.Action.some((a) => a.startsWith('kms:'))).map((s) => s.Condition?.['StringEquals']?.['kms:ViaService']);
+    expect(viaServices).to.deep.equal([`kinesis.${REGION}.amazonaws.com`, `s3.${REGION}.amazonaws.com`]);
+    expect(grants(statements).filter((g) => g.startsWith('kinesis:')).every((g) => g.endsWith(' on raw'))).to.equal(true);
+    expect(policyFindings(policyDocument(statements))).to.deep.equal([]);
+  });
+
+  it('lets the scheduler run only the batch family on the cluster and pass only its roles to ECS', () => {
+    // Act
+    const statements = schedulerStatements({ taskDefinitionFamilyArn: 'arn:aws:ecs:x:1:task-definition/batch', clusterArn: 'arn:aws:ecs:x:1:cluster/c', passRoleArns: ['r1', 'r2'] });
+
+    // Assess
+    expect(statements.map((s) => s.Resource)).to.deep.equal(['arn:aws:ecs:x:1:task-definition/batch:*', ['r1', 'r2']]);
+    expect(statements[1]?.Condition).to.deep.equal({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
+  });
+});
+
+describe('Function: policyFindings', () => {
+  it('flags wildcard actions and scoped actions on Resource "*", and lets denies and unscoped actions be', () => {
+    // Prepare
+    const doc = policyDocument([
+      { Sid: 'All', Effect: 'Allow', Action: ['*'], Resource: 'arn:aws:s3:::b' },
+      { Sid: 'Service', Effect: 'Allow', Action: ['dynamodb:*'], Resource: 'arn:aws:dynamodb:x:1:table/t' },
+      { Sid: 'Star', Effect: 'Allow', Action: ['kinesis:PutRecords', ...UNSCOPED_ACTIONS], Resource: '*' },
+      { Sid: 'Deny', Effect: 'Deny', Action: ['s3:*'], Resource: '*' },
+    ]);
+
+    // Act
+    const findings = policyFindings(doc);
+
+    // Assess
+    expect(findings.map((f) => f.sid)).to.deep.equal(['All', 'Service', 'Star']);
+    expect(findings[2]?.problem).to.include('kinesis:PutRecords').and.not.include('PutMetricData');
+  });
+});
+
+describe('Function: keyPolicy', () => {
+  it('lets the account administer the key and use it only through the project services', () => {
+    // Act
+    const policy = keyPolicy({ accountId: ACCOUNT, region: REGION, partition: 'aws' });
+
+    // Assess
+    const use = policy.Statement.find((s) => s.Sid === 'UseThroughProjectServices');
+    expect(use?.Condition?.['StringEquals']?.['kms:ViaService']).to.deep.equal(KEY_SERVICES.map((s) => `${s}.${REGION}.amazonaws.com`));
+    expect(policy.Statement.find((s) => s.Sid === 'AdministerKey')?.Action.filter((a) => /Encrypt|Decrypt|GenerateDataKey/.test(a))).to.deep.equal([]);
+    expect(policyFindings(policy, { resourceStarMeansSelf: true })).to.deep.equal([]);
+    expect(KEY_SERVICES).to.include.members(['kinesis', 'firehose', 's3', 'dynamodb', 'elasticache', 'secretsmanager']);
+  });
+
+  it('lets CloudWatch Logs use the key only for this account and region', () => {
+    // Act
+    const logs = keyPolicy({ accountId: ACCOUNT, region: REGION, partition: 'aws' }).Statement.find((s) => s.Sid === 'CloudWatchLogs');
+
+    // Assess
+    expect(logs?.Principal).to.deep.equal({ Service: `logs.${REGION}.amazonaws.com` });
+    expect(logs?.Condition?.['ArnLike']?.['kms:EncryptionContext:aws:logs:arn']).to.equal(`arn:aws:logs:${REGION}:${ACCOUNT}:log-group:*`);
+  });
+});
+
+describe('Function: regionOf', () => {
+  it('reads the region of a regional ARN and refuses a global one', () => {
+    expect(regionOf(ARNS.keyArn)).to.equal(REGION);
+    expect(() => regionOf('arn:aws:s3:::bucket')).to.throw(ComponentArgsError);
+  });
+});

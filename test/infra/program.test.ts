@@ -1,0 +1,426 @@
+import { expect } from 'chai';
+import { ENRICHED_COLUMNS, ENRICHED_PARTITIONS, RAW_ARCHIVE_COLUMNS, RAW_ARCHIVE_PARTITIONS } from '../../shared/analytics-schema.js';
+import { TABLES, resourceNames } from '../../shared/catalog.js';
+import { secretVariables } from '../../shared/worker-env.js';
+import type { WorkerRoleName } from '../../shared/worker-env.js';
+import { SERVICE_ROLES, TASK_ROLES } from '../../infra/config.js';
+import type { StackConfig } from '../../infra/config.js';
+import { GATEWAY_ENDPOINTS, INTERFACE_ENDPOINTS } from '../../infra/components/network.js';
+import { ARCHIVE_PREFIX } from '../../infra/components/raw-archive.js';
+import { SHARD_LEVEL_METRICS } from '../../infra/components/streams.js';
+import { HEALTH_PORT, healthCheckCommand, workerCommand } from '../../infra/components/worker-task.js';
+import { policyFindings } from '../../infra/lib/iam.js';
+import type { Statement } from '../../infra/lib/iam.js';
+import { parseContainerEnvironment } from '../../infra/lib/task-environment.js';
+import type { ContainerEnvironment } from '../../infra/lib/task-environment.js';
+import { SECRET_MARKER } from '../../infra/mock-stack.js';
+import type { PlannedResource } from '../../infra/mock-stack.js';
+import type { Plan } from '../../infra/plan.js';
+import { STACKS, json, named, ofType, planned, stackConfig } from './helpers.js';
+import type { StackName } from './helpers.js';
+import { EXPECTED_TASK_GRANTS, grants } from './role-grants.js';
+
+const T = {
+  key: 'aws:kms/key:Key',
+  stream: 'aws:kinesis/stream:Stream',
+  table: 'aws:dynamodb/table:Table',
+  bucket: 'aws:s3/bucket:Bucket',
+  sse: 'aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration',
+  publicAccess: 'aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock',
+  bucketPolicy: 'aws:s3/bucketPolicy:BucketPolicy',
+  logGroup: 'aws:cloudwatch/logGroup:LogGroup',
+  secret: 'aws:secretsmanager/secret:Secret',
+  secretVersion: 'aws:secretsmanager/secretVersion:SecretVersion',
+  topic: 'aws:sns/topic:Topic',
+  redis: 'aws:elasticache/replicationGroup:ReplicationGroup',
+  parameters: 'aws:elasticache/parameterGroup:ParameterGroup',
+  firehose: 'aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream',
+  role: 'aws:iam/role:Role',
+  rolePolicy: 'aws:iam/rolePolicy:RolePolicy',
+  securityGroup: 'aws:ec2/securityGroup:SecurityGroup',
+  endpoint: 'aws:ec2/vpcEndpoint:VpcEndpoint',
+  vpc: 'awsx:ec2:Vpc',
+  taskDefinition: 'aws:ecs/taskDefinition:TaskDefinition',
+  service: 'aws:ecs/service:Service',
+  target: 'aws:appautoscaling/target:Target',
+  scalingPolicy: 'aws:appautoscaling/policy:Policy',
+  glueTable: 'aws:glue/catalogTable:CatalogTable',
+  workgroup: 'aws:athena/workgroup:Workgroup',
+  schedule: 'aws:scheduler/schedule:Schedule',
+  alarm: 'aws:cloudwatch/metricAlarm:MetricAlarm',
+} as const;
+
+const COMPUTE_STACKS = ['dev', 'prod'] as const;
+
+type Container = ContainerEnvironment & { name: string; command: string[]; stopTimeout: number; healthCheck?: { command: string[] } };
+
+function keyArnOf(plan: Plan): string {
+  const arn = plan.outputs['keyArn'];
+  expect(arn, 'the stack exports the project key').to.be.a('string');
+  return arn as string;
+}
+
+function statementsOf(policy: PlannedResource): Statement[] {
+  return json<{ Statement: Statement[] }>(policy.inputs['policy']).Statement;
+}
+
+function container(plan: Plan, role: string): Container {
+  const definition = named(plan.resources, T.taskDefinition, `workers-${role}-task`);
+  const containers = json<Container[]>(definition.inputs['containerDefinitions']);
+  expect(containers).to.have.length(1);
+  return containers[0] as Container;
+}
+
+/** Physical ARNs of the plan back to the logical names the permission table uses. */
+function logicalLabels(stack: StackName, plan: Plan): (resource: string) => string {
+  const names = resourceNames(stack);
+  const buckets = plan.outputs['buckets'] as { rawArchive: string; analytics: string };
+  const byName = new Map<string, string>([
+    ...Object.entries(names.streams).map(([logical, physical]) => [physical, logical] as [string, string]),
+    ...Object.entries(names.tables).map(([logical, physical]) => [physical, logical] as [string, string]),
+    [buckets.rawArchive, 'rawArchive'],
+    [buckets.analytics, 'analytics'],
+  ]);
+  const key = keyArnOf(plan);
+  return (resource) => {
+    if (resource === key) return 'project-key';
+    if (resource === '*') return '*';
+    const path = resource.startsWith('arn:aws:s3:::') ? resource.slice('arn:aws:s3:::'.length) : resource.slice(resource.lastIndexOf('/') + 1);
+    const [head, ...rest] = path.split('/');
+    return [byName.get(head ?? '') ?? head, ...rest].join('/');
+  };
+}
+
+describe('Program: every stack under mocks', function () {
+  // Three mocked runs on a shared two-core machine; each is a few seconds at worst.
+  this.timeout(120_000);
+
+  for (const stack of STACKS) {
+    describe(`Stack: ${stack}`, () => {
+      let plan: Plan;
+      let config: StackConfig;
+      before(async () => {
+        plan = await planned(stack);
+        config = stackConfig(stack);
+      });
+
+      it('encrypts every stream, table, bucket, log group, secret, topic and the queue with the one project key', () => {
+        // Prepare
+        const key = keyArnOf(plan);
+        const r = plan.resources;
+
+        // Assess
+        const keys = ofType(r, T.key);
+        expect(keys).to.have.length(1);
+        expect(keys[0]?.inputs['enableKeyRotation']).to.equal(true);
+        for (const s of ofType(r, T.stream)) expect([s.inputs['encryptionType'], s.inputs['kmsKeyId']], s.name).to.deep.equal(['KMS', key]);
+        for (const t of ofType(r, T.table)) expect(t.inputs['serverSideEncryption'], t.name).to.deep.equal({ enabled: true, kmsKeyArn: key });
+        for (const b of ofType(r, T.bucket)) {
+          const sse = ofType(r, T.sse).filter((c) => c.inputs['bucket'] === b.inputs['bucket']);
+          expect(sse, b.name).to.have.length(1);
+          expect(sse[0]?.inputs['rules']).to.deep.equal([{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: key }, bucketKeyEnabled: true }]);
+        }
+        for (const type of [T.logGroup, T.secret, T.redis]) {
+          for (const resource of ofType(r, type)) expect(resource.inputs['kmsKeyId'], resource.name).to.equal(key);
+        }
+        for (const topic of ofType(r, T.topic)) expect(topic.inputs['kmsMasterKeyId']).to.equal(key);
+        for (const firehose of ofType(r, T.firehose)) {
+          expect(get(firehose, 'extendedS3Configuration.kmsKeyArn')).to.equal(key);
+          // Firehose SSE is refused by AWS when a Kinesis stream is the source.
+          expect(firehose.inputs['serverSideEncryption']).to.equal(undefined);
+        }
+        expect(ofType(r, T.logGroup).length).to.be.greaterThan(0);
+      });
+
+      it('blocks public access to every bucket and denies requests not over TLS', () => {
+        for (const bucket of ofType(plan.resources, T.bucket)) {
+          // Prepare
+          const name = bucket.inputs['bucket'];
+          const block = ofType(plan.resources, T.publicAccess).find((p) => p.inputs['bucket'] === name);
+          const policy = ofType(plan.resources, T.bucketPolicy).find((p) => p.inputs['bucket'] === name);
+
+          // Assess
+          expect(block?.inputs, String(name)).to.include({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
+          const deny = statementsOf(policy as PlannedResource).find((s) => s.Effect === 'Deny' && s.Condition?.['Bool']?.['aws:SecureTransport'] === false);
+          expect(deny?.Action).to.deep.equal(['s3:*']);
+          expect(deny?.Resource).to.deep.equal([`arn:aws:s3:::${String(name)}`, `arn:aws:s3:::${String(name)}/*`]);
+        }
+      });
+
+      it('allows no wildcard action and Resource "*" only where AWS has no resource to scope', () => {
+        for (const policy of ofType(plan.resources, T.rolePolicy)) {
+          expect(policyFindings({ Statement: statementsOf(policy) }), policy.name).to.deep.equal([]);
+        }
+        for (const role of ofType(plan.resources, T.role)) {
+          const trust = json<{ Statement: Statement[] }>(role.inputs['assumeRolePolicy']).Statement;
+          // Only a service of this account may assume a role, never a wildcard principal.
+          for (const s of trust) {
+            expect(Object.keys(s.Principal as object), role.name).to.deep.equal(['Service']);
+            expect(s.Condition, role.name).to.not.equal(undefined);
+          }
+        }
+        const keyPolicy = json<{ Statement: Statement[] }>(ofType(plan.resources, T.key)[0]?.inputs['policy']);
+        expect(policyFindings(keyPolicy, { resourceStarMeansSelf: true })).to.deep.equal([]);
+      });
+
+      it('gives the Firehose role the raw stream, the archive and the key through Kinesis and S3 only', () => {
+        // Prepare
+        const policy = named(plan.resources, T.rolePolicy, 'raw-archive-role-policy');
+        const labels = logicalLabels(stack, plan);
+
+        // Act
+        const granted = grants(statementsOf(policy), labels);
+
+        // Assess
+        expect(granted.filter((g) => g.startsWith('kinesis:')).every((g) => g.endsWith(' on raw'))).to.equal(true);
+        expect(granted.filter((g) => g.startsWith('s3:')).every((g) => / on rawArchive(\/\*)?$/.test(g))).to.equal(true);
+        expect(granted).to.include.members(['kms:Decrypt on project-key', 'kms:GenerateDataKey on project-key']);
+      });
+
+      it('writes the archive as GZIP under the time-partitioned prefix, with an error prefix and delivery logs', () => {
+        // Prepare
+        const firehose = named(plan.resources, T.firehose, 'raw-archive-firehose');
+
+        // Assess
+        expect(get(firehose, 'extendedS3Configuration.prefix')).to.equal(ARCHIVE_PREFIX);
+        expect(ARCHIVE_PREFIX).to.match(/^raw\/year=!\{timestamp:yyyy\}\/month=!\{timestamp:MM\}\/day=!\{timestamp:dd\}\/hour=!\{timestamp:HH\}\/$/);
+        expect(get(firehose, 'extendedS3Configuration.errorOutputPrefix')).to.match(/!\{firehose:error-output-type\}/);
+        expect(get(firehose, 'extendedS3Configuration.compressionFormat')).to.equal('GZIP');
+        expect(get(firehose, 'extendedS3Configuration.bufferingSize')).to.equal(config.archive.bufferSizeMb);
+        expect(get(firehose, 'extendedS3Configuration.bufferingInterval')).to.equal(config.archive.bufferIntervalSeconds);
+        expect(get(firehose, 'extendedS3Configuration.cloudwatchLoggingOptions.enabled')).to.equal(true);
+        expect(get(firehose, 'kinesisSourceConfiguration.kinesisStreamArn')).to.equal((plan.outputs['streams'] as { raw: { arn: string } }).raw.arn);
+      });
+
+      it('creates the catalog streams and tables with the stack settings', () => {
+        // Prepare
+        const names = resourceNames(stack);
+
+        // Assess
+        const streams = ofType(plan.resources, T.stream);
+        expect(streams.map((s) => s.inputs['name'])).to.have.members(Object.values(names.streams));
+        for (const s of streams) {
+          expect(s.inputs['retentionPeriod']).to.equal(config.streams.retentionHours);
+          expect(s.inputs['shardLevelMetrics']).to.deep.equal([...SHARD_LEVEL_METRICS]);
+          expect(s.options.protect).to.equal(config.deletionProtection);
+        }
+        expect(named(plan.resources, T.stream, 'streams-raw').inputs['shardCount']).to.equal(config.streams.rawShards);
+        const tables = ofType(plan.resources, T.table);
+        expect(tables.map((t) => t.inputs['name'])).to.have.members(Object.values(names.tables));
+        for (const [logical, spec] of Object.entries(TABLES)) {
+          const table = named(plan.resources, T.table, `tables-${logical}`);
+          expect(table.inputs, logical).to.include({ billingMode: 'PAY_PER_REQUEST', deletionProtectionEnabled: config.deletionProtection });
+          expect(table.inputs['pointInTimeRecovery']).to.deep.equal({ enabled: true });
+          const ttl = 'ttlAttribute' in spec ? { attributeName: spec.ttlAttribute, enabled: true } : undefined;
+          expect(table.inputs['ttl'], logical).to.deep.equal(ttl);
+        }
+      });
+
+      it('names every child after its component and gives every resource a parent', () => {
+        for (const resource of plan.resources) {
+          if (resource.type === 'pulumi:pulumi:Stack') continue;
+          expect(resource.parent, `${resource.type} ${resource.name}`).to.not.equal(undefined);
+          const [parentType, parentName] = (resource.parent ?? '').split('::');
+          if (parentType !== 'pulumi:pulumi:Stack') expect(resource.name.startsWith(`${parentName ?? ''}-`), `${resource.name} under ${parentName ?? ''}`).to.equal(true);
+        }
+      });
+    });
+  }
+
+  describe('Stack: local', () => {
+    it('holds only the data plane', async () => {
+      // Act
+      const plan = await planned('local');
+
+      // Assess
+      const types = new Set(plan.resources.map((r) => r.type));
+      for (const type of [T.vpc, T.redis, T.service, T.taskDefinition, T.glueTable, T.schedule, T.alarm]) expect(types.has(type), type).to.equal(false);
+      for (const type of [T.key, T.stream, T.table, T.bucket, T.firehose]) expect(types.has(type), type).to.equal(true);
+      expect(plan.outputs['dataPlaneEnvironment']).to.include({ RAW_STREAM_NAME: resourceNames('local').streams.raw });
+    });
+  });
+
+  for (const stack of COMPUTE_STACKS) {
+    describe(`Stack: ${stack} (compute)`, () => {
+      let plan: Plan;
+      let config: StackConfig;
+      before(async () => {
+        plan = await planned(stack);
+        config = stackConfig(stack);
+      });
+
+      it('grants each worker role exactly the actions in the permission table', () => {
+        // Prepare
+        const labels = logicalLabels(stack, plan);
+
+        for (const role of TASK_ROLES) {
+          // Act
+          const granted = grants(statementsOf(named(plan.resources, T.rolePolicy, `workers-${role}-task-policy`)), labels);
+
+          // Assess
+          expect(granted, role).to.deep.equal([...EXPECTED_TASK_GRANTS[role]].sort());
+        }
+      });
+
+      it('gives every task an environment the worker accepts, with secrets only from Secrets Manager', () => {
+        // Prepare
+        const secretArns = ofType(plan.resources, T.secret).map((s) => `arn:aws:secretsmanager:${config.region}:123456789012:secret:${String(s.inputs['name'])}-AbCdEf`);
+
+        for (const role of TASK_ROLES) {
+          // Act
+          const c = container(plan, role);
+
+          // Assess
+          expect(() => parseContainerEnvironment(role as WorkerRoleName, c), role).to.not.throw();
+          const secrets = secretVariables(role as WorkerRoleName);
+          expect(c.secrets.map((s) => s.name), role).to.deep.equal(secrets);
+          for (const s of c.secrets) expect(secretArns).to.include(s.valueFrom);
+          expect(c.environment.map((e) => e.name).filter((name) => (secrets as string[]).includes(name)), role).to.deep.equal([]);
+          expect(c.command).to.deep.equal(workerCommand(role as WorkerRoleName));
+        }
+      });
+
+      it('passes the Redis token and broker key only as Pulumi secrets', () => {
+        expect(named(plan.resources, T.redis, 'queue-redis').inputs['authToken']).to.equal(SECRET_MARKER);
+        for (const version of ofType(plan.resources, T.secretVersion)) expect(version.inputs['secretString']).to.equal(SECRET_MARKER);
+      });
+
+      it('health-checks every service on /health and leaves drain time before the stop timeout', () => {
+        for (const role of SERVICE_ROLES) {
+          // Act
+          const c = container(plan, role);
+          const env = parseContainerEnvironment(role, c) as { SHUTDOWN_TIMEOUT_MS: number; HEALTH_PORT: number };
+
+          // Assess
+          expect(c.healthCheck?.command, role).to.deep.equal(healthCheckCommand(HEALTH_PORT));
+          expect(env.HEALTH_PORT).to.equal(HEALTH_PORT);
+          expect(c.stopTimeout).to.equal(config.compute?.stopTimeoutSeconds);
+          expect(env.SHUTDOWN_TIMEOUT_MS).to.be.lessThan(c.stopTimeout * 1000);
+        }
+      });
+
+      it('runs every service in task subnets without public IPs and ignores desiredCount drift', () => {
+        for (const role of SERVICE_ROLES) {
+          const service = named(plan.resources, T.service, `workers-${role}-service`);
+          expect(get(service, 'networkConfiguration.assignPublicIp'), role).to.equal(false);
+          expect(service.options.ignoreChanges, role).to.include('desiredCount');
+        }
+        expect(named(plan.resources, T.service, 'workers-crawler-service').inputs).to.include({ desiredCount: 1, deploymentMaximumPercent: 100 });
+      });
+
+      it('scales within the configured bounds: readers follow the raw shards, projectors stop at the results shards', () => {
+        // Prepare
+        const scaling = config.compute?.scaling;
+        const target = (role: string) => named(plan.resources, T.target, `autoscaling-${role}`).inputs;
+        const clamp = (n: number, min: number, max: number) => Math.min(max, Math.max(min, n));
+        const reader = scaling?.streamReader ?? { min: 0, max: 0 };
+        const projector = scaling?.projector ?? { min: 0, max: 0 };
+        const shards = { raw: config.streams.rawShards ?? reader.max, results: config.streams.resultsShards ?? projector.max };
+
+        // Assess
+        const readers = clamp(shards.raw, reader.min, reader.max);
+        expect(target('stream-reader')).to.include({ minCapacity: readers, maxCapacity: readers });
+        expect(target('scorer')).to.include({ minCapacity: scaling?.scorer.min, maxCapacity: scaling?.scorer.max });
+        expect(target('projector')).to.include({ minCapacity: Math.min(projector.min, projector.max, shards.results), maxCapacity: Math.min(projector.max, shards.results) });
+        expect(ofType(plan.resources, T.target).map((t) => t.name)).to.not.include('autoscaling-crawler');
+        for (const role of ['stream-reader', 'scorer', 'projector']) {
+          expect(named(plan.resources, T.service, `workers-${role}-service`).inputs['desiredCount'], role).to.equal(target(role)['minCapacity']);
+        }
+      });
+
+      it('scales the scorer on backlog per task and on CPU', () => {
+        // Act
+        const backlog = named(plan.resources, T.scalingPolicy, 'autoscaling-scorer-backlog');
+        const cpu = named(plan.resources, T.scalingPolicy, 'autoscaling-scorer-cpu');
+
+        // Assess
+        const metrics = get(backlog, 'targetTrackingScalingPolicyConfiguration.customizedMetricSpecification.metrics') as { id: string; expression?: string }[];
+        expect(metrics.find((m) => m.expression !== undefined)?.expression).to.equal('backlog / tasks');
+        expect(get(backlog, 'targetTrackingScalingPolicyConfiguration.targetValue')).to.equal(config.compute?.scaling.scorer.backlogPerTask);
+        expect(get(cpu, 'targetTrackingScalingPolicyConfiguration.predefinedMetricSpecification.predefinedMetricType')).to.equal('ECSServiceAverageCPUUtilization');
+        expect(get(cpu, 'targetTrackingScalingPolicyConfiguration.targetValue')).to.equal(config.compute?.scaling.scorer.cpuPercent);
+      });
+
+      it('takes no ingress from 0.0.0.0/0 and keeps tasks without any ingress', () => {
+        for (const group of ofType(plan.resources, T.securityGroup)) {
+          const ingress = (group.inputs['ingress'] as { cidrBlocks?: string[]; ipv6CidrBlocks?: string[] }[] | undefined) ?? [];
+          for (const rule of ingress) {
+            expect(rule.cidrBlocks ?? [], group.name).to.not.include('0.0.0.0/0');
+            expect(rule.ipv6CidrBlocks ?? [], group.name).to.not.include('::/0');
+          }
+        }
+        expect(named(plan.resources, T.securityGroup, 'network-tasks').inputs['ingress']).to.equal(undefined);
+      });
+
+      it('builds the VPC with NAT per config, gateway endpoints and the interface endpoints tasks need', () => {
+        // Prepare
+        const vpc = named(plan.resources, T.vpc, 'network-vpc');
+        const nat = { none: 'None', single: 'Single', 'one-per-az': 'OnePerAz' }[config.compute?.network.natGateways ?? 'none'];
+
+        // Assess
+        expect(get(vpc, 'natGateways.strategy')).to.equal(nat);
+        expect(vpc.inputs['numberOfAvailabilityZones']).to.equal(config.compute?.network.availabilityZones);
+        const gateways = (vpc.inputs['vpcEndpointSpecs'] as { serviceName: string; vpcEndpointType: string }[]).map((e) => [e.serviceName, e.vpcEndpointType]);
+        expect(gateways).to.deep.equal(GATEWAY_ENDPOINTS.map((s) => [`com.amazonaws.${config.region}.${s}`, 'Gateway']));
+        expect(ofType(plan.resources, T.endpoint).map((e) => e.inputs['serviceName'])).to.have.members(INTERFACE_ENDPOINTS.map((s) => `com.amazonaws.${config.region}.${s}`));
+      });
+
+      it('runs Redis with TLS, noeviction, and failover where the stack asks for it', () => {
+        // Act
+        const redis = named(plan.resources, T.redis, 'queue-redis').inputs;
+        const parameters = named(plan.resources, T.parameters, 'queue-parameters').inputs;
+
+        // Assess
+        expect(redis).to.include({ transitEncryptionEnabled: true, atRestEncryptionEnabled: true, multiAzEnabled: config.compute?.redis.multiAz, automaticFailoverEnabled: config.compute?.redis.multiAz });
+        expect(redis['numCacheClusters']).to.equal(1 + (config.compute?.redis.replicas ?? 0));
+        expect(parameters['parameters']).to.deep.equal([{ name: 'maxmemory-policy', value: 'noeviction' }]);
+      });
+
+      it('makes the archive and the Parquet queryable from the shared analytics schema', () => {
+        // Act
+        const enriched = named(plan.resources, T.glueTable, 'analytics-enriched-table');
+        const raw = named(plan.resources, T.glueTable, 'analytics-raw-table');
+
+        // Assess
+        const columns = (t: PlannedResource) => (get(t, 'storageDescriptor.columns') as { name: string; type: string }[]).map((c) => [c.name, c.type]);
+        expect(columns(enriched)).to.deep.equal(ENRICHED_COLUMNS.map((c) => [c.name, c.glueType]));
+        expect(columns(raw)).to.deep.equal(RAW_ARCHIVE_COLUMNS.map((c) => [c.name, c.glueType]));
+        expect((enriched.inputs['partitionKeys'] as { name: string }[]).map((p) => p.name)).to.deep.equal(ENRICHED_PARTITIONS.map((p) => p.name));
+        expect((raw.inputs['partitionKeys'] as { name: string }[]).map((p) => p.name)).to.deep.equal(RAW_ARCHIVE_PARTITIONS.map((p) => p.name));
+        for (const t of [enriched, raw]) expect((t.inputs['parameters'] as Record<string, string>)['projection.enabled']).to.equal('true');
+        const workgroup = named(plan.resources, T.workgroup, 'analytics-workgroup');
+        expect(get(workgroup, 'configuration.enforceWorkgroupConfiguration')).to.equal(true);
+        expect(get(workgroup, 'configuration.resultConfiguration.encryptionConfiguration')).to.deep.equal({ encryptionOption: 'SSE_KMS', kmsKeyArn: keyArnOf(plan) });
+      });
+
+      it('schedules the batch task on the cluster', () => {
+        // Act
+        const schedule = named(plan.resources, T.schedule, 'analytics-batch-schedule');
+
+        // Assess
+        expect(schedule.inputs['scheduleExpression']).to.equal(config.compute?.batchSchedule);
+        expect(String(get(schedule, 'target.ecsParameters.taskDefinitionArn'))).to.match(/:task-definition\/realtime-insights-[a-z]+-batch:\d+$/);
+        expect(get(schedule, 'target.ecsParameters.launchType')).to.equal('FARGATE');
+      });
+
+      it('alarms on both iterator ages, failed and stalled jobs, Firehose delivery and rejects, and exports the dashboard', () => {
+        // Act
+        const alarms = ofType(plan.resources, T.alarm).map((a) => a.name.replace('observability-', ''));
+
+        // Assess
+        expect(alarms).to.include.members(['raw-iterator-age', 'results-iterator-age', 'jobs-failed', 'jobs-stalled', 'firehose-delivery-failed', 'reject-volume']);
+        expect(plan.outputs['dashboardUrl']).to.match(new RegExp(`^https://${config.region}\\.console\\.aws\\.amazon\\.com/cloudwatch/`));
+        expect(plan.outputs).to.include.keys('clusterName', 'serviceNames', 'redisEndpoint', 'streams', 'tables', 'buckets');
+      });
+    });
+  }
+});
+
+function get(resource: PlannedResource, path: string): unknown {
+  let value: unknown = resource.inputs;
+  for (const part of path.split('.')) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value;
+}
