@@ -4,16 +4,19 @@ import { PROJECT, assertStackName } from '../../shared/catalog.js';
 
 /**
  * The raw archive's key layout, as Firehose writes it with the prefix infra sets:
- * `raw/year=YYYY/month=MM/day=DD/hour=HH/<stream>-<version>-YYYY-MM-DD-HH-MM-SS-<uuid>.gz`. The time
- * in both the prefix and the name is the approximate arrival time of the oldest record in the
- * object, in UTC; `.gz` is the extension Firehose appends for GZIP compression. The local archiver
- * writes these keys; the batch job and replay read them, so they live in one place.
+ * `raw/year=YYYY/month=MM/day=DD/hour=HH/<stream>-<version>-YYYY-MM-DD-HH-MM-SS-<uuid><extension>`.
+ * The time in both the prefix and the name is the approximate arrival time of the oldest record in
+ * the object, in UTC. The local archiver writes these keys; the batch job and replay read them, so
+ * they live in one place.
  */
 
 /** Firehose numbers a delivery stream's configuration versions from 1. */
 export const FIREHOSE_FIRST_VERSION = 1;
-/** What Firehose appends to object names when it compresses with GZIP. */
-export const GZIP_EXTENSION = '.gz';
+/**
+ * The extension infra gives the delivery stream (`fileExtension` in infra/components/raw-archive.ts).
+ * Without one, Firehose appends `.gz` for GZIP; readers accept both.
+ */
+export const ARCHIVE_FILE_EXTENSION = '.ndjson.gz';
 
 /** `realtime-insights-<stack>-raw-archive`: the delivery stream name objects carry. */
 export function deliveryStreamName(stack: string): string {
@@ -47,12 +50,14 @@ export interface ArchiveKeyParts {
   readonly version?: number;
   /** @default 'raw/' (RAW_ARCHIVE_PREFIX) */
   readonly prefix?: string;
+  /** @default '.ndjson.gz' */
+  readonly extension?: string;
 }
 
 /** The full key of an archive object. */
 export function archiveObjectKey(parts: ArchiveKeyParts): string {
   const version = parts.version ?? FIREHOSE_FIRST_VERSION;
-  return `${archiveHourPrefix(parts.oldestArrival, parts.prefix)}${parts.deliveryStreamName}-${version}-${nameTimestamp(parts.oldestArrival)}-${parts.uuid}${GZIP_EXTENSION}`;
+  return `${archiveHourPrefix(parts.oldestArrival, parts.prefix)}${parts.deliveryStreamName}-${version}-${nameTimestamp(parts.oldestArrival)}-${parts.uuid}${parts.extension ?? ARCHIVE_FILE_EXTENSION}`;
 }
 
 /** What an archive key says about its object. */
@@ -66,7 +71,7 @@ export interface ParsedArchiveKey {
 }
 
 const KEY =
-  /^(.*year=(\d{4})\/month=(\d{2})\/day=(\d{2})\/hour=(\d{2})\/)(.+)-(\d+)-(\d{4})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:\.gz)?$/;
+  /^(.*year=(\d{4})\/month=(\d{2})\/day=(\d{2})\/hour=(\d{2})\/)(.+)-(\d+)-(\d{4})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:\.[a-z0-9]+)*$/;
 
 /** Parses a key Firehose (or the local archiver) wrote; undefined for any other key. */
 export function parseArchiveKey(key: string): ParsedArchiveKey | undefined {

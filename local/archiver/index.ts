@@ -1,0 +1,11 @@
+export { LocalArchiver } from './local-archiver.js';
+export type { LocalArchiverOptions } from './archiver-options.js';
+export { MIN_BUFFER_INTERVAL_MS } from './archiver-options.js';
+export { ArchiveBuffer } from './archive-buffer.js';
+export type { BufferedRecord } from './archive-buffer.js';
+export { archiveWriter, encodeArchiveObject } from './archive-writer.js';
+export { startLocalArchiver } from './start.js';
+export type { StartLocalArchiverOptions } from './start.js';
+export { runAnalytics } from './analytics.js';
+export type { AnalyticsSummary, RunAnalyticsOptions } from './analytics.js';
+export * from './errors.js';
