@@ -87,7 +87,8 @@ export class Projector {
   public constructor(options: ProjectorOptions) {
     this.streamName = options.streamName;
     this.rejectStore = options.rejectStore;
-    this.log = (options.logger ?? silentLogger()).child({ component: 'projector' });
+    const logger = options.logger ?? silentLogger();
+    this.log = logger.child({ component: 'projector' });
     this.unhealthyAfterMs = options.unhealthyAfterMs ?? 60_000;
     this.clock = options.clock ?? (() => new Date());
     this.writer = new ViewWriter({ ...options.writer, dynamodb: options.dynamodb, tableName: options.viewTableName, logger: this.log });
@@ -100,7 +101,8 @@ export class Projector {
       applicationName: PROJECTOR_APPLICATION,
       processRecords: (batch, context) => this.processRecords(batch, context),
       onPoisonRecord: (poison) => this.onPoisonRecord(poison),
-      logger: this.log,
+      // The consumer names its own component; ours would appear twice on its lines.
+      logger,
     });
   }
 

@@ -53,6 +53,11 @@ export interface WriteResult {
   readonly written: number;
   /** Results already in the view (replays, redeliveries) or repeated within the batch: no effect. */
   readonly duplicates: number;
+  /**
+   * Of the duplicates, those whose `contentHash` differs from the copy that stands (a changed
+   * transaction re-sent under the same id). The first copy stays; these are logged as warnings.
+   */
+  readonly conflicting: number;
   /** Transactions committed. */
   readonly transactions: number;
   /** Transaction attempts repeated after a conflict, throttling or transport error. */
@@ -94,7 +99,7 @@ const TRANSIENT_ERRORS: ReadonlySet<string> = new Set([
 const PERMANENT_ERRORS: ReadonlySet<string> = new Set(['ValidationException', 'SerializationException']);
 
 type Outcome =
-  | { readonly kind: 'duplicates'; readonly indices: ReadonlySet<number>; readonly alsoTransient: boolean }
+  | { readonly kind: 'duplicates'; readonly indices: ReadonlySet<number>; readonly alsoTransient: boolean; readonly standingHashes: ReadonlyMap<number, string> }
   | { readonly kind: 'transient'; readonly reason: string }
   | { readonly kind: 'permanent'; readonly reason: string };
 
@@ -102,11 +107,14 @@ interface BuiltTransaction {
   readonly input: TransactWriteCommandInput;
   /** Index of the result each action writes for; undefined for total updates. */
   readonly owners: readonly (number | undefined)[];
+  /** Actions that put a marker (whose failed condition returns the standing copy's hash). */
+  readonly markerActions: ReadonlySet<number>;
 }
 
 interface Tally {
   written: number;
   duplicates: number;
+  conflicting: number;
   transactions: number;
   retries: number;
 }
@@ -140,7 +148,7 @@ export class ViewWriter {
   private readonly retentionDays: number;
   private readonly clock: () => Date;
   private readonly log: Logger;
-  private readonly totals: Tally & { writes: number } = { written: 0, duplicates: 0, transactions: 0, retries: 0, writes: 0 };
+  private readonly totals: Tally & { writes: number } = { written: 0, duplicates: 0, conflicting: 0, transactions: 0, retries: 0, writes: 0 };
 
   public constructor(options: ViewWriterOptions) {
     this.doc = DynamoDBDocumentClient.from(options.dynamodb);
@@ -178,7 +186,10 @@ export class ViewWriter {
    */
   public async write(results: readonly ScoredResult[], options: { readonly signal?: AbortSignal } = {}): Promise<WriteResult> {
     const { unique, duplicates } = dedupeByTransactionId(results);
-    const tally: Tally = { written: 0, duplicates, transactions: 0, retries: 0 };
+    const kept = new Set(unique);
+    const firstHash = new Map(unique.map((r) => [r.transactionId, r.contentHash]));
+    const conflicting = results.filter((r) => !kept.has(r) && firstHash.get(r.transactionId) !== r.contentHash).length;
+    const tally: Tally = { written: 0, duplicates, conflicting, transactions: 0, retries: 0 };
     const plans = planTransactions(unique, this.grouping, this.maxActions);
     try {
       await this.runAll(plans, tally, options.signal);
@@ -186,6 +197,7 @@ export class ViewWriter {
       this.totals.writes += 1;
       this.totals.written += tally.written;
       this.totals.duplicates += tally.duplicates;
+      this.totals.conflicting += tally.conflicting;
       this.totals.transactions += tally.transactions;
       this.totals.retries += tally.retries;
     }
@@ -240,12 +252,16 @@ export class ViewWriter {
         return;
       } catch (error) {
         if (aborted(signal)) throw new WriteAbortedError();
-        outcome = classify(error, built.owners);
+        outcome = classify(error, built);
         if (outcome.kind === 'permanent') throw new UnwritableTransactionError(remaining.map((r) => r.transactionId), outcome.reason, { cause: error });
         if (outcome.kind === 'duplicates') {
-          const dropped = remaining.filter((_, i) => outcome.kind === 'duplicates' && outcome.indices.has(i));
-          remaining = remaining.filter((_, i) => outcome.kind === 'duplicates' && !outcome.indices.has(i));
+          const { indices, standingHashes } = outcome;
+          const dropped = remaining.filter((_, i) => indices.has(i));
+          const changed = remaining.filter((r, i) => indices.has(i) && standingHashes.has(i) && standingHashes.get(i) !== r.contentHash);
+          remaining = remaining.filter((_, i) => !indices.has(i));
           tally.duplicates += dropped.length;
+          tally.conflicting += changed.length;
+          if (changed.length > 0) this.log.warn({ transactionIds: changed.map((r) => r.transactionId) }, 'results re-sent with different content; the first copy stands');
           this.log.debug({ duplicates: dropped.map((r) => r.transactionId), left: remaining.length }, 'results already in the view; retrying without them');
           // Dropping duplicates is progress, not a failed attempt: send the rest at once.
           if (!outcome.alsoTransient) {
@@ -266,10 +282,13 @@ export class ViewWriter {
     const now = this.clock().toISOString();
     const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [];
     const owners: (number | undefined)[] = [];
+    const markerActions = new Set<number>();
     const notExists = { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': Attr.pk } };
     results.forEach((result, index) => {
       const expiry = monthExpiry(localMonth(result.bookedAt), this.retentionDays);
-      items.push({ Put: { TableName: this.tableName, Item: { ...toMarkerItem(result, now, expiry) }, ...notExists } });
+      // ALL_OLD: a cancelled marker put returns the standing copy, to tell a replay from changed content.
+      markerActions.add(items.length);
+      items.push({ Put: { TableName: this.tableName, Item: { ...toMarkerItem(result, now, expiry) }, ...notExists, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } });
       owners.push(index);
       items.push({ Put: { TableName: this.tableName, Item: { ...toTransactionItem(result, now, expiry) }, ...notExists } });
       owners.push(index);
@@ -311,7 +330,7 @@ export class ViewWriter {
       });
       owners.push(undefined);
     }
-    return { input: { TransactItems: items }, owners };
+    return { input: { TransactItems: items }, owners, markerActions };
   }
 }
 
@@ -320,11 +339,12 @@ export class ViewWriter {
  * condition marks its result as already written; conflicts and throttling are worth another try;
  * a validation error is not.
  */
-function classify(error: unknown, owners: readonly (number | undefined)[]): Outcome {
+function classify(error: unknown, { owners, markerActions }: BuiltTransaction): Outcome {
   const name = errorName(error);
   if (name === 'TransactionCanceledException') {
-    const reasons = (error as { CancellationReasons?: { Code?: string; Message?: string }[] }).CancellationReasons ?? [];
+    const reasons = (error as { CancellationReasons?: { Code?: string; Message?: string; Item?: Record<string, unknown> }[] }).CancellationReasons ?? [];
     const duplicates = new Set<number>();
+    const standingHashes = new Map<number, string>();
     let transient: string | undefined;
     for (const [i, reason] of reasons.entries()) {
       const code = reason.Code ?? CancellationCode.None;
@@ -334,13 +354,15 @@ function classify(error: unknown, owners: readonly (number | undefined)[]): Outc
         // Only puts carry a condition; a failed check anywhere else is not a duplicate.
         if (owner === undefined) return { kind: 'permanent', reason: `condition failed on a total update (action ${i})` };
         duplicates.add(owner);
+        const hash = markerActions.has(i) ? standingHash(reason.Item) : undefined;
+        if (hash !== undefined) standingHashes.set(owner, hash);
       } else if (code === CancellationCode.TransactionConflict || code === CancellationCode.ThrottlingError || code === CancellationCode.ProvisionedThroughputExceeded) {
         transient ??= code;
       } else {
         return { kind: 'permanent', reason: `${code}: ${reason.Message ?? ''} (action ${i})` };
       }
     }
-    if (duplicates.size > 0) return { kind: 'duplicates', indices: duplicates, alsoTransient: transient !== undefined };
+    if (duplicates.size > 0) return { kind: 'duplicates', indices: duplicates, alsoTransient: transient !== undefined, standingHashes };
     return { kind: 'transient', reason: transient ?? `TransactionCanceledException without reasons: ${(error as Error).message}` };
   }
   if (PERMANENT_ERRORS.has(name)) return { kind: 'permanent', reason: `${name}: ${(error as Error).message}` };
@@ -348,4 +370,12 @@ function classify(error: unknown, owners: readonly (number | undefined)[]): Outc
   // Transport failures (ECONNRESET, socket hang up) and anything unknown: worth another try; a
   // lasting one ends as RetriesExhaustedError and the consumer's batch retry takes over.
   return { kind: 'transient', reason: `${name}: ${(error as Error).message ?? ''}` };
+}
+
+/** The standing marker's `contentHash` from a cancellation reason (returned in wire form, not unmarshalled). */
+function standingHash(item: Record<string, unknown> | undefined): string | undefined {
+  const value = item?.['contentHash'];
+  if (typeof value === 'string') return value;
+  const wire = (value as { S?: unknown } | undefined)?.S;
+  return typeof wire === 'string' ? wire : undefined;
 }

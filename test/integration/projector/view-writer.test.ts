@@ -161,7 +161,7 @@ describe('Class: ViewWriter', function () {
       const tableName = await table();
       const results = scoredResults(60, { seed: 13 });
       const respelled = results.slice(0, 20).map((r) => ({ ...r, bookedAt: new Date(r.bookedAt).toISOString() }));
-      const moved = results.slice(20, 30).map((r) => ({ ...r, bookedAt: '2026-08-15T12:00:00+02:00', amount: { minor: 1, currency: 'EUR' } }));
+      const moved = results.slice(20, 30).map((r) => ({ ...r, bookedAt: '2026-08-15T12:00:00+02:00', amount: { minor: 1, currency: 'EUR' }, contentHash: 'changed' }));
       const batch: ScoredResult[] = [...results, ...results.slice(0, 30), ...respelled, ...moved];
       const writer = new ViewWriter({ dynamodb, tableName });
 
@@ -171,8 +171,8 @@ describe('Class: ViewWriter', function () {
       const view = await scanView(dynamodb, tableName);
 
       // Assess
-      expect(inBatch).to.include({ written: results.length, duplicates: batch.length - results.length });
-      expect(later).to.include({ written: 0, duplicates: respelled.length + moved.length });
+      expect(inBatch).to.include({ written: results.length, duplicates: batch.length - results.length, conflicting: moved.length });
+      expect(later).to.include({ written: 0, duplicates: respelled.length + moved.length, conflicting: moved.length });
       expect(view.transactions).to.have.length(results.length);
       expect(storedTotals(view)).to.deep.equal(expectedTotals(results));
     });
