@@ -133,6 +133,39 @@ describe('Class: Projector', function () {
     });
   });
 
+  describe('Method: onPoisonRecord and health', () => {
+    it('holds the shard instead of rejecting records while the view cannot be written, and reports unhealthy', async () => {
+      // Prepare
+      let now = Date.parse('2026-11-25T12:00:00Z');
+      const worker = new Projector({
+        kinesis: fixture.kinesis,
+        dynamodb: fixture.dynamodb,
+        streamName: fixture.streamName,
+        leaseTableName: fixture.leaseTableName,
+        viewTableName: uniqueName('missing-view'),
+        rejectStore: rejects,
+        writer: { backoffBaseMs: 1, maxAttempts: 2 },
+        unhealthyAfterMs: 30_000,
+        clock: () => new Date(now),
+      });
+      const record = { data: Buffer.from(JSON.stringify(scoredResult())), partitionKey: 'user-1', sequenceNumber: '1', approximateArrivalTimestamp: undefined };
+      const context = { shardId: 'shardId-000000000000', signal: new AbortController().signal };
+
+      // Act
+      const batchError = await worker.processRecords([record], context).then(() => undefined, (e: unknown) => e);
+      const poisonError = await worker.onPoisonRecord({ shardId: context.shardId, record, error: batchError }).then(() => undefined, (e: unknown) => e);
+      const healthyAtFirst = worker.health();
+      now += 31_000;
+
+      // Assess
+      expect(batchError).to.be.instanceOf(Error);
+      expect(poisonError, 'the consumer must keep retrying, not move past the record').to.be.instanceOf(Error);
+      expect(await rejects.list()).to.deep.equal([]);
+      expect(healthyAtFirst.failingSince).to.be.a('string');
+      expect(() => worker.health()).to.throw(/failing since/);
+    });
+  });
+
   describe('Method: close', () => {
     it('drains, releases its leases and is idempotent', async () => {
       // Prepare
