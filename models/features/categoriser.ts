@@ -71,22 +71,50 @@ function emitToken(sink: FeatureSink, token: string, value: number): void {
   sink(fnv1a(token) % HASH_BUCKETS, value);
 }
 
-/**
- * The one definition of the categoriser's features: training writes them into sparse rows and
- * scoring into dense ones through this same function, so the two cannot drift.
- */
-export function encodeCategoriser(transaction: Transaction, sink: FeatureSink): void {
-  const words = textTokens(transaction.merchant.name);
+/** A merchant name's (column, value) pairs, computed once per distinct name. */
+interface NameColumns {
+  readonly columns: Int32Array;
+  readonly values: Float64Array;
+}
+
+// Names repeat all the time (the same stores, day after day), and their tokens are most of the
+// work; the memo is bounded and simply starts over when full. It changes no value, only speed.
+const NAME_MEMO_LIMIT = 20_000;
+const nameMemo = new Map<string, NameColumns>();
+
+function nameColumns(name: string): NameColumns {
+  const known = nameMemo.get(name);
+  if (known) return known;
+  const columns: number[] = [];
+  const values: number[] = [];
+  const collect: FeatureSink = (column, value) => {
+    columns.push(column);
+    values.push(value);
+  };
+  const words = textTokens(name);
   const grams: string[] = [];
   for (const word of words) {
     const padded = `^${word}$`;
     for (let i = 0; i + 3 <= padded.length; i += 1) grams.push(padded.slice(i, i + 3));
   }
   const gramWeight = grams.length > 0 ? 1 / Math.sqrt(grams.length) : 0;
-  for (const gram of grams) emitToken(sink, `g:${gram}`, gramWeight);
+  for (const gram of grams) emitToken(collect, `g:${gram}`, gramWeight);
   const wordWeight = words.length > 0 ? 1 / Math.sqrt(words.length) : 0;
-  for (const word of words) emitToken(sink, `w:${word}`, wordWeight);
-  if (words.length >= 2) emitToken(sink, `b:${words[0]}_${words[1]}`, 1);
+  for (const word of words) emitToken(collect, `w:${word}`, wordWeight);
+  if (words.length >= 2) emitToken(collect, `b:${words[0]}_${words[1]}`, 1);
+  const entry = { columns: Int32Array.from(columns), values: Float64Array.from(values) };
+  if (nameMemo.size >= NAME_MEMO_LIMIT) nameMemo.clear();
+  nameMemo.set(name, entry);
+  return entry;
+}
+
+/**
+ * The one definition of the categoriser's features: training writes them into sparse rows and
+ * scoring into dense ones through this same function, so the two cannot drift.
+ */
+export function encodeCategoriser(transaction: Transaction, sink: FeatureSink): void {
+  const name = nameColumns(transaction.merchant.name);
+  for (let i = 0; i < name.columns.length; i += 1) sink(name.columns[i] as number, name.values[i] as number);
 
   const description = transaction.description === undefined ? [] : textTokens(transaction.description).slice(0, MAX_DESCRIPTION_TOKENS);
   const descriptionWeight = description.length > 0 ? 1 / Math.sqrt(description.length) : 0;

@@ -3,6 +3,7 @@ import { CATEGORIES } from '../../shared/schemas/categories.js';
 import type { Category } from '../../shared/schemas/categories.js';
 import type { Transaction } from '../../shared/schemas/transaction.js';
 import { ScoringError } from '../errors.js';
+import { BufferPool } from './buffer-pool.js';
 import { ModelSet } from './loader.js';
 import type { LoadModelsOptions } from './loader.js';
 import type { ModelName } from './manifest.js';
@@ -33,6 +34,7 @@ export class TransactionScorer {
   /** `version+sha256 prefix` of each model, for the `models` field of a scored result. */
   public readonly modelIds: Readonly<Record<ModelName, string>>;
   private readonly threshold: number;
+  private readonly buffers: Readonly<Record<ModelName, BufferPool>> = { categoriser: new BufferPool(), anomaly: new BufferPool() };
 
   public constructor(
     public readonly models: ModelSet,
@@ -56,21 +58,21 @@ export class TransactionScorer {
     const rows = transactions.length;
     if (rows === 0) return [];
     const { featuriser, manifest, sessions } = this.models;
-    const { categoriser, anomaly } = manifest.models;
-    const categoriserInput = new Tensor('float32', featuriser.categoriser.featurise(transactions), [rows, featuriser.categoriser.width]);
-    const anomalyInput = new Tensor('float32', featuriser.anomaly.featurise(transactions), [rows, featuriser.anomaly.width]);
-    const run = async (name: ModelName, input: Tensor, inputName: string, outputName: string): Promise<Float32Array> => {
+    const run = async (name: ModelName): Promise<Float32Array> => {
+      const block = featuriser[name];
+      const { inputs, outputs } = manifest.models[name];
+      const buffer = this.buffers[name].acquire(rows * block.width);
       try {
-        const output = await sessions[name].run({ [inputName]: input });
-        return output[outputName]?.data as Float32Array;
+        const input = new Tensor('float32', block.featurise(transactions, buffer), [rows, block.width]);
+        const output = await sessions[name].run({ [inputs[0]?.name ?? '']: input });
+        return output[outputs[0]?.name ?? '']?.data as Float32Array;
       } catch (error) {
         throw new ScoringError(name, rows, { cause: error });
+      } finally {
+        this.buffers[name].release(buffer);
       }
     };
-    const [probabilities, anomalyScores] = await Promise.all([
-      run('categoriser', categoriserInput, categoriser.inputs[0]?.name ?? '', categoriser.outputs[0]?.name ?? ''),
-      run('anomaly', anomalyInput, anomaly.inputs[0]?.name ?? '', anomaly.outputs[0]?.name ?? ''),
-    ]);
+    const [probabilities, anomalyScores] = await Promise.all([run('categoriser'), run('anomaly')]);
 
     const classes = CATEGORIES.length;
     const scores: TransactionScore[] = new Array(rows);
