@@ -1,7 +1,11 @@
 /**
- * IAM policy documents as plain data, and the rules every policy this program writes obeys: no
- * `*` or `service:*` actions, and `Resource: "*"` only for actions AWS gives no resource scope.
+ * IAM policy documents as plain data. The rules every policy obeys (no `*` or `service:*`
+ * actions, `Resource: "*"` only for actions AWS gives no resource scope) live in the policy pack,
+ * so the pack, the program's tests and the program share one definition.
  */
+
+export { UNSCOPED_ACTIONS, policyFindings } from '../policy/iam-rules.js';
+export type { PolicyFinding } from '../policy/iam-rules.js';
 
 export type Condition = Readonly<Record<string, Readonly<Record<string, string | boolean | readonly string[]>>>>;
 
@@ -18,12 +22,6 @@ export interface PolicyDocument {
   readonly Version: '2012-10-17';
   readonly Statement: readonly Statement[];
 }
-
-/**
- * Actions AWS authorises only on `Resource: "*"`: there is nothing narrower to name. Anything else
- * with a `*` resource is a finding.
- */
-export const UNSCOPED_ACTIONS = ['cloudwatch:PutMetricData', 'ecr:GetAuthorizationToken'] as const;
 
 export function policyDocument(statements: readonly Statement[]): PolicyDocument {
   return { Version: '2012-10-17', Statement: statements };
@@ -62,39 +60,4 @@ export function renderTrust(doc: PolicyDocument): string {
 
 export function render(doc: PolicyDocument): string {
   return JSON.stringify(doc);
-}
-
-function list(value: string | readonly string[] | undefined): readonly string[] {
-  if (value === undefined) return [];
-  return typeof value === 'string' ? [value] : value;
-}
-
-/** One broken rule in one statement. */
-export interface PolicyFinding {
-  readonly sid: string;
-  readonly problem: string;
-}
-
-/**
- * Checks the two rules on an identity or resource policy: no wildcard actions, and `*` resources
- * only for unscoped actions. Deny statements may be broad (they only take rights away).
- * `resourceStarMeansSelf` is for key policies, where `*` means "this key".
- */
-export function policyFindings(doc: { Statement?: unknown }, options: { resourceStarMeansSelf?: boolean } = {}): PolicyFinding[] {
-  const findings: PolicyFinding[] = [];
-  const statements = (Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement]) as Partial<Statement>[];
-  statements.forEach((statement, index) => {
-    const sid = statement.Sid ?? `#${index}`;
-    if (statement.Effect !== 'Allow') return;
-    const actions = list(statement.Action);
-    for (const action of actions) {
-      if (action === '*' || /^[a-z0-9-]+:\*$/i.test(action)) findings.push({ sid, problem: `allows the wildcard action '${action}'` });
-    }
-    const resources = list(statement.Resource);
-    if (resources.includes('*') && options.resourceStarMeansSelf !== true) {
-      const scoped = actions.filter((action) => !(UNSCOPED_ACTIONS as readonly string[]).includes(action));
-      if (scoped.length > 0) findings.push({ sid, problem: `grants ${scoped.join(', ')} on Resource "*" although AWS can scope them` });
-    }
-  });
-  return findings;
 }
