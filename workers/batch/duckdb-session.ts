@@ -93,10 +93,23 @@ export class DuckDbSession {
     return reader.getRowObjectsJS() as Record<string, unknown>[];
   }
 
-  /** Rows as JSON-safe values (BIGINT as strings only when beyond 2^53), for CLI output. */
-  public async jsonRows(sql: string): Promise<{ columns: string[]; rows: Record<string, unknown>[] }> {
+  /**
+   * Rows as JSON values with their column names and types, for CLI output: 64- and 128-bit
+   * integers (which DuckDB's JSON form gives as strings) become numbers when they fit exactly.
+   */
+  public async jsonRows(sql: string): Promise<{ columns: string[]; types: string[]; rows: Record<string, unknown>[] }> {
     const reader = await this.connection.runAndReadAll(sql);
-    return { columns: reader.columnNames(), rows: reader.getRowObjectsJson() as Record<string, unknown>[] };
+    const columns = reader.columnNames();
+    const types = reader.columnTypes().map(String);
+    const wide = new Set(columns.filter((_, i) => /^(U?BIGINT|U?HUGEINT)$/.test(types[i] ?? '')));
+    const rows = (reader.getRowObjectsJson() as Record<string, unknown>[]).map((row) => {
+      for (const column of wide) {
+        const value = row[column];
+        if (typeof value === 'string' && Number.isSafeInteger(Number(value))) row[column] = Number(value);
+      }
+      return row;
+    });
+    return { columns, types, rows };
   }
 
   /** Extensions installed anywhere but inside the library: empty when nothing was downloaded. */
