@@ -120,6 +120,9 @@ export class RawArchive extends pulumi.ComponentResource {
           bufferingInterval: config.bufferIntervalSeconds,
           // Objects are encrypted in S3 with the project key (this is not Firehose SSE).
           kmsKeyArn: args.keyArn,
+          // Firehose concatenates records as they are and the crawler puts bare JSON objects: a
+          // newline after each record is what makes the archive NDJSON for the batch job and Athena.
+          processingConfiguration: { enabled: true, processors: [{ type: 'AppendDelimiterToRecord' }] },
           cloudwatchLoggingOptions: { enabled: true, logGroupName: logGroup.name, logStreamName: logStream.name },
         },
       },

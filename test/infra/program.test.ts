@@ -177,7 +177,7 @@ describe('Program: every stack under mocks', function () {
         expect(granted).to.include.members(['kms:Decrypt on project-key', 'kms:GenerateDataKey on project-key']);
       });
 
-      it('writes the archive as GZIP under the time-partitioned prefix, with an error prefix and delivery logs', () => {
+      it('writes the archive as GZIP NDJSON under the time-partitioned prefix, with an error prefix and delivery logs', () => {
         // Prepare
         const firehose = named(plan.resources, T.firehose, 'raw-archive-firehose');
 
@@ -189,6 +189,7 @@ describe('Program: every stack under mocks', function () {
         expect(get(firehose, 'extendedS3Configuration.bufferingSize')).to.equal(config.archive.bufferSizeMb);
         expect(get(firehose, 'extendedS3Configuration.bufferingInterval')).to.equal(config.archive.bufferIntervalSeconds);
         expect(get(firehose, 'extendedS3Configuration.cloudwatchLoggingOptions.enabled')).to.equal(true);
+        expect(get(firehose, 'extendedS3Configuration.processingConfiguration')).to.deep.equal({ enabled: true, processors: [{ type: 'AppendDelimiterToRecord' }] });
         expect(get(firehose, 'kinesisSourceConfiguration.kinesisStreamArn')).to.equal((plan.outputs['streams'] as { raw: { arn: string } }).raw.arn);
       });
 
