@@ -31,8 +31,8 @@ export const VIEW_WRITE = ['dynamodb:ConditionCheckItem', 'dynamodb:PutItem', 'd
 export const VIEW_READ = ['dynamodb:GetItem', 'dynamodb:Query'] as const;
 /** The batch job looks up scores for a chunk of transactions at once. */
 export const VIEW_LOOKUP = ['dynamodb:BatchGetItem'] as const;
-/** Duplicates are found a page at a time (BatchGetItem) and recorded with conditional writes. */
-export const LEDGER_ACCESS = ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'] as const;
+/** Duplicates are looked up and recorded a broker page at a time. */
+export const LEDGER_ACCESS = ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'] as const;
 /** The crawler's cursor: read at start, overwritten after each durable page. */
 export const CURSOR_ACCESS = ['dynamodb:GetItem', 'dynamodb:PutItem'] as const;
 /** Done-markers per archive object (BatchGetItem, PutItem) and the run lock (PutItem, UpdateItem). */
@@ -41,8 +41,8 @@ export const BATCH_STATE_ACCESS = ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 
 export const KEY_USE = ['kms:Decrypt', 'kms:GenerateDataKey'] as const;
 export const ARCHIVE_READ_OBJECTS = ['s3:GetObject'] as const;
 export const BUCKET_LIST = ['s3:ListBucket'] as const;
-/** Partitions are rewritten: new Parquet objects in, superseded ones out. */
-export const ENRICHED_WRITE_OBJECTS = ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:PutObject'] as const;
+/** Partitions are rewritten: existing Parquet read and merged, new objects in, superseded ones out. */
+export const ENRICHED_WRITE_OBJECTS = ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObject'] as const;
 /** Archive objects the job cannot read are copied aside for a human. */
 export const QUARANTINE_WRITE_OBJECTS = ['s3:AbortMultipartUpload', 's3:PutObject'] as const;
 export const IMAGE_PULL = ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'] as const;
@@ -114,7 +114,8 @@ export function taskRoleStatements(role: WorkerRoleName, arns: PipelineArns): St
       return [
         allow(BUCKET_LIST, arns.buckets.rawArchive, undefined, 'ListArchive'),
         allow(ARCHIVE_READ_OBJECTS, `${arns.buckets.rawArchive}/${RAW_ARCHIVE_PREFIX}*`, undefined, 'ReadArchive'),
-        allow(KINESIS_WRITE, arns.streams.raw, undefined, 'PutRaw'),
+        // The replay paces itself to the stream's write capacity: it reads the open shard count.
+        allow(['kinesis:DescribeStreamSummary', ...KINESIS_WRITE], arns.streams.raw, undefined, 'PutRaw'),
         key,
       ];
   }

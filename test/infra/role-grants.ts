@@ -58,7 +58,9 @@ const LEASES = ['dynamodb:GetItem on leases', 'dynamodb:PutItem on leases', 'dyn
  * What each role needs, written out by hand from what its code calls: the crawler puts to raw and
  * keeps its ledger and cursor; the readers read a stream and hold leases; the scorer puts results
  * and publishes its backlog; the projector writes the view in transactions; the batch job reads
- * the archive and writes Parquet; replay reads the archive back into raw; the API reads the view.
+ * the archive, merges Parquet partitions and quarantines unreadable objects; replay reads the
+ * archive back into raw, paced by the shard count; the API reads the view. Checked against the
+ * workers' code (their AWS SDK commands) when this table was written.
  */
 export const EXPECTED_TASK_GRANTS: Readonly<Record<WorkerRoleName, readonly string[]>> = {
   crawler: [
@@ -66,8 +68,6 @@ export const EXPECTED_TASK_GRANTS: Readonly<Record<WorkerRoleName, readonly stri
     'kinesis:PutRecords on raw',
     'dynamodb:BatchGetItem on ingestLedger',
     'dynamodb:BatchWriteItem on ingestLedger',
-    'dynamodb:GetItem on ingestLedger',
-    'dynamodb:PutItem on ingestLedger',
     'dynamodb:GetItem on crawlerState',
     'dynamodb:PutItem on crawlerState',
     'dynamodb:PutItem on rejects',
@@ -91,6 +91,7 @@ export const EXPECTED_TASK_GRANTS: Readonly<Record<WorkerRoleName, readonly stri
     's3:GetObject on rawArchive/raw/*',
     's3:AbortMultipartUpload on analytics/enriched/*',
     's3:DeleteObject on analytics/enriched/*',
+    's3:GetObject on analytics/enriched/*',
     's3:PutObject on analytics/enriched/*',
     's3:AbortMultipartUpload on analytics/quarantine/*',
     's3:PutObject on analytics/quarantine/*',
@@ -101,6 +102,13 @@ export const EXPECTED_TASK_GRANTS: Readonly<Record<WorkerRoleName, readonly stri
     'dynamodb:PutItem on rejects',
     ...KEY,
   ],
-  replay: ['s3:ListBucket on rawArchive', 's3:GetObject on rawArchive/raw/*', 'kinesis:PutRecord on raw', 'kinesis:PutRecords on raw', ...KEY],
+  replay: [
+    's3:ListBucket on rawArchive',
+    's3:GetObject on rawArchive/raw/*',
+    'kinesis:DescribeStreamSummary on raw',
+    'kinesis:PutRecord on raw',
+    'kinesis:PutRecords on raw',
+    ...KEY,
+  ],
 };
 
