@@ -20,14 +20,18 @@ export function merchantMatchName(name: string): string {
     .join(' ');
 }
 
+/** A short token with one digit is a name (`o2`, `3m`), not a number or a reference. */
+const SHORT_NAME_WITH_DIGIT = /^(?=.{1,3}$)[^\d]*\d[^\d]*$/;
+
 /**
  * The `merchant_normalised` column: the match name without the tokens that carry digits (store
- * numbers, terminal ids, references). `ALBERT HEIJN 1234 AMSTERDAM` → `albert heijn amsterdam`.
+ * numbers, terminal ids, references), short names like `o2` excepted.
+ * `ALBERT HEIJN 1234 AMSTERDAM` → `albert heijn amsterdam`.
  */
 export function normaliseMerchantName(name: string): string {
   return merchantMatchName(name)
     .split(' ')
-    .filter((token) => token !== '' && !/\d/.test(token))
+    .filter((token) => token !== '' && (!/\d/.test(token) || SHORT_NAME_WITH_DIGIT.test(token)))
     .join(' ');
 }
 
