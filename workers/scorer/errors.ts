@@ -50,6 +50,7 @@ export class ScoringWriteError extends ScorerError {
     public readonly totalWrites: number,
     options?: { cause?: unknown },
   ) {
-    super(`job ${jobId}: ${failedWrites} of ${totalWrites} writes failed`, options);
+    const cause = options?.cause instanceof Error ? `: ${options.cause.message}` : '';
+    super(`job ${jobId}: ${failedWrites} of ${totalWrites} writes failed${cause}`, options);
   }
 }

@@ -15,13 +15,25 @@ import { ScoringWorker } from './scoring-worker.js';
 /** The scorer role: wiring only (connections, pool, producer, metrics); the logic is in the classes. */
 export const start: StartRole<typeof WorkerRole.Scorer> = async ({ env, logger, aws, health }) => {
   const threads = inferenceThreadCount(env.INFERENCE_THREADS);
+  // Registered first: /health answers while the models load, and must not say ok before they have.
+  const loading: { pool?: InferencePool } = {};
+  health.addCheck('inference', () => {
+    if (loading.pool === undefined) throw new Error(`loading models into ${threads} inference thread(s)`);
+    const stats = loading.pool.stats();
+    if (stats.alive < stats.threads) throw new Error(`${stats.alive} of ${stats.threads} inference threads alive`);
+    return stats;
+  });
   const pool = await InferencePool.start({ threads, modelsDir: env.MODELS_DIR, logger });
+  loading.pool = pool;
   const redisOptions = { url: env.REDIS_URL, authToken: env.REDIS_AUTH_TOKEN };
   const workerConnection = createRedisConnection({ ...redisOptions, connectionName: 'scorer:worker' });
   const queueConnection = createRedisConnection({ ...redisOptions, connectionName: 'scorer:metrics' });
   const queue = new Queue(env.SCORING_QUEUE_NAME, { connection: queueConnection, prefix: env.QUEUE_PREFIX });
   queue.on('error', (error: Error) => logger.warn({ err: error }, 'redis error (reconnecting)'));
-  const producer = new KinesisProducer({ kinesis: aws.kinesis, streamName: env.RESULTS_STREAM_NAME, logger });
+  // Results of one user are not in order across jobs anyway (jobs run at once, on several scorers),
+  // and the projector's writes do not depend on order; keeping it within a job would cost a
+  // PutRecords round trip per record of the same user (measured: 174 calls instead of 8 for 3,000 records).
+  const producer = new KinesisProducer({ kinesis: aws.kinesis, streamName: env.RESULTS_STREAM_NAME, logger, preserveKeyOrder: false });
   const processor = new ScoringProcessor({
     scorer: pool,
     results: producer,
@@ -50,11 +62,6 @@ export const start: StartRole<typeof WorkerRole.Scorer> = async ({ env, logger, 
     if (workerConnection.status !== 'ready' || queueConnection.status !== 'ready') {
       throw new Error(`redis not ready (worker ${workerConnection.status}, queue ${queueConnection.status})`);
     }
-  });
-  health.addCheck('inference', () => {
-    const stats = pool.stats();
-    if (stats.alive < stats.threads) throw new Error(`${stats.alive} of ${stats.threads} inference threads alive`);
-    return stats;
   });
   health.addCheck('worker', () => {
     if (!worker.isRunning()) throw new Error('scoring worker is not running');

@@ -82,7 +82,9 @@ export async function pipelineFixture(options: { rawShards?: number; pollInterva
 /** `count` realistic raw-stream envelopes from the seeded synthetic generator, as the crawler writes them. */
 export function syntheticRawRecords(count: number, seed = 11): RawRecord[] {
   const now = new Date();
-  return generateTransactions({ count, seed, users: 40 }).map(({ broker }, line) => ({
+  // About two lines per user per day from 1 October: enough users that the lines end well before today.
+  const users = Math.max(40, Math.ceil(count / 60));
+  return generateTransactions({ count, seed, users }).map(({ broker }, line) => ({
     v: 1,
     ingestedAt: new Date(now.getTime() - 1_000).toISOString(),
     source: { cursor: 'c-1', line },
@@ -103,8 +105,8 @@ export async function putRaw(kinesis: KinesisClient, streamName: string, records
 }
 
 /** Every record on every shard of a stream, read from TRIM_HORIZON to the tip. */
-export async function readStream(kinesis: KinesisClient, streamName: string): Promise<{ shardId: string; sequenceNumber: string; data: string }[]> {
-  const out: { shardId: string; sequenceNumber: string; data: string }[] = [];
+export async function readStream(kinesis: KinesisClient, streamName: string): Promise<{ shardId: string; sequenceNumber: string; partitionKey: string; data: string }[]> {
+  const out: { shardId: string; sequenceNumber: string; partitionKey: string; data: string }[] = [];
   const { Shards } = await kinesis.send(new ListShardsCommand({ StreamName: streamName }));
   for (const shard of Shards ?? []) {
     const shardId = shard.ShardId as string;
@@ -112,7 +114,7 @@ export async function readStream(kinesis: KinesisClient, streamName: string): Pr
     while (iterator !== undefined) {
       const page = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
       for (const record of page.Records ?? []) {
-        out.push({ shardId, sequenceNumber: record.SequenceNumber as string, data: Buffer.from(record.Data ?? new Uint8Array()).toString('utf8') });
+        out.push({ shardId, sequenceNumber: record.SequenceNumber as string, partitionKey: record.PartitionKey as string, data: Buffer.from(record.Data ?? new Uint8Array()).toString('utf8') });
       }
       if ((page.Records ?? []).length === 0 || page.MillisBehindLatest === 0) break;
       iterator = page.NextShardIterator;

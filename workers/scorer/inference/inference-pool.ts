@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../../shared/logger.js';
 import { silentLogger } from '../../../shared/logger.js';
@@ -45,12 +47,22 @@ function threadEntry(): URL {
   return new URL(`./inference-thread${extension}`, import.meta.url);
 }
 
+/**
+ * URL of tsx's ESM register API. `import.meta.resolve` is there when this module runs as ESM; when
+ * a test runner loads it through tsx's CommonJS hook it is not, and `require.resolve` gives the
+ * API's CommonJS file, whose ESM twin sits beside it (tsx's exports map).
+ */
+function tsxEsmApi(): string {
+  if (typeof import.meta.resolve === 'function') return import.meta.resolve('tsx/esm/api');
+  return pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+}
+
 function spawn(data: ThreadStartData): Worker {
   const entry = threadEntry();
   if (!entry.pathname.endsWith('.ts')) return new Worker(entry, { workerData: data });
   // Node 20 does not run --import hooks for a worker's entry module, so the thread registers tsx
   // itself before importing its TypeScript entry.
-  const tsx = import.meta.resolve('tsx/esm/api');
+  const tsx = tsxEsmApi();
   const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry.href)}); });`;
   return new Worker(boot, { eval: true, workerData: data });
 }
