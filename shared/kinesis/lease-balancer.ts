@@ -63,7 +63,12 @@ export function isFinished(lease: Lease): boolean {
   return lease.checkpoint === SentinelCheckpoint.SHARD_END;
 }
 
-/** Classifies each unfinished lease for `chooseLeases`. */
+/**
+ * Classifies each lease that can be worked on for `chooseLeases`. Finished leases are left out,
+ * and so are leases whose parents have not finished (unless held already): taking them early
+ * would only count them in the balance, and a steal right after the parent ends would hand their
+ * first records over twice. A parent without a lease counts as finished.
+ */
 export function classifyLeases(
   leases: readonly Lease[],
   workerId: string,
@@ -72,8 +77,13 @@ export function classifyLeases(
   now: number,
   failoverTimeMs: number,
 ): ClassifiedLease[] {
+  const byKey = new Map(leases.map((l) => [l.leaseKey, l]));
+  const ready = (lease: Lease): boolean => lease.parentShardIds.every((id) => {
+    const parent = byKey.get(id);
+    return parent === undefined || isFinished(parent);
+  });
   return leases
-    .filter((lease) => !isFinished(lease))
+    .filter((lease) => !isFinished(lease) && (held.has(lease.leaseKey) || ready(lease)))
     .map((lease) => {
       if (held.has(lease.leaseKey)) return { lease, status: LeaseStatus.HELD };
       if (lease.owner === undefined || lease.owner === workerId || tracker.isExpired(lease, now, failoverTimeMs)) {
@@ -91,13 +101,19 @@ function shuffle<T>(items: T[], random: () => number): T[] {
   return items;
 }
 
+/**
+ * @param liveWorkers workers known alive by their heartbeat, holding leases or not; owners of
+ *   unexpired leases count as alive anyway
+ */
 export function chooseLeases(
   leases: readonly ClassifiedLease[],
   workerId: string,
   maxLeasesPerWorker: number,
   random: () => number = Math.random,
+  liveWorkers: Iterable<string> = [],
 ): BalanceDecision {
   const counts = new Map<string, number>([[workerId, 0]]);
+  for (const worker of liveWorkers) counts.set(worker, 0);
   for (const { lease, status } of leases) {
     if (status === LeaseStatus.HELD) counts.set(workerId, (counts.get(workerId) ?? 0) + 1);
     else if (status === LeaseStatus.OWNED && lease.owner !== undefined) counts.set(lease.owner, (counts.get(lease.owner) ?? 0) + 1);

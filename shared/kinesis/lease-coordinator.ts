@@ -4,12 +4,18 @@ import type { Logger } from '../logger.js';
 import { sleep } from './backoff.js';
 import type { ResolvedConsumerOptions } from './consumer-options.js';
 import { LeaseLostError } from './errors.js';
-import type { Lease } from './lease.js';
-import { ExpiryTracker, chooseLeases, classifyLeases } from './lease-balancer.js';
+import type { Lease, WorkerBeat } from './lease.js';
+import { WORKER_KEY_PREFIX } from './lease.js';
+import { ExpiryTracker, chooseLeases, classifyLeases, isFinished } from './lease-balancer.js';
 import type { LeaseStore } from './lease-store.js';
 import { childShardInfo, planNewLeases, shardInfo } from './shard-graph.js';
 import type { LeaseAccess } from './shard-processor.js';
 import { listAllShards } from './shard-lister.js';
+
+/** A heartbeat seen as a lease, so the same expiry tracker watches both. */
+function beatAsLease(beat: WorkerBeat): Lease {
+  return { leaseKey: `${WORKER_KEY_PREFIX}${beat.workerId}`, owner: beat.workerId, counter: beat.counter, checkpoint: '', checkpointSubSequenceNumber: 0, parentShardIds: [], ownerSwitchesSinceCheckpoint: 0 };
+}
 
 interface HeldLease {
   lease: Lease;
@@ -31,10 +37,12 @@ export interface LeaseCounters {
   released: number;
 }
 
-/** Runs `fn` every `intervalMs` after the previous run ends, until stopped. */
+/** Runs `fn` every `intervalMs` after the previous run ends, one run at a time, until stopped. */
 class Ticker {
   private timer: NodeJS.Timeout | undefined;
   private current: Promise<void> = Promise.resolve();
+  private running = false;
+  private again = false;
   private stopped = false;
 
   public constructor(
@@ -44,9 +52,23 @@ class Ticker {
 
   public schedule(delay = this.intervalMs): void {
     if (this.stopped) return;
+    if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
-      this.current = this.fn().finally(() => this.schedule());
+      this.timer = undefined;
+      this.running = true;
+      this.current = this.fn().finally(() => {
+        this.running = false;
+        const soon = this.again;
+        this.again = false;
+        this.schedule(soon ? 0 : this.intervalMs);
+      });
     }, delay);
+  }
+
+  /** Runs as soon as possible: now if idle, else right after the run in progress. */
+  public runSoon(): void {
+    if (this.running) this.again = true;
+    else this.schedule(0);
   }
 
   public async stop(): Promise<void> {
@@ -70,7 +92,9 @@ export class LeaseCoordinator implements LeaseAccess {
   private readonly renewals: Ticker;
   private readonly log: Logger;
   private lastSyncAt = 0;
+  private passChain: Promise<void> = Promise.resolve();
   private taking = true;
+  private retired = false;
   public readonly counters: LeaseCounters = { taken: 0, stolen: 0, lost: 0, released: 0 };
 
   public constructor(
@@ -82,6 +106,8 @@ export class LeaseCoordinator implements LeaseAccess {
     this.passes = new Ticker(options.leasePassIntervalMs, () => this.safePass());
     this.renewals = new Ticker(options.renewIntervalMs, () => this.renewAll());
     this.ends.setMaxListeners(0);
+    // A shard that ended here makes its children takeable: take them now, not a pass later.
+    this.ends.on('end', () => this.passes.runSoon());
   }
 
   public get heldCount(): number {
@@ -92,8 +118,9 @@ export class LeaseCoordinator implements LeaseAccess {
     return [...this.held.keys()].sort();
   }
 
-  /** First shard sync and lease pass (errors reach the caller), then the timers. */
+  /** Heartbeat, first shard sync and lease pass (errors reach the caller), then the timers. */
   public async start(): Promise<void> {
+    await this.store.heartbeat(this.options.workerId);
     await this.pass();
     this.passes.schedule();
     this.renewals.schedule();
@@ -103,6 +130,15 @@ export class LeaseCoordinator implements LeaseAccess {
   public async stopTaking(): Promise<void> {
     this.taking = false;
     await this.passes.stop();
+  }
+
+  /**
+   * Removes this worker's heartbeat (and stops renewing it) before its leases are released, so
+   * the pass that sees them free already shares them among the others only.
+   */
+  public async retire(): Promise<void> {
+    this.retired = true;
+    await this.store.deleteWorker(this.options.workerId);
   }
 
   public async stopRenewing(): Promise<void> {
@@ -137,6 +173,15 @@ export class LeaseCoordinator implements LeaseAccess {
         if (checkpoint === 'SHARD_END') this.ends.emit('end', shardId);
       }
     });
+  }
+
+  public abandon(shardId: string, reason: string): void {
+    this.markLost(shardId, reason);
+  }
+
+  /** True while the lease is in this worker's held set (renewed or not). */
+  public holds(shardId: string): boolean {
+    return this.held.has(shardId);
   }
 
   public getLease(shardId: string): Promise<Lease | undefined> {
@@ -177,12 +222,26 @@ export class LeaseCoordinator implements LeaseAccess {
     }
   }
 
-  private async pass(): Promise<void> {
+  /** One pass at a time, whoever asks (start, the ticker): two at once could take twice the share. */
+  private pass(): Promise<void> {
+    const run = this.passChain.then(() => this.passOnce());
+    this.passChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async passOnce(): Promise<void> {
     if (!this.taking) return;
     if (Date.now() - this.lastSyncAt >= this.options.shardSyncIntervalMs) await this.syncShards();
-    const leases = await this.store.list();
+    const { leases, workers } = await this.store.listAll();
     const now = Date.now();
-    this.tracker.observe(leases, now);
+    this.tracker.observe([...leases, ...workers.map(beatAsLease)], now);
+    const live = workers.filter((w) => !this.tracker.isExpired(beatAsLease(w), now, this.options.failoverTimeMs)).map((w) => w.workerId);
+    // Heartbeats that stood still for ten failover times belong to workers that died: tidy up.
+    for (const worker of workers) {
+      if (worker.workerId !== this.options.workerId && this.tracker.isExpired(beatAsLease(worker), now, 10 * this.options.failoverTimeMs)) {
+        await this.store.deleteWorker(worker.workerId, worker.counter);
+      }
+    }
     for (const lease of leases) {
       const held = this.held.get(lease.leaseKey);
       // A higher counter under another owner: someone took it; stop before our next write fails.
@@ -191,7 +250,7 @@ export class LeaseCoordinator implements LeaseAccess {
       }
     }
     const classified = classifyLeases(leases, this.options.workerId, new Set(this.held.keys()), this.tracker, now, this.options.failoverTimeMs);
-    const decision = chooseLeases(classified, this.options.workerId, this.options.maxLeasesPerWorker);
+    const decision = chooseLeases(classified, this.options.workerId, this.options.maxLeasesPerWorker, Math.random, live);
     let taken = 0;
     for (const candidate of decision.candidates) {
       if (taken >= decision.needed || !this.taking) break;
@@ -218,6 +277,14 @@ export class LeaseCoordinator implements LeaseAccess {
     this.lastSyncAt = Date.now();
     const existing = new Set(leases.map((l) => l.leaseKey));
     await this.createLeases(planNewLeases(shards.map(shardInfo), existing, this.options.initialPosition));
+    // A finished shard that the stream no longer lists has aged out of retention: its lease can
+    // go. Never earlier: a listed shard without a lease would get a new one and be read again.
+    const listed = new Set(shards.map((s) => s.ShardId));
+    for (const lease of leases) {
+      if (isFinished(lease) && !listed.has(lease.leaseKey) && (await this.store.deleteFinished(lease))) {
+        this.log.info({ shardId: lease.leaseKey }, 'lease of a shard past retention deleted');
+      }
+    }
   }
 
   private async createLeases(planned: readonly { leaseKey: string; checkpoint: string; parentShardIds: readonly string[] }[]): Promise<void> {
@@ -230,8 +297,10 @@ export class LeaseCoordinator implements LeaseAccess {
   // ---- renewals -----------------------------------------------------------------------------
 
   private async renewAll(): Promise<void> {
-    await Promise.all(
-      this.heldShardIds().map((shardId) =>
+    const beat = this.retired ? undefined : this.store.heartbeat(this.options.workerId).catch((error: unknown) => this.log.warn({ err: error }, 'worker heartbeat failed'));
+    await Promise.all([
+      beat,
+      ...this.heldShardIds().map((shardId) =>
         this.withLease(shardId, async (held) => {
           const started = Date.now();
           try {
@@ -247,7 +316,7 @@ export class LeaseCoordinator implements LeaseAccess {
           }
         }).catch(() => undefined),
       ),
-    );
+    ]);
   }
 
   private withLease(shardId: string, fn: (held: HeldLease) => Promise<void>): Promise<void> {

@@ -1,9 +1,10 @@
-import { GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { isConditionalCheckFailed } from './aws-errors.js';
+import { SentinelCheckpoint } from './constants.js';
 import { LeaseLostError } from './errors.js';
-import type { Lease } from './lease.js';
-import { LeaseAttribute, leaseFromItem, leaseToItem } from './lease.js';
+import type { Lease, WorkerBeat } from './lease.js';
+import { LeaseAttribute, WORKER_KEY_PREFIX, isWorkerKey, leaseFromItem, leaseToItem } from './lease.js';
 import type { NewLease } from './shard-graph.js';
 
 const A = LeaseAttribute;
@@ -47,8 +48,14 @@ export class LeaseStore {
   }
 
   /** Every lease of this application, read consistently. */
-  public async list(signal?: AbortSignal): Promise<Lease[]> {
+  public async list(): Promise<Lease[]> {
+    return (await this.listAll()).leases;
+  }
+
+  /** Every lease and worker heartbeat of this application, in one consistent query. */
+  public async listAll(signal?: AbortSignal): Promise<{ leases: Lease[]; workers: WorkerBeat[] }> {
     const leases: Lease[] = [];
+    const workers: WorkerBeat[] = [];
     let startKey: Record<string, AttributeValue> | undefined;
     do {
       const page = await this.dynamodb.send(
@@ -62,10 +69,44 @@ export class LeaseStore {
         }),
         signal === undefined ? {} : { abortSignal: signal },
       );
-      for (const item of page.Items ?? []) leases.push(leaseFromItem(item));
+      for (const item of page.Items ?? []) {
+        const lease = leaseFromItem(item);
+        if (isWorkerKey(lease.leaseKey)) workers.push({ workerId: lease.leaseKey.slice(WORKER_KEY_PREFIX.length), counter: lease.counter });
+        else leases.push(lease);
+      }
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined);
-    return leases;
+    return { leases, workers };
+  }
+
+  /** Bumps this worker's heartbeat (creating it). Unconditional: only this worker writes it. */
+  public async heartbeat(workerId: string): Promise<void> {
+    await this.dynamodb.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: this.key(`${WORKER_KEY_PREFIX}${workerId}`),
+        UpdateExpression: 'SET #counter = if_not_exists(#counter, :zero) + :one, #owner = :me',
+        ExpressionAttributeNames: { '#counter': A.counter, '#owner': A.owner },
+        ExpressionAttributeValues: { ':zero': { N: '0' }, ':one': { N: '1' }, ':me': { S: workerId } },
+      }),
+    );
+  }
+
+  /** Removes a heartbeat; with `counter`, only if it has not moved since (a stale worker's). */
+  public async deleteWorker(workerId: string, counter?: number): Promise<void> {
+    try {
+      await this.dynamodb.send(
+        new DeleteItemCommand({
+          TableName: this.tableName,
+          Key: this.key(`${WORKER_KEY_PREFIX}${workerId}`),
+          ...(counter === undefined
+            ? {}
+            : { ConditionExpression: '#counter = :counter', ExpressionAttributeNames: { '#counter': A.counter }, ExpressionAttributeValues: { ':counter': { N: String(counter) } } }),
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
   }
 
   public async get(leaseKey: string): Promise<Lease | undefined> {
@@ -87,6 +128,25 @@ export class LeaseStore {
     try {
       await this.dynamodb.send(
         new PutItemCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(#key)', ExpressionAttributeNames: { '#key': A.leaseKey } }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Deletes a lease only while it is still SHARD_END; true when this call deleted it. */
+  public async deleteFinished(lease: Lease): Promise<boolean> {
+    try {
+      await this.dynamodb.send(
+        new DeleteItemCommand({
+          TableName: this.tableName,
+          Key: this.key(lease.leaseKey),
+          ConditionExpression: '#checkpoint = :end',
+          ExpressionAttributeNames: { '#checkpoint': A.checkpoint },
+          ExpressionAttributeValues: { ':end': { S: SentinelCheckpoint.SHARD_END } },
+        }),
       );
       return true;
     } catch (error) {

@@ -38,6 +38,22 @@ export const LeaseAttribute = {
   ownerSwitches: 'ownerSwitchesSinceCheckpoint',
 } as const;
 
+/**
+ * Worker heartbeats share the table: `leaseKey` = `worker#<workerId>`, `leaseCounter` bumped at
+ * every renewal. They let a worker that holds no lease count in the others' fair share (KCL 3
+ * keeps worker state in a table of its own for the same reason). Shard ids never start so.
+ */
+export const WORKER_KEY_PREFIX = 'worker#';
+
+export interface WorkerBeat {
+  readonly workerId: string;
+  readonly counter: number;
+}
+
+export function isWorkerKey(leaseKey: string): boolean {
+  return leaseKey.startsWith(WORKER_KEY_PREFIX);
+}
+
 type Item = Record<string, AttributeValue>;
 
 function str(item: Item, name: string): string | undefined {

@@ -79,6 +79,7 @@ export class ShardConsumer {
       const deadline = Date.now() + this.options.shutdownTimeoutMs;
       const steps: [string, () => Promise<void>][] = [
         ['stop taking leases', () => this.coordinator.stopTaking()],
+        ['retire heartbeat', () => this.coordinator.retire()],
         ['shut down shards', async () => void (await Promise.all([...this.processors.values()].map((p) => p.shutdown(deadline))))],
         ['release leases', () => this.coordinator.releaseAll()],
         ['stop renewing', () => this.coordinator.stopRenewing()],
@@ -123,7 +124,15 @@ export class ShardConsumer {
 
   private acquired(lease: Lease): void {
     const processor = new ShardProcessor(lease, this.options, this.coordinator, this.stats, (shardId) => {
-      if (this.processors.get(shardId) === processor) this.processors.delete(shardId);
+      if (this.processors.get(shardId) !== processor) return;
+      this.processors.delete(shardId);
+      // A processor that ended without releasing or losing its lease (an unexpected error) must
+      // not leave a renewed lease nobody reads: free it for the next pass. (close() releases
+      // whatever is left itself.)
+      if (this.coordinator.holds(shardId) && this.closing === undefined) {
+        this.log.warn({ shardId }, 'shard processor stopped while holding its lease; releasing it');
+        this.coordinator.checkpoint(shardId, undefined, true).catch((error: unknown) => this.log.warn({ err: error, shardId }, 'release failed'));
+      }
     });
     this.processors.set(lease.leaseKey, processor);
     processor.start();

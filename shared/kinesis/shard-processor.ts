@@ -24,6 +24,8 @@ export interface LeaseAccess {
   getLease(shardId: string): Promise<Lease | undefined>;
   /** Creates leases for a finished shard's children (from GetRecords' ChildShards, else ListShards). */
   createChildLeases(shardId: string, childShards: readonly ChildShard[] | undefined): Promise<void>;
+  /** Stops treating the lease as ours (no write): another worker takes it once it expires. */
+  abandon(shardId: string, reason: string): void;
   /** Resolves when one of these shards reaches SHARD_END in this process, or after `ms`. */
   waitForShardEnd(shardIds: readonly string[], ms: number, signal: AbortSignal): Promise<void>;
 }
@@ -305,6 +307,7 @@ export class ShardProcessor {
     while (!this.lost && !this.shuttingDown && this.running < this.options.maxInFlightBatches && this.pending.length > 0) {
       if (!this.leases.isHeld(this.shardId)) {
         this.stop('lease not renewed within the failover time');
+        this.leases.abandon(this.shardId, 'lease not renewed within the failover time');
         return;
       }
       const batch = this.pending.shift() as Batch;

@@ -110,4 +110,20 @@ describe('Class: LeaseStore', function () {
       expect(released).to.include({ owner: undefined, checkpoint: 'SHARD_END', counter: mine.counter + 2 });
     });
   });
+
+  describe('Method: deleteFinished', () => {
+    it('deletes a lease only while it is SHARD_END', async () => {
+      // Prepare
+      await store.create({ leaseKey: 's-1', checkpoint: 'SHARD_END', parentShardIds: [] });
+      await store.create({ leaseKey: 's-2', checkpoint: 'TRIM_HORIZON', parentShardIds: ['s-1'] });
+      const [finished, open] = await store.list();
+
+      // Act
+      const deleted = await Promise.all([store.deleteFinished(finished!), store.deleteFinished({ ...open!, checkpoint: 'SHARD_END' })]);
+
+      // Assess
+      expect(deleted).to.deep.equal([true, false]);
+      expect((await store.list()).map((l) => l.leaseKey)).to.deep.equal(['s-2']);
+    });
+  });
 });

@@ -73,6 +73,14 @@ describe('Function: chooseLeases', () => {
     expect(decision.needed).to.equal(0);
   });
 
+  it('counts live workers that hold no lease yet in the share', () => {
+    // Act
+    const decision = chooseLeases(world({ free: 2 }), 'me', Infinity, first, ['idle-worker']);
+
+    // Assess
+    expect(decision).to.include({ target: 1, needed: 1 });
+  });
+
   it('respects maxLeasesPerWorker', () => {
     // Act
     const decision = chooseLeases(world({ free: 10 }), 'me', 3, first);
@@ -108,5 +116,22 @@ describe('Function: classifyLeases', () => {
     // Assess
     expect(early).to.deep.equal(['owned', 'owned', 'available']);
     expect(late).to.deep.equal(['available', 'owned', 'available']);
+  });
+
+  it('leaves out finished leases and children whose parents have not finished, unless held', () => {
+    // Prepare
+    const parent = lease('p', 'w2', 3);
+    const child = { ...lease('c'), parentShardIds: ['p'] };
+    const heldChild = { ...lease('h', 'me'), parentShardIds: ['p'] };
+    const orphan = { ...lease('o'), parentShardIds: ['gone'] };
+    const done = lease('d', undefined, 9, 'SHARD_END');
+    const doneChild = { ...lease('dc'), parentShardIds: ['d'] };
+    const tracker = new ExpiryTracker();
+
+    // Act
+    const keys = classifyLeases([parent, child, heldChild, orphan, done, doneChild], 'me', new Set(['h']), tracker, 0, 1_000).map((c) => c.lease.leaseKey);
+
+    // Assess
+    expect(keys).to.deep.equal(['p', 'h', 'o', 'dc']);
   });
 });

@@ -6,11 +6,13 @@ import { InvalidRecordError, KinesisProducer, ProducerClosedError, PutRecordFail
 // Only the AWS-side error branches are mocked here (throttling of whole calls, permanent errors,
 // retries running out); batching and partial failures run against the emulator (integration).
 describe('Class: KinesisProducer', () => {
-  const kinesisMock = mockClient(KinesisClient);
+  // Mocks this one instance: mocking the class would reach every KinesisClient in the mocha run.
   const kinesis = new KinesisClient({ region: 'us-east-1' });
+  const kinesisMock = mockClient(kinesis);
   const fast = { kinesis, streamName: 'stream', backoffBaseMs: 1, backoffMaxMs: 2, lingerMs: 0 };
 
   afterEach(() => kinesisMock.reset());
+  after(() => kinesisMock.restore());
 
   describe('Method: put', () => {
     it('retries a whole call refused with ProvisionedThroughputExceededException, then resolves', async () => {
