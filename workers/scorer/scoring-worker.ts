@@ -1,10 +1,11 @@
-import { Worker } from 'bullmq';
+import { UnrecoverableError, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../shared/logger.js';
 import { silentLogger } from '../../shared/logger.js';
 import { ScorerOptionError } from './errors.js';
 import type { ScoringProcessor } from './scoring-processor.js';
+import { SCORING_JOB_VERSION } from './scoring-job.js';
 import type { ScoringJobData, ScoringJobResult } from './scoring-job.js';
 
 /**
@@ -110,6 +111,11 @@ export class ScoringWorker {
   }
 
   private async process(processor: ScoringProcessor, job: Job<ScoringJobData, ScoringJobResult>): Promise<ScoringJobResult> {
+    // A job this code cannot read will not become readable by retrying it: fail it at once (the
+    // stream-reader then isolates its records as poison instead of waiting on it).
+    if (job.data.v !== SCORING_JOB_VERSION || job.data.compacted === true) {
+      throw new UnrecoverableError(`scoring job ${job.id} has version ${String(job.data.v)}${job.data.compacted === true ? ' and no records (compacted)' : ''}; this scorer reads version ${SCORING_JOB_VERSION}`);
+    }
     const started = performance.now();
     const result = await processor.process(job.data, job.id ?? 'unknown');
     this.log.debug({ jobId: job.id, ...result, ms: Math.round(performance.now() - started) }, 'scoring job done');

@@ -1,5 +1,8 @@
 import { Worker } from 'bullmq';
 import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { DEFAULT_MODELS_DIR, TransactionScorer } from '../../../models/index.js';
 import { KinesisProducer } from '../../../shared/kinesis/index.js';
@@ -10,6 +13,7 @@ import { RejectCode } from '../../../shared/schemas/reject-codes.js';
 import { scoredResultSchema } from '../../../shared/schemas/scored-result.js';
 import type { ScoredResult } from '../../../shared/schemas/scored-result.js';
 import { normaliseBrokerTransaction } from '../../../shared/schemas/transaction.js';
+import { InferenceStartError } from '../../../workers/scorer/errors.js';
 import { InferencePool } from '../../../workers/scorer/inference/inference-pool.js';
 import { SCORING_JOB_NAME, scoringJobOptions } from '../../../workers/scorer/scoring-job.js';
 import type { ScoringJobRetryOptions } from '../../../workers/scorer/scoring-job.js';
@@ -241,5 +245,24 @@ describe('Scoring pipeline: stream-reader → BullMQ → scorer → results stre
     const stored = await fx.queue.getJob(job!.id);
     expect(stored?.returnvalue).to.deep.equal({ scored: 10, rejected: 0 });
     expect(stored?.data.records).to.deep.equal([]);
+  });
+});
+
+describe('Class: InferencePool', function () {
+  this.timeout(30_000);
+
+  describe('Method: start', () => {
+    it('rejects with InferenceStartError naming the problem when the models folder has no manifest', async () => {
+      // Prepare
+      const dir = mkdtempSync(join(tmpdir(), 'no-models-'));
+
+      // Act
+      const error = await InferencePool.start({ threads: 1, modelsDir: dir }).catch((e: unknown) => e);
+      rmSync(dir, { recursive: true, force: true });
+
+      // Assess
+      expect(error).to.be.instanceOf(InferenceStartError);
+      expect((error as Error).message).to.contain('manifest.json');
+    });
   });
 });

@@ -1,0 +1,131 @@
+import { expect } from 'chai';
+import { InvalidRecordError } from '../../../shared/kinesis/index.js';
+import type { ProducerRecord, PutResult } from '../../../shared/kinesis/index.js';
+import { CATEGORIES } from '../../../shared/schemas/categories.js';
+import { RejectCode } from '../../../shared/schemas/reject-codes.js';
+import type { RejectRecord } from '../../../shared/schemas/reject-record.js';
+import { scoredResultSchema } from '../../../shared/schemas/scored-result.js';
+import type { Transaction } from '../../../shared/schemas/transaction.js';
+import type { RejectStore } from '../../../workers/lib/reject-store.js';
+import { ScoringWriteError } from '../../../workers/scorer/errors.js';
+import type { BatchScores } from '../../../workers/scorer/inference/messages.js';
+import { ScoringProcessor } from '../../../workers/scorer/scoring-processor.js';
+import type { BatchScorer } from '../../../workers/scorer/scoring-processor.js';
+import type { ScoringJobData } from '../../../workers/scorer/scoring-job.js';
+import { rawRecord, sequenceNumber } from '../stream-reader/raw-records.js';
+
+const NOW = new Date('2026-11-21T00:00:00Z');
+const VERSIONS = { categoriser: 'categoriser@test', anomaly: 'anomaly@test' } as const;
+
+/** Scores every transaction as `groceries` with anomaly 0.25, unless `override` says otherwise for its id. */
+function fakeScorer(override: (t: Transaction) => Partial<{ scores: number[]; anomaly: number; fail: string }> = () => ({})): BatchScorer & { batches: number[] } {
+  const batches: number[] = [];
+  return {
+    batches,
+    modelVersions: VERSIONS,
+    score: async (transactions) => {
+      batches.push(transactions.length);
+      const k = CATEGORIES.length;
+      const categoryScores = new Float32Array(transactions.length * k);
+      const anomalyScores = new Float32Array(transactions.length);
+      const failures: { index: number; message: string }[] = [];
+      transactions.forEach((t, i) => {
+        const o = override(t);
+        if (o.fail !== undefined) failures.push({ index: i, message: o.fail });
+        categoryScores.set(o.scores ?? CATEGORIES.map((_, c) => (c === 0 ? 0.75 : 0.25 / (k - 1))), i * k);
+        anomalyScores[i] = o.anomaly ?? 0.25;
+      });
+      const scores: BatchScores = { categoryScores, categories: k, categoryIndex: new Uint8Array(transactions.length), anomalyScores, isAnomaly: new Uint8Array(transactions.length), failures, threadId: 1, busyMs: 0 };
+      return scores;
+    },
+  };
+}
+
+function fakeRejects(): RejectStore & { stored: RejectRecord[] } {
+  const stored: RejectRecord[] = [];
+  return { stored, put: async (reject: RejectRecord) => (stored.push(reject), true), list: async () => stored } as unknown as RejectStore & { stored: RejectRecord[] };
+}
+
+function sink(fail: (record: ProducerRecord) => Error | undefined = () => undefined): { put: (r: ProducerRecord) => Promise<PutResult>; put_: ProducerRecord[] } {
+  const put_: ProducerRecord[] = [];
+  return {
+    put_,
+    put: async (record) => {
+      const error = fail(record);
+      if (error !== undefined) throw error;
+      put_.push(record);
+      return { shardId: 'shardId-000000000000', sequenceNumber: String(put_.length) };
+    },
+  };
+}
+
+function job(ids: readonly string[], overrides: Record<string, Record<string, unknown>> = {}): ScoringJobData {
+  return {
+    v: 1,
+    stream: 'raw',
+    shardId: 'shardId-000000000007',
+    firstSequenceNumber: sequenceNumber(0),
+    lastSequenceNumber: sequenceNumber(ids.length - 1),
+    records: ids.map((id, i) => ({ sequenceNumber: sequenceNumber(i), record: rawRecord({ transactionId: id, ...overrides[id] }, i) })),
+  };
+}
+
+describe('Class: ScoringProcessor', () => {
+  describe('Method: process', () => {
+    it('scores the whole job in one batch and writes one contract-valid result per record, keyed by user', async () => {
+      // Prepare
+      const scorer = fakeScorer();
+      const results = sink();
+      const processor = new ScoringProcessor({ scorer, results, rejectStore: fakeRejects(), now: () => NOW });
+
+      // Act
+      const outcome = await processor.process(job(['a', 'b', 'c']), 'job-1');
+
+      // Assess
+      expect(outcome).to.deep.equal({ scored: 3, rejected: 0 });
+      expect(scorer.batches).to.deep.equal([3]);
+      const parsed = results.put_.map((r) => scoredResultSchema.parse(JSON.parse(String(r.data))));
+      expect(parsed.map((r) => r.transactionId)).to.deep.equal(['a', 'b', 'c']);
+      expect(results.put_.every((r) => r.partitionKey === 'user-1')).to.equal(true);
+      expect(parsed[0]).to.deep.include({ category: 'groceries', anomalyScore: 0.25, isAnomaly: false, models: VERSIONS, scoredAt: NOW.toISOString(), amount: { minor: -1250, currency: 'EUR' } });
+      expect(parsed[0]?.ingestedAt).to.equal(job(['a']).records[0]?.record.ingestedAt);
+    });
+
+    it('sets aside records that do not normalise, score NaN, fail alone in the thread or can never be put, and writes the rest', async () => {
+      // Prepare
+      const scorer = fakeScorer((t) => (t.transactionId === 'nan' ? { anomaly: Number.NaN } : t.transactionId === 'thread' ? { fail: 'featurisation threw' } : {}));
+      const rejectStore = fakeRejects();
+      const results = sink((r) => (String(r.data).includes('"transactionId":"huge"') ? new InvalidRecordError('user-1', 'too large') : undefined));
+      const processor = new ScoringProcessor({ scorer, results, rejectStore, now: () => NOW });
+      const data = job(['ok', 'bad-amount', 'nan', 'thread', 'huge'], { 'bad-amount': { amount: { value: '-1.234', currency: 'EUR' } } });
+
+      // Act
+      const outcome = await processor.process(data, 'job-2');
+
+      // Assess
+      expect(outcome).to.deep.equal({ scored: 1, rejected: 4 });
+      expect(results.put_).to.have.length(1);
+      const byId = new Map(rejectStore.stored.map((r) => [r.transactionId, r]));
+      expect([...byId.keys()].sort()).to.deep.equal(['bad-amount', 'huge', 'nan', 'thread']);
+      for (const reject of rejectStore.stored) expect(reject).to.deep.include({ code: RejectCode.Unscorable, stage: 'scorer' });
+      expect(byId.get('bad-amount')?.message).to.contain('bad-amount');
+      expect(byId.get('nan')?.message).to.contain('anomaly score');
+      expect(byId.get('thread')?.message).to.contain('featurisation threw');
+      expect(byId.get('nan')?.source).to.deep.equal({ stream: 'raw', shardId: 'shardId-000000000007', sequenceNumber: sequenceNumber(2) });
+    });
+
+    it('fails the job (for BullMQ to retry) when a write fails for a transient reason, after every other write settled', async () => {
+      // Prepare
+      const results = sink((r) => (String(r.data).includes('"transactionId":"b"') ? new Error('ProvisionedThroughputExceededException') : undefined));
+      const processor = new ScoringProcessor({ scorer: fakeScorer(), results, rejectStore: fakeRejects(), now: () => NOW });
+
+      // Act
+      const error = await processor.process(job(['a', 'b', 'c']), 'job-3').catch((e: unknown) => e);
+
+      // Assess
+      expect(error).to.be.instanceOf(ScoringWriteError);
+      expect((error as ScoringWriteError).message).to.contain('1 of 3 writes failed: ProvisionedThroughputExceededException');
+      expect(results.put_).to.have.length(2);
+    });
+  });
+});
