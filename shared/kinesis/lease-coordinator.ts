@@ -8,7 +8,8 @@ import type { Lease, WorkerBeat } from './lease.js';
 import { WORKER_KEY_PREFIX } from './lease.js';
 import { ExpiryTracker, chooseLeases, classifyLeases, isFinished } from './lease-balancer.js';
 import type { LeaseStore } from './lease-store.js';
-import { childShardInfo, planNewLeases, shardInfo } from './shard-graph.js';
+import { childShardInfo, generations, planNewLeases, shardInfo } from './shard-graph.js';
+import type { NewLease } from './shard-graph.js';
 import type { LeaseAccess } from './shard-processor.js';
 import { listAllShards } from './shard-lister.js';
 
@@ -287,10 +288,15 @@ export class LeaseCoordinator implements LeaseAccess {
     }
   }
 
-  private async createLeases(planned: readonly { leaseKey: string; checkpoint: string; parentShardIds: readonly string[] }[]): Promise<void> {
-    // In order, parents first: a child's lease must never exist without its parents' leases.
-    for (const lease of planned) {
-      if (await this.store.create(lease)) this.log.info({ shardId: lease.leaseKey, checkpoint: lease.checkpoint, parents: lease.parentShardIds }, 'lease created');
+  private async createLeases(planned: readonly NewLease[]): Promise<void> {
+    // Parents' generation before children's: a child's lease must never exist without its
+    // parents' leases. Within a generation, all at once (a new stream's shards are one).
+    for (const generation of generations(planned)) {
+      await Promise.all(
+        generation.map(async (lease) => {
+          if (await this.store.create(lease)) this.log.info({ shardId: lease.leaseKey, checkpoint: lease.checkpoint, parents: lease.parentShardIds }, 'lease created');
+        }),
+      );
     }
   }
 

@@ -72,3 +72,18 @@ export function planNewLeases(shards: readonly ShardInfo[], existing: ReadonlySe
   }
   return planned;
 }
+
+/**
+ * Splits leases planned parents-first into generations: a lease's generation is one more than
+ * its latest planned parent's, so each generation can be created at once after the previous.
+ */
+export function generations(planned: readonly NewLease[]): NewLease[][] {
+  const depth = new Map<string, number>();
+  const result: NewLease[][] = [];
+  for (const lease of planned) {
+    const d = Math.max(-1, ...lease.parentShardIds.map((id) => depth.get(id) ?? -1)) + 1;
+    depth.set(lease.leaseKey, d);
+    (result[d] ??= []).push(lease);
+  }
+  return result;
+}

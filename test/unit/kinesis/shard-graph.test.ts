@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { ShardInfo } from '../../../shared/kinesis/shard-graph.js';
-import { parentsFirst, planNewLeases } from '../../../shared/kinesis/shard-graph.js';
+import { generations, parentsFirst, planNewLeases } from '../../../shared/kinesis/shard-graph.js';
 
 // A split of s0 into s1 and s2, then a merge of s1 and s2 into s3; s4 is an unrelated open shard.
 const SHARDS: ShardInfo[] = [
@@ -55,5 +55,15 @@ describe('Function: planNewLeases', () => {
       ['s2', 'TRIM_HORIZON'],
       ['s3', 'TRIM_HORIZON'],
     ]);
+  });
+});
+
+describe('Function: generations', () => {
+  it('groups planned leases so that each group only has parents in earlier groups', () => {
+    // Act
+    const groups = generations(planNewLeases(SHARDS, new Set(), 'TRIM_HORIZON')).map((g) => g.map((l) => l.leaseKey).sort());
+
+    // Assess
+    expect(groups).to.deep.equal([['s0', 's4'], ['s1', 's2'], ['s3']]);
   });
 });
