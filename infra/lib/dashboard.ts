@@ -3,16 +3,10 @@
  * with which threshold. The Observability component turns them into CloudWatch resources.
  */
 
-/**
- * Custom metrics the workers publish (namespace METRICS_NAMESPACE, dimension Stack) besides the
- * backlog the scorer scales on (BACKLOG_METRIC_NAME in the environment contract).
- */
-export const PIPELINE_METRICS = {
-  /** BullMQ scoring jobs that failed for good (after retries and bisection), per period. */
-  jobsFailed: 'ScoringJobsFailed',
-  /** BullMQ scoring jobs BullMQ found stalled (a worker lost its lock), per period. */
-  jobsStalled: 'ScoringJobsStalled',
-} as const;
+import { PIPELINE_METRICS } from '../../shared/metrics.js';
+
+// Named in shared/ so the workers that publish them and the alarms here cannot disagree.
+export { PIPELINE_METRICS };
 
 export interface DashboardArgs {
   readonly stack: string;

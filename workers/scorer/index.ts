@@ -2,6 +2,7 @@ import { Queue } from 'bullmq';
 import { createCloudWatchClient } from '../../shared/aws/clients.js';
 import { KinesisProducer } from '../../shared/kinesis/index.js';
 import type { WorkerRole } from '../../shared/worker-env.js';
+import { PIPELINE_METRICS } from '../../shared/metrics.js';
 import { GaugePublisher } from '../lib/metrics.js';
 import { createRedisConnection } from '../lib/redis.js';
 import { RejectStore } from '../lib/reject-store.js';
@@ -49,15 +50,12 @@ export const start: StartRole<typeof WorkerRole.Scorer> = async ({ env, logger, 
     logger,
   });
   const cloudwatch = env.METRICS_ENABLED ? createCloudWatchClient() : undefined;
-  const publisher = new GaugePublisher({
-    enabled: env.METRICS_ENABLED,
-    cloudwatch,
-    namespace: env.METRICS_NAMESPACE,
-    metricName: env.BACKLOG_METRIC_NAME,
-    stack: env.INSIGHTS_STACK,
-    measure: () => scoringBacklog(queue),
-    logger,
-  });
+  const gauge = (metricName: string, measure: () => Promise<number>) =>
+    new GaugePublisher({ enabled: env.METRICS_ENABLED, cloudwatch, namespace: env.METRICS_NAMESPACE, metricName, stack: env.INSIGHTS_STACK, measure, logger });
+  const publisher = gauge(env.BACKLOG_METRIC_NAME, () => scoringBacklog(queue));
+  // The alarms infra sets on failed and stalled jobs read these (per-period counts).
+  const failedPublisher = gauge(PIPELINE_METRICS.jobsFailed, async () => worker.takeFailedForGood());
+  const stalledPublisher = gauge(PIPELINE_METRICS.jobsStalled, async () => worker.takeStalled());
   health.addCheck('redis', () => {
     if (workerConnection.status !== 'ready' || queueConnection.status !== 'ready') {
       throw new Error(`redis not ready (worker ${workerConnection.status}, queue ${queueConnection.status})`);
@@ -69,6 +67,8 @@ export const start: StartRole<typeof WorkerRole.Scorer> = async ({ env, logger, 
   });
   await worker.waitUntilReady();
   publisher.start();
+  failedPublisher.start();
+  stalledPublisher.start();
   logger.info({ threads, concurrency: env.SCORER_CONCURRENCY, models: pool.modelVersions, queue: env.SCORING_QUEUE_NAME }, 'scorer started');
 
   let closing: Promise<void> | undefined;
@@ -78,7 +78,7 @@ export const start: StartRole<typeof WorkerRole.Scorer> = async ({ env, logger, 
       closing ??= (async () => {
         const steps: [string, () => Promise<unknown>][] = [
           ['worker', () => worker.close()],
-          ['metrics', () => publisher.close()],
+          ['metrics', () => Promise.all([publisher.close(), failedPublisher.close(), stalledPublisher.close()])],
           ['producer', () => producer.close()],
           ['inference pool', () => pool.close()],
           ['queue', () => queue.close()],

@@ -61,6 +61,8 @@ export class ScoringWorker {
   private readonly log: Logger;
   private closing: Promise<void> | undefined;
   private compactions = new Set<Promise<void>>();
+  private failedForGood = 0;
+  private stalled = 0;
 
   public constructor(options: ScoringWorkerOptions) {
     this.log = options.logger ?? silentLogger();
@@ -81,10 +83,28 @@ export class ScoringWorker {
     this.worker.on('error', (error) => this.log.warn({ err: error }, 'scoring worker error (reconnecting)'));
     this.worker.on('failed', (job, error) => {
       const final = job !== undefined && job.attemptsMade >= (job.opts.attempts ?? 1);
+      if (final) this.failedForGood += 1;
       this.log[final ? 'error' : 'warn']({ err: error, jobId: job?.id, attemptsMade: job?.attemptsMade }, final ? 'scoring job failed for good' : 'scoring job failed; will retry');
     });
-    this.worker.on('stalled', (jobId) => this.log.warn({ jobId }, 'scoring job stalled; moved back to wait'));
+    this.worker.on('stalled', (jobId) => {
+      this.stalled += 1;
+      this.log.warn({ jobId }, 'scoring job stalled; moved back to wait');
+    });
     this.worker.on('completed', (job) => this.compact(job));
+  }
+
+  /** Jobs failed for good since the last call (an alarm metric, counted per period). */
+  public takeFailedForGood(): number {
+    const count = this.failedForGood;
+    this.failedForGood = 0;
+    return count;
+  }
+
+  /** Stalled jobs this worker found since the last call (an alarm metric, counted per period). */
+  public takeStalled(): number {
+    const count = this.stalled;
+    this.stalled = 0;
+    return count;
   }
 
   /** Starts taking jobs (only needed with `autorun: false`). */

@@ -234,7 +234,7 @@ describe('Scoring pipeline: stream-reader → BullMQ → scorer → results stre
 
     // Act
     await doomed.close(true); // no lock renewal, no completion: what SIGKILL leaves behind
-    startScorer({ lockDurationMs: 1_000, stalledIntervalMs: 500 });
+    const rescuer = startScorer({ lockDurationMs: 1_000, stalledIntervalMs: 500 });
     const outcome = await fx.tracker.wait(job!.id, 'shardId-000000000000');
 
     // Assess
@@ -245,6 +245,10 @@ describe('Scoring pipeline: stream-reader → BullMQ → scorer → results stre
     const stored = await fx.queue.getJob(job!.id);
     expect(stored?.returnvalue).to.deep.equal({ scored: 10, rejected: 0 });
     expect(stored?.data.records).to.deep.equal([]);
+    // The alarm metric counts the stall once, then starts the next period at zero.
+    expect(rescuer.takeStalled()).to.equal(1);
+    expect(rescuer.takeStalled()).to.equal(0);
+    expect(rescuer.takeFailedForGood()).to.equal(0);
   });
 });
 
