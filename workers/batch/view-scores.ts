@@ -32,7 +32,7 @@ const MAX_KEYS_PER_GET = 100;
 export interface DynamoViewScoresOptions {
   readonly dynamodb: DynamoDBClient;
   readonly tableName: string;
-  /** BatchGetItem calls at once. @default 4 */
+  /** BatchGetItem calls at once. @default 8 */
   readonly concurrency?: number;
   /** Rounds of retrying unprocessed keys. @default 8 */
   readonly maxRetries?: number;
@@ -49,7 +49,7 @@ export class DynamoViewScores implements ViewScoreSource {
   private readonly maxRetries: number;
 
   public constructor(private readonly options: DynamoViewScoresOptions) {
-    this.concurrency = options.concurrency ?? 4;
+    this.concurrency = options.concurrency ?? 8;
     this.maxRetries = options.maxRetries ?? 8;
   }
 
