@@ -1,0 +1,111 @@
+import { DeleteTableCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteStreamCommand, GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
+import type { GetRecordsCommandOutput, KinesisClient } from '@aws-sdk/client-kinesis';
+import { ensureStream, ensureTable } from '../../../local/env/provision.js';
+import { rawRecordSchema } from '../../../shared/schemas/raw-record.js';
+import type { RawRecord } from '../../../shared/schemas/raw-record.js';
+import { RejectStore } from '../../../workers/lib/reject-store.js';
+import { createCrawler } from '../../../workers/crawler/create.js';
+import type { CrawlerService, CrawlerWiring } from '../../../workers/crawler/create.js';
+import { getLocalEnv, uniqueName } from '../../helpers/local-env.js';
+
+/** Crawler timings for tests: quick retries and idle polls, so faults cost milliseconds. */
+export const FAST_CRAWLER = { idleMs: 50, backoffBaseMs: 10, backoffMaxMs: 100 } as const;
+
+/** One test's own raw stream (two shards, so reading all of them matters) and crawler tables. */
+export interface CrawlerFixture {
+  readonly kinesis: KinesisClient;
+  readonly dynamodb: DynamoDBClient;
+  readonly names: { readonly raw: string; readonly ledger: string; readonly state: string; readonly rejects: string };
+  readonly rejectStore: RejectStore;
+  /** A crawler wired to this fixture's resources and the given broker. */
+  crawler(broker: { url: string; apiKey: string }, overrides?: Partial<CrawlerWiring>): CrawlerService;
+  /** Every record on the raw stream, all shards, oldest first per shard. */
+  readStream(): Promise<RawRecord[]>;
+  /** The cursor saved in the crawlerState table, or null. */
+  savedCursor(): Promise<string | null>;
+  cleanup(): Promise<void>;
+}
+
+export async function crawlerFixture(): Promise<CrawlerFixture> {
+  const env = await getLocalEnv();
+  const clients = env.clients();
+  const names = { raw: uniqueName('crawler-raw'), ledger: uniqueName('crawler-ledger'), state: uniqueName('crawler-state'), rejects: uniqueName('crawler-rejects') };
+  await Promise.all([
+    ensureStream(clients.kinesis, names.raw, 2),
+    ensureTable(clients.dynamodb, names.ledger, 'ingestLedger'),
+    ensureTable(clients.dynamodb, names.state, 'crawlerState'),
+    ensureTable(clients.dynamodb, names.rejects, 'rejects'),
+  ]);
+  const services: CrawlerService[] = [];
+  return {
+    kinesis: clients.kinesis,
+    dynamodb: clients.dynamodb,
+    names,
+    rejectStore: new RejectStore({ dynamodb: clients.dynamodb, tableName: names.rejects }),
+    crawler(broker, overrides = {}) {
+      const service = createCrawler({
+        kinesis: clients.kinesis,
+        dynamodb: clients.dynamodb,
+        brokerUrl: broker.url,
+        brokerApiKey: broker.apiKey,
+        rawStreamName: names.raw,
+        ingestLedgerTableName: names.ledger,
+        crawlerStateTableName: names.state,
+        rejectsTableName: names.rejects,
+        cursorName: 'test-broker',
+        ...overrides,
+        crawler: { ...FAST_CRAWLER, ...overrides.crawler },
+      });
+      services.push(service);
+      return service;
+    },
+    async readStream() {
+      const shards = (await clients.kinesis.send(new ListShardsCommand({ StreamName: names.raw }))).Shards ?? [];
+      const perShard = await Promise.all(
+        shards.map(async (shard) => {
+          const out: RawRecord[] = [];
+          let iterator = (await clients.kinesis.send(new GetShardIteratorCommand({ StreamName: names.raw, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
+          while (iterator !== undefined) {
+            const page: GetRecordsCommandOutput = await clients.kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
+            for (const record of page.Records ?? []) out.push(rawRecordSchema.parse(JSON.parse(Buffer.from(record.Data ?? []).toString('utf8'))));
+            // An empty page at the tip means everything written so far has been read.
+            if ((page.Records ?? []).length === 0 && page.MillisBehindLatest === 0) break;
+            iterator = page.NextShardIterator;
+          }
+          return out;
+        }),
+      );
+      return perShard.flat();
+    },
+    async savedCursor() {
+      const { Item } = await clients.dynamodb.send(new GetItemCommand({ TableName: names.state, Key: { name: { S: 'test-broker' } }, ConsistentRead: true }));
+      return Item?.['cursor']?.S ?? null;
+    },
+    async cleanup() {
+      await Promise.allSettled(services.map((s) => s.close()));
+      await Promise.allSettled([
+        clients.kinesis.send(new DeleteStreamCommand({ StreamName: names.raw })),
+        ...[names.ledger, names.state, names.rejects].map((table) => clients.dynamodb.send(new DeleteTableCommand({ TableName: table }))),
+      ]);
+      clients.destroy();
+    },
+  };
+}
+
+/** Polls `check` until true; rejects naming `what` after `timeoutMs`. */
+export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 40_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** How many times each value occurs. */
+export function tally(values: readonly string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return counts;
+}
