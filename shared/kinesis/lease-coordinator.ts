@@ -246,8 +246,9 @@ export class LeaseCoordinator implements LeaseAccess {
     for (const lease of leases) {
       const held = this.held.get(lease.leaseKey);
       // A higher counter under another owner: someone took it; stop before our next write fails.
-      if (held !== undefined && lease.owner !== this.options.workerId && lease.counter > held.lease.counter) {
-        this.markLost(lease.leaseKey, `taken by '${lease.owner ?? 'nobody'}'`);
+      // (No owner means our own release is landing: only an owner releases.)
+      if (held !== undefined && lease.owner !== undefined && lease.owner !== this.options.workerId && lease.counter > held.lease.counter) {
+        this.markLost(lease.leaseKey, `taken by '${lease.owner}'`);
       }
     }
     const classified = classifyLeases(leases, this.options.workerId, new Set(this.held.keys()), this.tracker, now, this.options.failoverTimeMs);
