@@ -7,4 +7,5 @@ export type { Lease } from './lease.js';
 export { LeaseAttribute } from './lease.js';
 export { ShardConsumer } from './shard-consumer.js';
 export { KinesisProducer } from './producer.js';
-export { backoffDelay } from './backoff.js';
+export { backoffDelay, sleep } from './backoff.js';
+export type { BackoffPolicy } from './backoff.js';
