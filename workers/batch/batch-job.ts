@@ -86,6 +86,14 @@ interface ReadObject {
   readonly rejected: number;
 }
 
+/** What is kept of an object once its rows are in DuckDB: counts only, so a chunk's memory stays in DuckDB. */
+interface ObjectCounts {
+  readonly object: ListedObject;
+  readonly valid: number;
+  readonly lines: number;
+  readonly rejected: number;
+}
+
 /**
  * The batch job: turns raw archive objects (GZIP NDJSON of raw records) not yet in the batchState
  * manifest into enriched, Hive-partitioned Parquet (`enriched/year=/month=/day=/`) in the analytics
@@ -211,7 +219,7 @@ export class BatchJob {
     await db.run(`DELETE FROM ${STAGED_TABLE}`);
     await db.run('DELETE FROM view_scores');
     const appender = await db.connection.createAppender(STAGED_TABLE);
-    const processed: ReadObject[] = [];
+    const processed: ObjectCounts[] = [];
     let appendMs = 0;
     try {
       await mapLimit(chunk, this.options.downloadConcurrency, async (object) => {
@@ -222,7 +230,7 @@ export class BatchJob {
           const a = performance.now();
           appendRows(appender, object.key, read.rows);
           appendMs += performance.now() - a;
-          processed.push(read);
+          processed.push({ object: read.object, valid: read.rows.length, lines: read.lines, rejected: read.rejected });
           counters.rowsIn += read.lines;
           counters.rejected += read.rejected;
         } else {
@@ -237,7 +245,7 @@ export class BatchJob {
 
     report('writing');
     const readMs = performance.now() - chunkStarted;
-    const valid = processed.reduce((n, r) => n + r.rows.length, 0);
+    const valid = processed.reduce((n, r) => n + r.valid, 0);
     if (valid > 0) {
       const { added, rowsOut, partitions } = await this.writePartitions(db, chunkDir);
       counters.rowsAdded += added;
