@@ -24,8 +24,8 @@ export interface RunProgress {
 export interface RunLocalOptions {
   /** Environment options (emulators, endpoint, stack), or an environment already running. */
   readonly env?: LocalEnvOptions | LocalEnv;
-  /** Broker source and faults. @default 20,000 synthetic records */
-  readonly broker?: BrokerOptions;
+  /** Broker source and faults, or a broker already running (the caller closes it). @default 20,000 synthetic records */
+  readonly broker?: BrokerOptions | BrokerHandle;
   readonly workers?: LocalPipelineOptions['workers'];
   readonly tuning?: LocalPipelineOptions['tuning'];
   /** Where worker logs go. @default <env data dir>/logs */
@@ -37,8 +37,17 @@ export interface RunLocalOptions {
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: RunProgress) => void;
   readonly onStep?: (message: string) => void;
+  /**
+   * Runs while records flow, from the moment every worker is up (fault injection: kill a worker,
+   * restart Redis, reshard). The run is not over until it settled; if it rejects, the run does.
+   */
+  readonly duringRun?: (context: { env: LocalEnv; broker: BrokerHandle; pipeline: LocalPipeline }) => Promise<void>;
   /** Runs after the pipeline drained, before shut-down (the sample user's insights, analytics). */
   readonly afterDrain?: (context: { env: LocalEnv; broker: BrokerHandle; pipeline: LocalPipeline }) => Promise<void>;
+}
+
+function isRunningBroker(broker: RunLocalOptions['broker']): broker is BrokerHandle {
+  return broker !== undefined && 'close' in broker && typeof (broker as BrokerHandle).close === 'function';
 }
 
 function isRunningEnv(env: RunLocalOptions['env']): env is LocalEnv {
@@ -62,7 +71,7 @@ export async function runLocal(options: RunLocalOptions = {}): Promise<RunSummar
   const redis = createRedisConnection({ url: env.redisUrl });
   const queue = new Queue(env.names.queues.scoring, { connection: redis, prefix: env.names.queuePrefix });
   try {
-    broker = await startBroker(options.broker ?? { records: 20_000 });
+    broker = isRunningBroker(options.broker) ? options.broker : await startBroker(options.broker ?? { records: 20_000 });
     const expected = expectedOutcome(broker.lines());
     step(`broker on ${broker.url} offers ${expected.offered} lines: ${expected.accepted.size} to accept, ${expected.rejected.size} to reject, ${expected.deduplicated} exact duplicates`);
 
@@ -74,6 +83,16 @@ export async function runLocal(options: RunLocalOptions = {}): Promise<RunSummar
       ...(options.tuning ? { tuning: options.tuning } : {}),
     });
     step(`workers up: ${pipeline.workers().map((w) => `${w.name} (pid ${w.pid})`).join(', ')}; logs in ${options.logDir ?? join(env.dataDir, 'logs')}`);
+
+    let during: { settled: boolean; error?: unknown } = { settled: true };
+    if (options.duringRun) {
+      const state: { settled: boolean; error?: unknown } = { settled: false };
+      during = state;
+      options.duringRun({ env, broker, pipeline }).then(
+        () => (state.settled = true),
+        (error: unknown) => Object.assign(state, { settled: true, error }),
+      );
+    }
 
     const rejects = new RejectStore({ dynamodb: clients.dynamodb, tableName: env.names.tables.rejects });
     const target = expected.accepted.size + expected.rejected.size;
@@ -98,12 +117,13 @@ export async function runLocal(options: RunLocalOptions = {}): Promise<RunSummar
       options.onProgress?.(progress);
       const dead = pipeline.dead();
       if (dead.length > 0) step(`warning: ${dead.map((w) => `${w.name} exited; see ${w.logFile}`).join('; ')}`);
+      if (during.error !== undefined) throw during.error;
       const done = inView + rejected;
-      if (done !== last) {
+      if (done !== last || !during.settled) {
         last = done;
         lastChange = Date.now();
       }
-      if (!options.follow && done >= target) break;
+      if (!options.follow && done >= target && during.settled) break;
       if (!options.follow && Date.now() - lastChange > stallMs) {
         step(`nothing moved for ${stallMs / 1000} s; measuring what arrived`);
         break;
@@ -122,7 +142,7 @@ export async function runLocal(options: RunLocalOptions = {}): Promise<RunSummar
     await pipeline?.stop();
     await queue.close().catch(() => undefined);
     redis.disconnect();
-    await broker?.close();
+    if (!isRunningBroker(options.broker)) await broker?.close();
     clients.destroy();
     if (ownEnv) await env.stop();
   }

@@ -1,0 +1,34 @@
+import { percentiles } from '../../local/runner/stats.js';
+import type { Percentiles } from '../../local/runner/stats.js';
+import { latencyMs } from '../../workers/projector/view-model.js';
+import type { TransactionItem } from '../../workers/projector/view-model.js';
+
+type Timed = Pick<TransactionItem, 'ingestedAt' | 'viewedAt'>;
+
+/** Records per second into the view: the items over the span from the first ingest to the last write. */
+export function viewThroughput(items: readonly Timed[]): number {
+  if (items.length === 0) return 0;
+  const first = Math.min(...items.map((t) => Date.parse(t.ingestedAt)));
+  const last = Math.max(...items.map((t) => Date.parse(t.viewedAt)));
+  return last > first ? Math.round((items.length * 1000) / (last - first)) : 0;
+}
+
+/** Ingest-to-view latency of the items, ms. */
+export function latencies(items: readonly Timed[]): number[] {
+  return items.map(latencyMs);
+}
+
+export function latencyPercentiles(items: readonly Timed[]): Percentiles {
+  return percentiles(latencies(items));
+}
+
+/** Items that reached the view in each second from `startMs` (epoch ms), for the throughput chart. */
+export function arrivalsPerSecond(items: readonly Timed[], startMs: number, endMs: number): number[] {
+  const seconds = Math.max(1, Math.ceil((endMs - startMs) / 1000));
+  const buckets = new Array<number>(seconds).fill(0);
+  for (const item of items) {
+    const index = Math.floor((Date.parse(item.viewedAt) - startMs) / 1000);
+    if (index >= 0 && index < seconds) buckets[index] = (buckets[index] ?? 0) + 1;
+  }
+  return buckets;
+}

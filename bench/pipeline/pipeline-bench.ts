@@ -1,0 +1,171 @@
+import { defaultStartAt } from '../../local/broker/source.js';
+import { startBroker } from '../../local/broker/server.js';
+import type { LocalEnv } from '../../local/env/start.js';
+import { expectedOutcome } from '../../local/runner/expected.js';
+import { measureRun } from '../../local/runner/measure.js';
+import type { RunSummary } from '../../local/runner/measure.js';
+import { LocalPipeline } from '../../local/runner/pipeline.js';
+import type { Percentiles } from '../../local/runner/stats.js';
+import { generateTransactions } from '../../models/index.js';
+import type { WorkerVariable } from '../../shared/worker-env.js';
+import { scanView } from '../../workers/projector/view-scan.js';
+import type { TransactionItem } from '../../workers/projector/view-model.js';
+import { arrivalsPerSecond, latencies, latencyPercentiles, viewThroughput } from './figures.js';
+import { PeakMemory } from './memory.js';
+import { OfferedLoad } from './offered-load.js';
+
+export interface PipelineBenchOptions {
+  /** The environment as the bench's own stack sees it. */
+  readonly env: LocalEnv;
+  readonly logDir: string;
+  /** Shards of the raw and results streams: the offered load of a phase is per shard times this. */
+  readonly shards: number;
+  /** Records offered all at once, for the sustained rate. */
+  readonly sustainedRecords: number;
+  /** Offered loads, records per second per shard. */
+  readonly loadsPerShard: readonly number[];
+  /** How long each load is offered. */
+  readonly loadSeconds: number;
+  readonly tuning?: Partial<Record<WorkerVariable, string | number | boolean>>;
+  /** A phase gives up when the view did not grow for this long. @default 60000 ms */
+  readonly stallTimeoutMs?: number;
+  readonly onStep?: (message: string) => void;
+}
+
+export interface LoadPhase {
+  readonly perShard: number;
+  readonly offeredPerSec: number;
+  readonly records: number;
+  readonly inView: number;
+  /** Records per second into the view over the phase. */
+  readonly achievedPerSec: number;
+  readonly latencyMs: Percentiles;
+}
+
+export interface PipelineBenchResult {
+  readonly sustained: { readonly records: number; readonly inView: number; readonly throughputPerSec: number; readonly latencyMs: Percentiles };
+  readonly loads: readonly LoadPhase[];
+  /** The whole run measured against what was offered (every phase). */
+  readonly summary: RunSummary;
+  /** Peak resident memory per role, MiB (VmHWM of each worker process). */
+  readonly peakRssMiB: Record<string, number>;
+  /** Records into the view per second of the run, and where each phase began (s from the start; offered null: a backlog). */
+  readonly timeline: { readonly perSecond: readonly number[]; readonly phases: readonly { readonly name: string; readonly startSec: number; readonly offeredPerSec: number | null }[] };
+  /** Latency samples per load phase (ms), for the histogram. */
+  readonly latencySamples: Record<string, number[]>;
+}
+
+interface Phase {
+  readonly name: string;
+  readonly ids: ReadonlySet<string>;
+  readonly lines: readonly string[];
+  /** Total offered per second; Infinity for the backlog. */
+  readonly perSecond: number;
+  readonly perShard: number;
+}
+
+function phaseLines(count: number, seed: number): { lines: string[]; ids: Set<string> } {
+  const transactions = generateTransactions({ count, seed, startAt: defaultStartAt(count, 100) });
+  return { lines: transactions.map((t) => JSON.stringify(t.broker)), ids: new Set(transactions.map((t) => t.broker.transactionId)) };
+}
+
+/** Records the projectors wrote into the view so far, from their /health counters (no table scan). */
+async function writtenByProjectors(pipeline: LocalPipeline): Promise<number> {
+  const bodies = await Promise.all(pipeline.workers('projector').map((w) => w.health()));
+  return bodies.reduce((sum, body) => {
+    const details = body?.['details'] as { projector?: { writer?: { written?: number } } } | undefined;
+    return sum + (details?.projector?.writer?.written ?? 0);
+  }, 0);
+}
+
+/**
+ * The pipeline under load, every worker its own process: one broker holds every phase's lines
+ * (distinct seeds, so distinct transactions and users), and an `OfferedLoad` in front releases
+ * them: first a backlog all at once (the sustained rate), then each load for `loadSeconds`. Each
+ * phase ends when the projectors have written all of it; progress is read from their /health, so
+ * nothing scans the view while latency is measured. The view is read once at the end.
+ */
+export async function pipelineBench(options: PipelineBenchOptions): Promise<PipelineBenchResult> {
+  const step = options.onStep ?? (() => undefined);
+  const phases: Phase[] = [];
+  const sustained = phaseLines(options.sustainedRecords, 501);
+  phases.push({ name: 'sustained', ids: sustained.ids, lines: sustained.lines, perSecond: Infinity, perShard: Infinity });
+  options.loadsPerShard.forEach((perShard, i) => {
+    const perSecond = perShard * options.shards;
+    const { lines, ids } = phaseLines(Math.round(perSecond * options.loadSeconds), 502 + i);
+    phases.push({ name: `${perShard}/s/shard`, ids, lines, perSecond, perShard });
+  });
+  const allLines = phases.flatMap((p) => p.lines);
+  const expected = expectedOutcome(allLines);
+
+  const broker = await startBroker({ lines: allLines });
+  const feed = await OfferedLoad.start(broker);
+  const memory = new PeakMemory();
+  let pipeline: LocalPipeline | undefined;
+  const phaseStarts: { name: string; atMs: number; offeredPerSec: number }[] = [];
+  let startedMs = Date.now();
+  try {
+    pipeline = await LocalPipeline.start({ env: options.env, broker: { url: feed.url, apiKey: feed.apiKey }, logDir: options.logDir, ...(options.tuning ? { tuning: options.tuning } : {}) });
+    step(`workers up: ${pipeline.workers().map((w) => `${w.name} (pid ${w.pid})`).join(', ')}`);
+    startedMs = Date.now();
+    let target = 0;
+    for (const phase of phases) {
+      target += phase.lines.length;
+      phaseStarts.push({ name: phase.name, atMs: Date.now(), offeredPerSec: phase.perSecond });
+      feed.release(phase.lines.length, phase.perSecond);
+      step(`${phase.name}: ${phase.lines.length} records offered ${phase.perSecond === Infinity ? 'at once' : `at ${phase.perSecond}/s`}`);
+      await waitForView(pipeline, target, options.stallTimeoutMs ?? 60_000, step);
+    }
+    for (const worker of pipeline.workers()) memory.record(worker.name.replace(/-\d+$/, ''), worker.pid);
+  } finally {
+    await pipeline?.stop();
+    await feed.close();
+    await broker.close();
+  }
+
+  const clients = options.env.clients();
+  try {
+    const names = options.env.names;
+    const summary = await measureRun(clients, { viewTable: names.tables.view, rejectsTable: names.tables.rejects, resultsStream: names.streams.results }, expected, Date.now() - startedMs);
+    const view = await scanView(clients.dynamodb, names.tables.view);
+    const byPhase = (phase: Phase): TransactionItem[] => view.transactions.filter((t) => phase.ids.has(t.transactionId));
+    const [first, ...loads] = phases;
+    const sustainedItems = byPhase(first!);
+    const lastView = Math.max(startedMs, ...view.transactions.map((t) => Date.parse(t.viewedAt)));
+    const latencySamples: Record<string, number[]> = {};
+    return {
+      sustained: { records: first!.lines.length, inView: sustainedItems.length, throughputPerSec: viewThroughput(sustainedItems), latencyMs: latencyPercentiles(sustainedItems) },
+      loads: loads.map((phase) => {
+        const items = byPhase(phase);
+        latencySamples[phase.name] = latencies(items);
+        return { perShard: phase.perShard, offeredPerSec: phase.perSecond, records: phase.lines.length, inView: items.length, achievedPerSec: viewThroughput(items), latencyMs: latencyPercentiles(items) };
+      }),
+      summary,
+      peakRssMiB: memory.byRole(),
+      timeline: {
+        perSecond: arrivalsPerSecond(view.transactions, startedMs, lastView + 1),
+        phases: phaseStarts.map((p) => ({ name: p.name, startSec: Math.round((p.atMs - startedMs) / 100) / 10, offeredPerSec: p.offeredPerSec === Infinity ? null : p.offeredPerSec })),
+      },
+      latencySamples,
+    };
+  } finally {
+    clients.destroy();
+  }
+}
+
+async function waitForView(pipeline: LocalPipeline, target: number, stallMs: number, step: (message: string) => void): Promise<void> {
+  let last = -1;
+  let lastChange = Date.now();
+  for (;;) {
+    const written = await writtenByProjectors(pipeline);
+    if (written >= target) return;
+    if (written !== last) [last, lastChange] = [written, Date.now()];
+    if (Date.now() - lastChange > stallMs) {
+      step(`nothing reached the view for ${stallMs / 1000} s (${written} of ${target}); measuring what arrived`);
+      return;
+    }
+    const dead = pipeline.dead();
+    if (dead.length > 0) throw new Error(`${dead.map((w) => w.name).join(', ')} exited during the benchmark; see ${dead.map((w) => w.logFile).join(', ')}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

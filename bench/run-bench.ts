@@ -1,0 +1,155 @@
+import { DeleteStreamCommand } from '@aws-sdk/client-kinesis';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, totalmem, type } from 'node:os';
+import { join } from 'node:path';
+import { ensureStream } from '../local/env/provision.js';
+import { startLocalEnv } from '../local/env/start.js';
+import type { LocalEnv } from '../local/env/start.js';
+import { LOCAL_TUNING } from '../local/runner/pipeline.js';
+import { TransactionScorer } from '../models/index.js';
+import { createRedisConnection } from '../workers/lib/redis.js';
+import { JOB_RECORDS, SCORER_CONCURRENCY, queueCeiling } from './ceilings/bullmq.js';
+import { PROJECTOR_BATCH, viewWriteCeiling } from './ceilings/dynamodb.js';
+import { inferenceCeiling } from './ceilings/inference.js';
+import { kinesisCeilings } from './ceilings/kinesis.js';
+import { benchScoredResults, benchTransactions } from './fixtures.js';
+import { pipelineBench } from './pipeline/pipeline-bench.js';
+import { scorerStage } from './pipeline/scorer-stage.js';
+import { benchReportMarkdown } from './report/markdown.js';
+import { latencyHistogramSvg, throughputSvg } from './report/svg.js';
+import { BENCH_RESULT_VERSION, buildFigures } from './result.js';
+import type { BenchResult, CeilingName, MachineInfo } from './result.js';
+import { isolatedStack } from './stack.js';
+
+/** Sizes of one run. `quick` is CI's smoke run (under two minutes on 2 cores); `full` takes its time. */
+export const BENCH_PROFILES = {
+  quick: { kinesisRecords: 5_000, viewRecords: 1_000, viewWarmUp: 300, queueRecords: 5_000, inferenceMs: 2_000, scorerRecords: 5_000, sustainedRecords: 1_000, loadSeconds: 2 },
+  full: { kinesisRecords: 50_000, viewRecords: 10_000, viewWarmUp: 2_000, queueRecords: 50_000, inferenceMs: 10_000, scorerRecords: 25_000, sustainedRecords: 20_000, loadSeconds: 20 },
+} as const;
+
+/** Offered loads per shard: a quarter, half and all of a real shard's 1,000 records/s write limit. */
+export const OFFERED_LOADS_PER_SHARD = [250, 500, 1000] as const;
+
+export interface BenchOptions {
+  /** @default false (the full run) */
+  readonly quick?: boolean;
+  /** Where `<timestamp>.json`, `.md` and the SVGs go. @default bench/results */
+  readonly outDir: string;
+  /** Shards per stream in the pipeline run. @default 1 (so an offered load is exactly per shard) */
+  readonly shards?: number;
+  /** An environment already running (tests); else one is started and stopped here. */
+  readonly env?: LocalEnv;
+  readonly onStep?: (message: string) => void;
+}
+
+function machineInfo(): MachineInfo {
+  const list = cpus();
+  return {
+    cpus: list.length,
+    cpuModel: list[0]?.model.trim() ?? 'unknown',
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    node: process.versions.node,
+    os: `${type()} ${release()}`,
+    loadAverage: Math.round((loadavg()[0] ?? 0) * 100) / 100,
+  };
+}
+
+const stamp = (date: Date): string => date.toISOString().replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z');
+
+/**
+ * `npm run bench`: measures each stage's ceiling and then the pipeline itself in the same run on
+ * the embedded environment, writes `<timestamp>.json`, a markdown report and two SVG charts, and
+ * returns the result (the caller prints the table).
+ */
+export async function runBench(options: BenchOptions): Promise<BenchResult & { readonly outDir: string }> {
+  const profile = options.quick === true ? BENCH_PROFILES.quick : BENCH_PROFILES.full;
+  const step = options.onStep ?? (() => undefined);
+  const shards = options.shards ?? 1;
+  const started = new Date();
+  const t0 = performance.now();
+  const machine = machineInfo();
+  const env = options.env ?? (await startLocalEnv({ provision: false, onProgress: step }));
+  const id = randomUUID().replace(/-/g, '').slice(0, 8);
+  const logDir = join(options.outDir, `${stamp(started)}-logs`);
+  const clients = env.clients();
+  const redis = { queue: createRedisConnection({ url: env.redisUrl }), worker: createRedisConnection({ url: env.redisUrl }) };
+  const scorer = await TransactionScorer.create({ intraOpNumThreads: 1 });
+  try {
+    // Ceilings first, each alone on the machine.
+    const sample = benchTransactions(Math.max(profile.kinesisRecords, profile.queueRecords, profile.viewRecords + profile.viewWarmUp, profile.scorerRecords), 401);
+    const rawRecords = sample.map((t) => t.raw);
+
+    const streamName = `bench-ceiling-${id}`;
+    await ensureStream(clients.kinesis, streamName, shards);
+    step(`ceilings: Kinesis PutRecords and GetRecords, ${profile.kinesisRecords} records on ${shards} shard(s)`);
+    const kinesis = await kinesisCeilings({ kinesis: clients.kinesis, streamName, records: rawRecords.slice(0, profile.kinesisRecords) }).finally(() =>
+      clients.kinesis.send(new DeleteStreamCommand({ StreamName: streamName })).catch(() => undefined),
+    );
+
+    step(`ceilings: onnxruntime-node, batches of ${JOB_RECORDS} for ${profile.inferenceMs / 1000} s`);
+    const inference = await inferenceCeiling({ scorer, transactions: sample.map((t) => t.transaction), batchSize: JOB_RECORDS, durationMs: profile.inferenceMs });
+
+    step(`ceilings: DynamoDB view writes through ViewWriter, ${profile.viewRecords} records`);
+    const scored = await benchScoredResults(sample.slice(0, profile.viewRecords + profile.viewWarmUp), scorer);
+    const viewWrites = await viewWriteCeiling({ dynamodb: clients.dynamodb, tableName: `bench-view-${id}`, warmUp: scored.slice(profile.viewRecords), results: scored.slice(0, profile.viewRecords) });
+
+    step(`ceilings: BullMQ no-op, ${profile.queueRecords / JOB_RECORDS} jobs of ${JOB_RECORDS}`);
+    const queueNoop = await queueCeiling({ connections: redis, queueName: `bench-noop-${id}`, prefix: `{bench-${id}}`, records: rawRecords.slice(0, profile.queueRecords) });
+    const ceilings: Record<CeilingName, typeof queueNoop> = { putRecords: kinesis.putRecords, getRecords: kinesis.getRecords, viewWrites, queueNoop, inference };
+
+    step(`scorer: one process on ${profile.scorerRecords / JOB_RECORDS} queued jobs`);
+    const scorerStack = await isolatedStack(env, { stack: `bs${id}` });
+    const scorerResult = await scorerStage({ env: scorerStack.env, connection: redis.queue, records: rawRecords.slice(0, profile.scorerRecords), logDir }).finally(() => scorerStack.cleanup());
+
+    step(`pipeline: backlog of ${profile.sustainedRecords}, then ${OFFERED_LOADS_PER_SHARD.join(', ')} records/s per shard for ${profile.loadSeconds} s each`);
+    const pipelineStack = await isolatedStack(env, { stack: `bp${id}`, shards: { raw: shards, results: shards } });
+    const run = await pipelineBench({
+      env: pipelineStack.env,
+      logDir,
+      shards,
+      sustainedRecords: profile.sustainedRecords,
+      loadsPerShard: OFFERED_LOADS_PER_SHARD,
+      loadSeconds: profile.loadSeconds,
+      onStep: step,
+    }).finally(() => pipelineStack.cleanup());
+
+    // The path from broker to view crosses every ceiling measured here.
+    const [lowestName, lowest] = (Object.entries(ceilings) as [CeilingName, typeof queueNoop][]).reduce((a, b) => (b[1].perSecond < a[1].perSecond ? b : a));
+    const peakRssMiB = { ...run.peakRssMiB, ...(scorerResult.peakRssMiB !== undefined ? { scorer: Math.max(run.peakRssMiB['scorer'] ?? 0, scorerResult.peakRssMiB) } : {}) };
+    const partial: Omit<BenchResult, 'figures' | 'files'> = {
+      version: BENCH_RESULT_VERSION,
+      mode: options.quick === true ? 'quick' : 'full',
+      startedAt: started.toISOString(),
+      durationMs: Math.round(performance.now() - t0),
+      machine,
+      settings: { shards, jobRecords: JOB_RECORDS, scorerConcurrency: SCORER_CONCURRENCY, projectorBatch: PROJECTOR_BATCH, inferenceThreads: LOCAL_TUNING.INFERENCE_THREADS },
+      ceilings,
+      pipeline: {
+        endToEnd: { perSecond: run.sustained.throughputPerSec, lowestCeiling: { name: lowestName, perSecond: lowest.perSecond }, ratio: run.sustained.throughputPerSec / lowest.perSecond },
+        scorer: { perSecond: scorerResult.rate.perSecond, queueCeilingPerSecond: queueNoop.perSecond, ratio: scorerResult.rate.perSecond / queueNoop.perSecond, jobs: scorerResult.jobs },
+        sustained: run.sustained,
+        loads: run.loads,
+        peakRssMiB,
+        lost: run.summary.lost,
+        doubleCounted: run.summary.doubleCounted,
+        timeline: run.timeline,
+      },
+    };
+    const base = stamp(started);
+    const files = { json: `${base}.json`, report: `${base}.md`, latencySvg: `${base}-latency.svg`, throughputSvg: `${base}-throughput.svg` };
+    const result: BenchResult = { ...partial, figures: buildFigures(partial), files };
+    mkdirSync(options.outDir, { recursive: true });
+    writeFileSync(join(options.outDir, files.latencySvg), latencyHistogramSvg(Object.entries(run.latencySamples).map(([label, values]) => ({ label, values }))));
+    writeFileSync(join(options.outDir, files.throughputSvg), throughputSvg(run.timeline));
+    writeFileSync(join(options.outDir, files.json), `${JSON.stringify(result, null, 2)}\n`);
+    writeFileSync(join(options.outDir, files.report), benchReportMarkdown(result));
+    return { ...result, outDir: options.outDir };
+  } finally {
+    await scorer.close();
+    redis.queue.disconnect();
+    redis.worker.disconnect();
+    clients.destroy();
+    if (options.env === undefined) await env.stop();
+  }
+}
