@@ -7,7 +7,7 @@ import { InvalidCursorError } from './errors.js';
  * line for good (the crawler's reject ids rely on that).
  */
 const PREFIX = 'v1:';
-const OFFSET = /^(0|[1-9]\d{0,14})$/;
+const OFFSET = /^(0|[1-9]\d{0,15})$/;
 
 export function encodeCursor(offset: number): string {
   if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`cursor offset must be a whole number >= 0, got ${offset}`);
@@ -18,6 +18,7 @@ export function encodeCursor(offset: number): string {
 export function decodeCursor(cursor: string): number {
   if (!/^[A-Za-z0-9_-]{1,40}$/.test(cursor)) throw new InvalidCursorError(cursor, 'not a cursor this broker issued');
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!text.startsWith(PREFIX) || !OFFSET.test(text.slice(PREFIX.length))) throw new InvalidCursorError(cursor, 'not a cursor this broker issued');
-  return Number(text.slice(PREFIX.length));
+  const digits = text.slice(PREFIX.length);
+  if (!text.startsWith(PREFIX) || !OFFSET.test(digits) || !Number.isSafeInteger(Number(digits))) throw new InvalidCursorError(cursor, 'not a cursor this broker issued');
+  return Number(digits);
 }
