@@ -3,6 +3,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteStreamCommand, GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import type { GetRecordsCommandOutput, KinesisClient } from '@aws-sdk/client-kinesis';
 import { ensureStream, ensureTable } from '../../../local/env/provision.js';
+import type { AwsClients } from '../../../shared/aws/clients.js';
 import { rawRecordSchema } from '../../../shared/schemas/raw-record.js';
 import type { RawRecord } from '../../../shared/schemas/raw-record.js';
 import { RejectStore } from '../../../workers/lib/reject-store.js';
@@ -15,6 +16,8 @@ export const FAST_CRAWLER = { idleMs: 50, backoffBaseMs: 10, backoffMaxMs: 100 }
 
 /** One test's own raw stream (two shards, so reading all of them matters) and crawler tables. */
 export interface CrawlerFixture {
+  /** The clients a worker's `start` receives. */
+  readonly aws: AwsClients;
   readonly kinesis: KinesisClient;
   readonly dynamodb: DynamoDBClient;
   readonly names: { readonly raw: string; readonly ledger: string; readonly state: string; readonly rejects: string };
@@ -40,6 +43,7 @@ export async function crawlerFixture(): Promise<CrawlerFixture> {
   ]);
   const services: CrawlerService[] = [];
   return {
+    aws: clients,
     kinesis: clients.kinesis,
     dynamodb: clients.dynamodb,
     names,
