@@ -27,6 +27,8 @@ export const RAW_ARCHIVE_ERROR_PREFIX = 'errors/' as const;
 export const ENRICHED_PREFIX = 'enriched/' as const;
 /** Key prefix in the analytics bucket where the batch job sets aside archive objects it cannot read. */
 export const QUARANTINE_PREFIX = 'quarantine/' as const;
+/** Extension Firehose gives archive objects (its `fileExtension`) and the local archiver copies. */
+export const ARCHIVE_FILE_EXTENSION = '.ndjson.gz' as const;
 /** Key prefix of Athena query results inside the analytics bucket. */
 export const ATHENA_RESULTS_PREFIX = 'athena-results/' as const;
 

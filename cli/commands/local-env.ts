@@ -155,7 +155,7 @@ async function down(flags: { json?: boolean }): Promise<void> {
 async function check(flags: EnvFlags & { json?: boolean }): Promise<void> {
   const progress = new Progress(!flags.json);
   const env = await startLocalEnv(envOptions(flags, progress));
-  let failed = 0;
+  let failed: number;
   try {
     for (const p of env.processes) progress.step(`${p.name.padEnd(15)} pid ${p.pid} on 127.0.0.1:${p.port}`);
     const steps = await roundTrip(env);

@@ -1,9 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
+import { parseBrokerLine } from '../../shared/schemas/transaction.js';
+import { InsightsQuery } from '../../workers/api/insights-query.js';
 import { runLocal } from '../../local/runner/run-local.js';
 import type { RunSummary } from '../../local/runner/measure.js';
 import { Progress } from '../progress.js';
 import { addEnvOptions, envOptions } from './local-env.js';
+import { formatInsights } from './view.js';
 import type { EnvFlags } from './local-env.js';
 
 interface RunFlags extends EnvFlags {
@@ -49,6 +52,7 @@ async function run(flags: RunFlags): Promise<void> {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  let sample: string | undefined;
   const summary = await runLocal({
     env: envOptions(flags, progress),
     broker: flags.input !== undefined ? { input: flags.input, seed: flags.seed } : { records: flags.records, seed: flags.seed },
@@ -56,12 +60,28 @@ async function run(flags: RunFlags): Promise<void> {
     follow: !!flags.follow,
     signal: abort.signal,
     onStep: (m) => progress.step(m),
+    afterDrain: async ({ env, broker }) => {
+      // A sample of what the user's app would show: the first user the broker sent a valid line for.
+      const userId = broker
+        .lines()
+        .map((line) => parseBrokerLine(line))
+        .find((r) => r.ok)?.transaction.userId;
+      if (userId === undefined) return;
+      const clients = env.clients();
+      try {
+        const insights = await new InsightsQuery({ dynamodb: clients.dynamodb, tableName: env.names.tables.view, consistentRead: true }).get({ userId, limit: 5, anomalyLimit: 5 });
+        if (insights) sample = formatInsights(insights);
+      } finally {
+        clients.destroy();
+      }
+    },
     onProgress: (p) =>
       progress.status(
         `served ${p.served}  rejected ${p.rejected}  queue waiting ${p.queue.waiting} active ${p.queue.active} done ${p.queue.completed}  in view ${p.inView}/${p.expected}`,
       ),
   });
   progress.done();
+  if (sample !== undefined) console.log(`\n${sample}`);
   printSummary(summary);
   if (flags.json) writeFileSync(flags.json, `${JSON.stringify(summary, null, 2)}\n`);
   if (summary.lost !== 0 || summary.doubleCounted !== 0) {

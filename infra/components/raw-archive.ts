@@ -1,7 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { PROJECT } from '../../shared/catalog.js';
-import { RAW_ARCHIVE_ERROR_PREFIX, RAW_ARCHIVE_PREFIX } from '../../shared/analytics-schema.js';
+import { ARCHIVE_FILE_EXTENSION, RAW_ARCHIVE_ERROR_PREFIX, RAW_ARCHIVE_PREFIX } from '../../shared/analytics-schema.js';
 import type { ArchiveConfig } from '../config.js';
 import type { StackContext } from '../context.js';
 import { policyDocument, render, renderTrust } from '../lib/iam.js';
@@ -115,7 +115,7 @@ export class RawArchive extends pulumi.ComponentResource {
           prefix: ARCHIVE_PREFIX,
           errorOutputPrefix: ARCHIVE_ERROR_PREFIX,
           compressionFormat: 'GZIP',
-          fileExtension: '.ndjson.gz',
+          fileExtension: ARCHIVE_FILE_EXTENSION,
           bufferingSize: config.bufferSizeMb,
           bufferingInterval: config.bufferIntervalSeconds,
           // Objects are encrypted in S3 with the project key (this is not Firehose SSE).

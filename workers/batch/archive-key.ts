@@ -1,4 +1,4 @@
-import { RAW_ARCHIVE_PARTITIONS, RAW_ARCHIVE_PREFIX, partitionValue } from '../../shared/analytics-schema.js';
+import { ARCHIVE_FILE_EXTENSION, RAW_ARCHIVE_PARTITIONS, RAW_ARCHIVE_PREFIX, partitionValue } from '../../shared/analytics-schema.js';
 import type { PartitionKey } from '../../shared/analytics-schema.js';
 import { PROJECT, assertStackName } from '../../shared/catalog.js';
 
@@ -16,7 +16,7 @@ export const FIREHOSE_FIRST_VERSION = 1;
  * The extension infra gives the delivery stream (`fileExtension` in infra/components/raw-archive.ts).
  * Without one, Firehose appends `.gz` for GZIP; readers accept both.
  */
-export const ARCHIVE_FILE_EXTENSION = '.ndjson.gz';
+export { ARCHIVE_FILE_EXTENSION };
 
 /** `realtime-insights-<stack>-raw-archive`: the delivery stream name objects carry. */
 export function deliveryStreamName(stack: string): string {

@@ -1,8 +1,8 @@
 import type { S3Client } from '@aws-sdk/client-s3';
+import { QUARANTINE_PREFIX } from '../../shared/analytics-schema.js';
 import { putBytes } from './s3-objects.js';
 
-/** Key prefix of quarantined archive objects in the analytics bucket. */
-export const QUARANTINE_PREFIX = 'quarantine/' as const;
+export { QUARANTINE_PREFIX };
 
 /** The reason object written next to each quarantined copy. */
 export interface QuarantineNote {
