@@ -2,6 +2,11 @@ import { writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { parseBrokerLine } from '../../shared/schemas/transaction.js';
 import { InsightsQuery } from '../../workers/api/insights-query.js';
+import { join } from 'node:path';
+import { runAnalytics, startLocalArchiver } from '../../local/archiver/index.js';
+import type { AnalyticsSummary, LocalArchiver } from '../../local/archiver/index.js';
+import { startLocalEnv } from '../../local/env/index.js';
+import type { LocalEnv } from '../../local/env/index.js';
 import { runLocal } from '../../local/runner/run-local.js';
 import type { RunSummary } from '../../local/runner/measure.js';
 import { Progress } from '../progress.js';
@@ -18,6 +23,7 @@ interface RunFlags extends EnvFlags {
   readers: number;
   scorers: number;
   projectors: number;
+  analytics?: boolean;
 }
 
 function positiveInt(value: string): number {
@@ -26,7 +32,7 @@ function positiveInt(value: string): number {
   return n;
 }
 
-function printSummary(summary: RunSummary): void {
+function printSummary(summary: RunSummary & { analytics?: AnalyticsSummary }): void {
   const line = (label: string, value: string | number) => console.log(`  ${label.padEnd(16)} ${value}`);
   console.log('\nRun summary (measured from the view, the reject store and the results stream):');
   line('offered', summary.offered);
@@ -40,6 +46,24 @@ function printSummary(summary: RunSummary): void {
   line('latency ms', `p50 ${summary.latencyMs.p50}  p95 ${summary.latencyMs.p95}  p99 ${summary.latencyMs.p99}  max ${summary.latencyMs.max}`);
   line('throughput', `${summary.throughputPerSec} records/s`);
   line('duration', `${(summary.durationMs / 1000).toFixed(1)} s`);
+  if (summary.analytics) {
+    const a = summary.analytics;
+    line('analytics', `${a.objects} archive objects, rows in ${a.rowsIn}, rows out ${a.rowsOut} (counted in the Parquet), rejected ${a.rejected}, partitions ${a.partitions}`);
+  }
+}
+
+/** A sample of what the user's app would show: the first user the broker sent a valid line for. */
+async function sampleInsights(env: LocalEnv, lines: readonly string[]): Promise<string | undefined> {
+  const userId = lines.map((line) => parseBrokerLine(line)).find((r) => r.ok)?.transaction.userId;
+  if (userId === undefined) return undefined;
+  const clients = env.clients();
+  try {
+    const query = new InsightsQuery({ dynamodb: clients.dynamodb, tableName: env.names.tables.view, consistentRead: true });
+    const insights = await query.get({ userId, limit: 5, anomalyLimit: 5 });
+    return insights === undefined ? undefined : formatInsights(insights);
+  } finally {
+    clients.destroy();
+  }
 }
 
 async function run(flags: RunFlags): Promise<void> {
@@ -52,38 +76,51 @@ async function run(flags: RunFlags): Promise<void> {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  // Worker logs outlive the run (the environment's data folder does not).
+  const logDir = join(process.cwd(), '.local', 'logs', new Date().toISOString().replace(/[:.]/g, '-'));
+  // The environment is started here rather than by runLocal so the Firehose stand-in is reading
+  // the raw stream before the first record is put, as Firehose would be in AWS.
+  const env = await startLocalEnv(envOptions(flags, progress));
+  let archiver: LocalArchiver | undefined;
   let sample: string | undefined;
-  const summary = await runLocal({
-    env: envOptions(flags, progress),
-    broker: flags.input !== undefined ? { input: flags.input, seed: flags.seed } : { records: flags.records, seed: flags.seed },
-    workers: { 'stream-reader': flags.readers, scorer: flags.scorers, projector: flags.projectors },
-    follow: !!flags.follow,
-    signal: abort.signal,
-    onStep: (m) => progress.step(m),
-    afterDrain: async ({ env, broker }) => {
-      // A sample of what the user's app would show: the first user the broker sent a valid line for.
-      const userId = broker
-        .lines()
-        .map((line) => parseBrokerLine(line))
-        .find((r) => r.ok)?.transaction.userId;
-      if (userId === undefined) return;
-      const clients = env.clients();
-      try {
-        const insights = await new InsightsQuery({ dynamodb: clients.dynamodb, tableName: env.names.tables.view, consistentRead: true }).get({ userId, limit: 5, anomalyLimit: 5 });
-        if (insights) sample = formatInsights(insights);
-      } finally {
-        clients.destroy();
-      }
-    },
-    onProgress: (p) =>
-      progress.status(
-        `served ${p.served}  rejected ${p.rejected}  queue waiting ${p.queue.waiting} active ${p.queue.active} done ${p.queue.completed}  in view ${p.inView}/${p.expected}`,
-      ),
-  });
-  progress.done();
+  let analytics: AnalyticsSummary | undefined;
+  let summary: RunSummary;
+  try {
+    if (flags.analytics) {
+      archiver = await startLocalArchiver(env, { bufferIntervalMs: 2_000 });
+      progress.step('archiver (the local stand-in for Firehose) copies the raw stream to the archive bucket');
+    }
+    summary = await runLocal({
+      env,
+      logDir,
+      broker: flags.input !== undefined ? { input: flags.input, seed: flags.seed } : { records: flags.records, seed: flags.seed },
+      workers: { 'stream-reader': flags.readers, scorer: flags.scorers, projector: flags.projectors },
+      follow: !!flags.follow,
+      signal: abort.signal,
+      onStep: (m) => progress.step(m),
+      onProgress: (p) =>
+        progress.status(
+          `served ${p.served}  rejected ${p.rejected}  queue waiting ${p.queue.waiting} active ${p.queue.active} done ${p.queue.completed}  in view ${p.inView}/${p.expected}`,
+        ),
+      afterDrain: async ({ broker }) => {
+        sample = await sampleInsights(env, broker.lines());
+        if (archiver !== undefined) {
+          progress.step('pipeline drained; running the batch job over the raw archive');
+          analytics = await runAnalytics(env, { archiver });
+        }
+      },
+    });
+  } finally {
+    progress.done();
+    await archiver?.close();
+    await env.stop();
+    progress.step(`stopped ${env.processes.map((p) => p.name).join(', ')}; no process left behind`);
+  }
+  const full = analytics === undefined ? summary : { ...summary, analytics };
   if (sample !== undefined) console.log(`\n${sample}`);
-  printSummary(summary);
-  if (flags.json) writeFileSync(flags.json, `${JSON.stringify(summary, null, 2)}\n`);
+  printSummary(full);
+  console.log(`  ${'worker logs'.padEnd(16)} ${logDir}`);
+  if (flags.json) writeFileSync(flags.json, `${JSON.stringify(full, null, 2)}\n`);
   if (summary.lost !== 0 || summary.doubleCounted !== 0) {
     throw new Error(`the run lost ${summary.lost} and double-counted ${summary.doubleCounted}`);
   }
@@ -100,6 +137,7 @@ export function runCommand(): Command {
       .option('--seed <n>', 'seed of the synthetic data', positiveInt, 1)
       .option('--readers <n>', 'stream-reader processes', positiveInt, 1)
       .option('--scorers <n>', 'scorer processes', positiveInt, 1)
-      .option('--projectors <n>', 'projector processes', positiveInt, 1),
+      .option('--projectors <n>', 'projector processes', positiveInt, 1)
+      .option('--analytics', 'archive the raw stream (local Firehose stand-in) and run the batch job to Parquet once drained'),
   ).action((flags) => run(flags));
 }
