@@ -70,6 +70,8 @@ export async function runLocal(options: RunLocalOptions = {}): Promise<RunSummar
   const clients = env.clients();
   const redis = createRedisConnection({ url: env.redisUrl });
   const queue = new Queue(env.names.queues.scoring, { connection: redis, prefix: env.names.queuePrefix });
+  // The progress counts wait through a Redis restart (the connection reconnects); no need to print each refusal.
+  queue.on('error', () => undefined);
   try {
     broker = isRunningBroker(options.broker) ? options.broker : await startBroker(options.broker ?? { records: 20_000 });
     const expected = expectedOutcome(broker.lines());

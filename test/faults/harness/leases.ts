@@ -3,12 +3,12 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LeaseAttribute, leaseFromItem } from '../../../shared/kinesis/lease.js';
+import { LeaseAttribute, WORKER_KEY_PREFIX, leaseFromItem } from '../../../shared/kinesis/lease.js';
 import type { Lease } from '../../../shared/kinesis/lease.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
-/** Every lease one consuming application holds in a lease table, read consistently. */
+/** Every shard lease of one consuming application, read consistently (workers' heartbeat items left out). */
 export async function leasesOf(dynamodb: DynamoDBClient, tableName: string, application: string): Promise<Lease[]> {
   const out = await dynamodb.send(
     new QueryCommand({
@@ -19,7 +19,7 @@ export async function leasesOf(dynamodb: DynamoDBClient, tableName: string, appl
       ConsistentRead: true,
     }),
   );
-  return (out.Items ?? []).map(leaseFromItem);
+  return (out.Items ?? []).map(leaseFromItem).filter((lease) => !lease.leaseKey.startsWith(WORKER_KEY_PREFIX));
 }
 
 /** A worker id names its process (`host-pid-random`, see the consumer's default), so leases tell whose they are. */

@@ -39,8 +39,8 @@ export const FAULT_TUNING = {
 } as const satisfies Partial<Record<WorkerVariable, string | number | boolean>>;
 
 /** A held-up record is this much slower than the p99 before the fault, and at least `MIN_HELD_UP_MS`. */
-const HELD_UP_FACTOR = 3;
-const MIN_HELD_UP_MS = 2000;
+const HELD_UP_FACTOR = 2;
+const MIN_HELD_UP_MS = 1000;
 
 /** What a scenario's fault sees while records flow. */
 export interface FaultContext {
