@@ -20,7 +20,7 @@ export type CeilingName = 'putRecords' | 'getRecords' | 'viewWrites' | 'queueNoo
 
 /** One line of the printed table and the report. */
 export interface Figure {
-  readonly group: 'ceiling' | 'pipeline' | 'latency' | 'memory' | 'correctness';
+  readonly group: 'ceiling' | 'pipeline' | 'latency' | 'memory' | 'cpu' | 'correctness';
   readonly name: string;
   readonly value: number;
   readonly unit: string;
@@ -52,6 +52,8 @@ export interface BenchResult {
     readonly sustained: { readonly records: number; readonly inView: number; readonly throughputPerSec: number; readonly latencyMs: Percentiles };
     readonly loads: readonly LoadPhase[];
     readonly peakRssMiB: Readonly<Record<string, number>>;
+    /** Records in view per CPU second of each role over the pipeline run: the per-core figures capacity is planned from. */
+    readonly cpu: Readonly<Record<string, { readonly cpuSeconds: number; readonly recordsPerCpuSecond: number }>>;
     readonly lost: number;
     readonly doubleCounted: number;
     readonly timeline: { readonly perSecond: readonly number[]; readonly phases: readonly { readonly name: string; readonly startSec: number; readonly offeredPerSec: number | null }[] };
@@ -115,6 +117,9 @@ export function buildFigures(result: Omit<BenchResult, 'figures' | 'files'>): Fi
   for (const [role, mib] of Object.entries(pipeline.peakRssMiB)) {
     const limit = TARGETS.peakRssMiB[role];
     figures.push({ group: 'memory', name: `Peak RSS ${role}`, value: mib, unit: 'MiB', ...(limit === undefined ? {} : { target: `< ${limit} MiB`, met: mib < limit }) });
+  }
+  for (const [role, use] of Object.entries(pipeline.cpu)) {
+    figures.push({ group: 'cpu', name: `Records per CPU second, ${role}`, value: use.recordsPerCpuSecond, unit: 'records/cpu-s', note: `${use.cpuSeconds} CPU s over the pipeline run` });
   }
   figures.push({ group: 'correctness', name: 'Lost (all phases)', value: pipeline.lost, unit: 'records', target: '0', met: pipeline.lost === 0 });
   figures.push({ group: 'correctness', name: 'Double-counted totals', value: pipeline.doubleCounted, unit: 'totals', target: '0', met: pipeline.doubleCounted === 0 });

@@ -131,6 +131,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult & { r
         sustained: run.sustained,
         loads: run.loads,
         peakRssMiB,
+        cpu: run.cpu,
         lost: run.summary.lost,
         doubleCounted: run.summary.doubleCounted,
         timeline: run.timeline,

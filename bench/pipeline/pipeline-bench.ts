@@ -11,7 +11,7 @@ import type { WorkerVariable } from '../../shared/worker-env.js';
 import { scanView } from '../../workers/projector/view-scan.js';
 import type { TransactionItem } from '../../workers/projector/view-model.js';
 import { arrivalsPerSecond, latencies, latencyPercentiles, viewThroughput } from './figures.js';
-import { PeakMemory } from './memory.js';
+import { CpuMeter, PeakMemory } from './process-stats.js';
 import { OfferedLoad } from './offered-load.js';
 
 export interface PipelineBenchOptions {
@@ -49,6 +49,8 @@ export interface PipelineBenchResult {
   readonly summary: RunSummary;
   /** Peak resident memory per role, MiB (VmHWM of each worker process). */
   readonly peakRssMiB: Record<string, number>;
+  /** CPU each role spent on the run (start-up left out) and the records in view per CPU second: per-core rates. */
+  readonly cpu: Record<string, { readonly cpuSeconds: number; readonly recordsPerCpuSecond: number }>;
   /** Records into the view per second of the run, and where each phase began (s from the start; offered null: a backlog). */
   readonly timeline: { readonly perSecond: readonly number[]; readonly phases: readonly { readonly name: string; readonly startSec: number; readonly offeredPerSec: number | null }[] };
   /** Latency samples per load phase (ms), for the histogram. */
@@ -101,6 +103,7 @@ export async function pipelineBench(options: PipelineBenchOptions): Promise<Pipe
   const broker = await startBroker({ lines: allLines });
   const feed = await OfferedLoad.start(broker);
   const memory = new PeakMemory();
+  const cpu = new CpuMeter();
   let pipeline: LocalPipeline | undefined;
   const phaseStarts: { name: string; atMs: number; offeredPerSec: number }[] = [];
   let startedMs = Date.now();
@@ -108,6 +111,7 @@ export async function pipelineBench(options: PipelineBenchOptions): Promise<Pipe
     pipeline = await LocalPipeline.start({ env: options.env, broker: { url: feed.url, apiKey: feed.apiKey }, logDir: options.logDir, ...(options.tuning ? { tuning: options.tuning } : {}) });
     step(`workers up: ${pipeline.workers().map((w) => `${w.name} (pid ${w.pid})`).join(', ')}`);
     startedMs = Date.now();
+    cpu.start(pipeline.workers().flatMap((w) => (w.pid === undefined ? [] : [w.pid])));
     let target = 0;
     for (const phase of phases) {
       target += phase.lines.length;
@@ -116,7 +120,11 @@ export async function pipelineBench(options: PipelineBenchOptions): Promise<Pipe
       step(`${phase.name}: ${phase.lines.length} records offered ${phase.perSecond === Infinity ? 'at once' : `at ${phase.perSecond}/s`}`);
       await waitForView(pipeline, target, options.stallTimeoutMs ?? 60_000, step);
     }
-    for (const worker of pipeline.workers()) memory.record(worker.name.replace(/-\d+$/, ''), worker.pid);
+    for (const worker of pipeline.workers()) {
+      const role = worker.name.replace(/-\d+$/, '');
+      memory.record(role, worker.pid);
+      cpu.stop(role, worker.pid);
+    }
   } finally {
     await pipeline?.stop();
     await feed.close();
@@ -142,6 +150,9 @@ export async function pipelineBench(options: PipelineBenchOptions): Promise<Pipe
       }),
       summary,
       peakRssMiB: memory.byRole(),
+      cpu: Object.fromEntries(
+        Object.entries(cpu.byRole()).map(([role, seconds]) => [role, { cpuSeconds: seconds, recordsPerCpuSecond: seconds > 0 ? Math.round(summary.inView / seconds) : 0 }]),
+      ),
       timeline: {
         perSecond: arrivalsPerSecond(view.transactions, startedMs, lastView + 1),
         phases: phaseStarts.map((p) => ({ name: p.name, startSec: Math.round((p.atMs - startedMs) / 100) / 10, offeredPerSec: p.offeredPerSec === Infinity ? null : p.offeredPerSec })),

@@ -10,7 +10,7 @@ import type { ScoringJobData, ScoringJobResult } from '../../workers/scorer/scor
 import { READER_IN_FLIGHT_JOBS, scoringJobs } from '../ceilings/bullmq.js';
 import { mapLimit, rate } from '../rate.js';
 import type { Rate } from '../rate.js';
-import { peakRssMiB } from './memory.js';
+import { peakRssMiB } from './process-stats.js';
 
 export interface ScorerStageOptions {
   /** The environment as a stack of the bench's own sees it (names, Redis, AWS variables). */
