@@ -6,11 +6,12 @@ import type { BrokerPage, BrokerPageSource } from './broker-client.js';
 import type { CursorStore } from './cursor-store.js';
 import { BrokerRateLimitedError, CrawlerError, CrawlerOptionError } from './errors.js';
 import type { PageOutcome, PageProcessor, PreparedPage } from './page-processor.js';
+import { Watermark } from './watermark.js';
 
 export interface CrawlerOptions {
   readonly broker: BrokerPageSource;
-  readonly processor: Pick<PageProcessor, 'prepare' | 'commit' | 'flush'>;
-  readonly cursors: Pick<CursorStore, 'load' | 'save'>;
+  readonly processor: Pick<PageProcessor, 'prepare' | 'commit'>;
+  readonly cursors: Pick<CursorStore, 'begin' | 'save'>;
   /** @default a silent logger */
   readonly logger?: Logger;
   /** Lines asked for per page (CRAWLER_PAGE_SIZE). @default 500 */
@@ -73,8 +74,8 @@ function positive(option: string, value: number, min: number): number {
  */
 export class Crawler {
   private readonly broker: BrokerPageSource;
-  private readonly processor: Pick<PageProcessor, 'prepare' | 'commit' | 'flush'>;
-  private readonly cursors: Pick<CursorStore, 'load' | 'save'>;
+  private readonly processor: Pick<PageProcessor, 'prepare' | 'commit'>;
+  private readonly cursors: Pick<CursorStore, 'begin' | 'save'>;
   private readonly log: Logger;
   private readonly pageSize: number;
   private readonly idleMs: number;
@@ -175,12 +176,14 @@ export class Crawler {
   }
 
   private async run(): Promise<void> {
-    const loaded = await this.retrying('load cursor', () => this.cursors.load());
-    if (loaded === undefined) return;
-    let cursor = loaded.value.cursor;
+    const begun = await this.retrying('begin run', () => this.cursors.begin());
+    if (begun === undefined) return;
+    const { crawl, epoch, finals, updatedAt } = begun.value;
+    let cursor = begun.value.cursor;
+    const watermark = new Watermark(crawl, epoch, finals);
     this.stats_.cursor = cursor;
     this.stats_.state = 'running';
-    this.log.info({ cursor, savedAt: loaded.value.updatedAt }, cursor === null ? 'crawling from the beginning' : 'resuming from the saved cursor');
+    this.log.info({ cursor, savedAt: updatedAt, run: epoch }, cursor === null ? 'crawling from the beginning' : 'resuming from the saved cursor');
 
     // Three pages can be under way at once: the next one being fetched, this one being prepared
     // (validated, checked against the ledger, claimed), and the previous one being committed (put
@@ -202,12 +205,12 @@ export class Crawler {
 
         let prepared: PreparedPage | undefined;
         if (page.lines.length > 0) {
-          const result = await this.retrying('prepare page', () => this.processor.prepare(page), { finishWhenClosing: true });
+          const result = await this.retrying('prepare page', () => this.processor.prepare(page, watermark), { finishWhenClosing: true });
           if (result === undefined) break;
           prepared = result.value;
         }
         if (!(await committing)) break;
-        committing = this.commitAndSave(prepared, advanced ? next : undefined);
+        committing = this.commitAndSave(watermark, prepared, advanced ? next : undefined);
         if (advanced) {
           cursor = next;
           this.stats_.caughtUp = false;
@@ -222,7 +225,6 @@ export class Crawler {
     } finally {
       await prefetched?.catch(() => undefined);
       await committing;
-      await this.processor.flush();
     }
     if (this.fatal !== undefined) throw this.fatal.error;
   }
@@ -231,15 +233,15 @@ export class Crawler {
    * Makes a prepared page durable, then saves the cursor after it; false when it gave up because
    * the crawler is closing (or stopped on a fatal error, kept in `fatal`), so no later cursor is saved.
    */
-  private async commitAndSave(prepared: PreparedPage | undefined, next: string | undefined): Promise<boolean> {
+  private async commitAndSave(watermark: Watermark, prepared: PreparedPage | undefined, next: string | undefined): Promise<boolean> {
     try {
       if (prepared !== undefined) {
-        const outcome = await this.retrying('store page', () => this.processor.commit(prepared), { finishWhenClosing: true });
+        const outcome = await this.retrying('store page', () => this.processor.commit(prepared, watermark), { finishWhenClosing: true });
         if (outcome === undefined) return false;
         this.count(outcome.value);
       }
       if (next === undefined) return true;
-      const saved = await this.retrying('save cursor', () => this.cursors.save(next), { finishWhenClosing: true });
+      const saved = await this.retrying('save cursor', () => this.cursors.save(next, watermark.committedUpTo), { finishWhenClosing: true });
       if (saved === undefined) return false;
       this.stats_.cursor = next;
       this.stats_.lastCursorSavedAt = new Date().toISOString();

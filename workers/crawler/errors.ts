@@ -96,3 +96,16 @@ export class PagePublishError extends CrawlerError {
     super(`${failed} of ${total} record(s) of the page were not stored`, options);
   }
 }
+
+/** Another crawler started on the same crawl (a newer run): this one must stop, its cursor is no longer its own. */
+export class CrawlerFencedError extends CrawlerError {
+  public override readonly name = 'CrawlerFencedError';
+  public override readonly retryable = false;
+  public constructor(
+    public readonly crawl: string,
+    public readonly epoch: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`crawl '${crawl}' run ${epoch} was superseded by a newer run (another crawler started); stopping`, options);
+  }
+}

@@ -3,6 +3,7 @@ import type { AttributeValue, BatchGetItemCommandOutput, BatchWriteItemCommandOu
 import { backoffDelay, sleep } from '../../shared/kinesis/backoff.js';
 import { chunk, mapLimit } from './concurrency.js';
 import { LedgerError } from './errors.js';
+import type { PageStamp } from './watermark.js';
 
 /** BatchGetItem takes at most 100 keys, BatchWriteItem 25 requests (API limits). */
 const BATCH_GET_MAX = 100;
@@ -10,22 +11,15 @@ const BATCH_WRITE_MAX = 25;
 /** Unprocessed keys or items are asked again this many times (with back-off) before the call fails. */
 const UNPROCESSED_ATTEMPTS = 8;
 
-export const LedgerStatus = {
-  /** Claimed and maybe not on the stream yet: whoever sees it again puts it again. */
-  Pending: 'pending',
-  /** On the stream: seen again with the same content, it changes nothing. */
-  Published: 'published',
-} as const;
-
-export type LedgerStatusValue = (typeof LedgerStatus)[keyof typeof LedgerStatus];
-
 /** What the ledger knows about one transactionId. */
 export interface LedgerEntry {
   readonly transactionId: string;
+  /** The first version's content hash: another hash for this id is a conflict. */
   readonly contentHash: string;
-  readonly status: LedgerStatusValue;
-  /** Pending entries carry the raw-stream record, so the first version can be put again whatever the broker sends later. */
+  /** The first version's raw-stream record, so it can be put again whatever the broker sends later. */
   readonly record: string | undefined;
+  /** The page that claimed it; whether that page is committed says whether the record is on the stream (see `Watermark`). */
+  readonly stamp: PageStamp;
 }
 
 export interface LedgerClaim {
@@ -33,6 +27,7 @@ export interface LedgerClaim {
   readonly contentHash: string;
   /** The RawRecord JSON about to be put. */
   readonly record: string;
+  readonly stamp: PageStamp;
 }
 
 export interface IngestLedgerOptions {
@@ -49,19 +44,15 @@ function fromItem(item: Record<string, AttributeValue>): LedgerEntry {
   return {
     transactionId: item['transactionId']?.S ?? '',
     contentHash: item['contentHash']?.S ?? '',
-    status: item['ledgerStatus']?.S === LedgerStatus.Published ? LedgerStatus.Published : LedgerStatus.Pending,
     record: item['record']?.S,
+    stamp: { crawl: item['crawl']?.S ?? '', epoch: Number(item['epoch']?.N ?? -1), seq: Number(item['seq']?.N ?? Number.MAX_SAFE_INTEGER) },
   };
 }
 
 /**
- * The ingest ledger: one item per accepted transactionId with its content hash, so a redelivery
- * changes nothing and a conflicting version is refused (the first stands).
- *
- * Write-ahead protocol (see `PageProcessor`): a new id is recorded `pending`, with its record,
- * before it is put on the stream, and marked `published` after. A crash between
- * the two leaves `pending`, and whoever sees the id again puts the stored record again: a
- * duplicate downstream at worst (the sinks are idempotent), never a loss.
+ * The ingest ledger: one item per accepted transactionId with its content hash, its first
+ * record and the page that claimed it, so a redelivery changes nothing and a conflicting version
+ * is refused (the first stands). Written ahead of the stream put (see `PageProcessor`).
  */
 export class IngestLedger {
   private readonly dynamodb: DynamoDBClient;
@@ -103,50 +94,30 @@ export class IngestLedger {
   }
 
   /**
-   * Records ids `pending`, each with its record, before they are put on the stream. Batch writes
-   * (25 items a call) rather than conditional puts: the caller has just read these ids (strongly
-   * consistent) and found them absent, and one crawler writes the ledger, so a condition would only
-   * guard against a second crawler racing on the same id, at the price measured here of about a
-   * tenth of the throughput on DynamoDB Local (every single-item write is its own round trip).
+   * Records each id with its hash, record and page stamp, before it is put on the stream. Batch
+   * writes (25 items a call) rather than conditional puts: the caller has just read these ids
+   * (strongly consistent) and found them absent or unfinished, and one crawler writes a crawl's
+   * ledger entries (a second one is fenced off by the cursor store). Conditional single puts
+   * measured about a tenth of this throughput on DynamoDB Local, where each is its own round trip.
    */
   public async claim(claims: readonly LedgerClaim[], now: Date = new Date()): Promise<void> {
     const expiresAt = String(Math.floor(now.getTime() / 1000) + this.retentionSeconds);
-    await this.batchWrite(
-      'claim',
-      claims.map((claim) => ({
-        transactionId: { S: claim.transactionId },
-        contentHash: { S: claim.contentHash },
-        ledgerStatus: { S: LedgerStatus.Pending },
-        record: { S: claim.record },
-        firstSeenAt: { S: now.toISOString() },
-        expiresAt: { N: expiresAt },
-      })),
-    );
-  }
-
-  /**
-   * Marks ids `published`, dropping the stored record. Overwriting is safe: only ids whose ledger
-   * hash matched (or that were just claimed) are passed here, so the hash never changes.
-   */
-  public async markPublished(entries: readonly { readonly transactionId: string; readonly contentHash: string }[], now: Date = new Date()): Promise<void> {
-    const expiresAt = String(Math.floor(now.getTime() / 1000) + this.retentionSeconds);
-    await this.batchWrite(
-      'mark published',
-      entries.map((entry) => ({
-        transactionId: { S: entry.transactionId },
-        contentHash: { S: entry.contentHash },
-        ledgerStatus: { S: LedgerStatus.Published },
-        publishedAt: { S: now.toISOString() },
-        expiresAt: { N: expiresAt },
-      })),
-    );
-  }
-
-  /** BatchWriteItem in chunks of 25, several at once, asking again for unprocessed items with back-off. */
-  private async batchWrite(operation: string, items: readonly Record<string, AttributeValue>[]): Promise<void> {
     // One request per key: BatchWriteItem refuses a call that names the same key twice.
-    const unique = [...new Map(items.map((item) => [item['transactionId']?.S, item])).values()];
-    const requests: WriteRequest[] = unique.map((Item) => ({ PutRequest: { Item } }));
+    const unique = [...new Map(claims.map((c) => [c.transactionId, c])).values()];
+    const requests: WriteRequest[] = unique.map((claim) => ({
+      PutRequest: {
+        Item: {
+          transactionId: { S: claim.transactionId },
+          contentHash: { S: claim.contentHash },
+          record: { S: claim.record },
+          crawl: { S: claim.stamp.crawl },
+          epoch: { N: String(claim.stamp.epoch) },
+          seq: { N: String(claim.stamp.seq) },
+          claimedAt: { S: now.toISOString() },
+          expiresAt: { N: expiresAt },
+        },
+      },
+    }));
     try {
       await mapLimit(chunk(requests, BATCH_WRITE_MAX), this.concurrency, async (batch) => {
         let pending: WriteRequest[] | undefined = batch;
@@ -158,7 +129,7 @@ export class IngestLedger {
         }
       });
     } catch (error) {
-      throw new LedgerError(operation, { cause: error });
+      throw new LedgerError('claim', { cause: error });
     }
   }
 }

@@ -10,8 +10,8 @@ import { parseBrokerLine, transactionContentHash } from '../../shared/schemas/tr
 import type { BrokerTransaction, Transaction } from '../../shared/schemas/transaction.js';
 import { mapLimit } from './concurrency.js';
 import { PagePublishError } from './errors.js';
-import { LedgerStatus } from './ingest-ledger.js';
 import type { IngestLedger, LedgerEntry } from './ingest-ledger.js';
+import type { PageStamp, Watermark } from './watermark.js';
 
 /** Puts records on the raw stream (the `KinesisProducer` from shared/kinesis). */
 export interface RecordPublisher {
@@ -24,7 +24,10 @@ export interface RejectSink {
 }
 
 /** The ledger operations the processor needs (the `IngestLedger`). */
-export type Ledger = Pick<IngestLedger, 'get' | 'claim' | 'markPublished'>;
+export type Ledger = Pick<IngestLedger, 'get' | 'claim'>;
+
+/** The crawl's publication watermark (see `Watermark`). */
+export type PageWatermark = Pick<Watermark, 'stampNext' | 'isPublished' | 'committed'>;
 
 /** A page to process: the cursor it was asked with, and its lines. */
 export interface PageInput {
@@ -37,7 +40,7 @@ export interface PageOutcome {
   readonly lines: number;
   /** Put on the raw stream for the first time. */
   readonly published: number;
-  /** Found `pending` in the ledger (a crash between claim and put) and put again. */
+  /** Found claimed by a page that never finished (a crash between claim and put) and put again. */
   readonly republished: number;
   /** Seen before with the same content: nothing changes downstream. */
   readonly duplicates: number;
@@ -52,13 +55,15 @@ interface Publication {
   readonly contentHash: string;
   readonly partitionKey: string;
   readonly data: string;
-  /** Put again from a `pending` entry, rather than for the first time. */
+  /** Put again for an entry whose claiming page never committed, rather than for the first time. */
   readonly again: boolean;
 }
 
 /** A page whose decisions are made and whose new ids are claimed: what `commit` makes durable. */
 export interface PreparedPage {
   readonly cursor: string | null;
+  /** The page's number in the crawl; its claims carry it. */
+  readonly stamp: PageStamp;
   readonly lines: number;
   readonly publications: readonly Publication[];
   readonly rejects: readonly RejectRecord[];
@@ -74,8 +79,6 @@ export interface PageProcessorOptions {
   readonly logger?: Logger;
   /** Reject-store writes at once. @default 16 */
   readonly rejectConcurrency?: number;
-  /** Pages whose `published` marks may be written in the background at once. @default 2 */
-  readonly maxMarksInFlight?: number;
   /** The receiving clock (`ingestedAt`, the future-date rule); injectable for tests. @default () => new Date() */
   readonly clock?: () => Date;
 }
@@ -97,19 +100,24 @@ function partitionKeyOf(record: string): string {
  * `commit` resolves the caller may save the page's next cursor. Either may be run again after a
  * failure (the ledger and the reject ids make every step idempotent).
  *
- * Ledger protocol, write-ahead. `prepare`: (1) one consistent BatchGetItem per 100 ids of the page;
- * (2) ids the ledger lacks are recorded `pending` with their record (see `IngestLedger.claim`).
- * `commit`: (3) those and any still-`pending` ones are put on the stream and the rejects stored;
- * (4) they are marked `published` in the background. A crash after (2) leaves `pending` items
- * whose page is read again (the cursor was not saved), and `pending` seen again is put again from
- * the stored record: at-least-once, and the first version stands even if the broker sends
- * another one on the re-read. The reverse order (put, then record) needs one write less per
- * record but, after a crash between the two, could publish two versions of an id that changed at
- * the broker meanwhile.
+ * Ledger protocol, write-ahead, one write per record. `prepare`: (1) one consistent BatchGetItem
+ * per 100 ids of the page; (2) ids the ledger lacks are claimed with their record and the page's
+ * stamp (crawl, run, page number), see `IngestLedger.claim`. `commit`: (3) they are put on the
+ * stream and the rejects stored; the page is then committed, which moves the crawl's
+ * `Watermark`. An entry whose page is below the watermark is on the stream: seen again with the
+ * same content it changes nothing. An entry whose page never committed (a crash after (2), a
+ * stop) is put again from its stored record and claimed anew by the page that sees it: at
+ * least once, and the first version stands even if the broker sends another one on the re-read.
+ * This is the `pending`-then-`published` protocol with the `published` mark read from the
+ * watermark instead of written per record: half the ledger writes (write units on AWS; on the
+ * local emulators DynamoDB Local is shared with the projector's transactions and is the
+ * pipeline's bottleneck). The reverse order (put, then record) also needs one write, but after a
+ * crash between the two it could publish two versions of an id that changed at the broker
+ * meanwhile.
  *
  * @example
  * const processor = new PageProcessor({ ledger, publisher: producer, rejects: rejectStore });
- * const outcome = await processor.process({ cursor: null, lines });
+ * const outcome = await processor.process({ cursor: null, lines }, watermark);
  */
 export class PageProcessor {
   private readonly ledger: Ledger;
@@ -118,14 +126,12 @@ export class PageProcessor {
   private readonly log: Logger;
   private readonly rejectConcurrency: number;
   private readonly clock: () => Date;
-  private readonly maxMarksInFlight: number;
   /**
-   * transactionId → content hash of ids this process claimed (in a prepared page that will be
-   * committed before any cursor past it is saved) or put, whose `published` mark has not landed.
-   * Their `pending` in the ledger is ours, not a crash's: they must not be put a second time.
+   * transactionId → content hash of ids claimed by a prepared page of this process whose commit
+   * is still to come (the next page is prepared while the previous one commits). Their page is
+   * not below the watermark yet, but they are on their way: not to be put a second time.
    */
   private readonly ours = new Map<string, string>();
-  private readonly markWrites = new Set<Promise<void>>();
 
   public constructor(options: PageProcessorOptions) {
     this.ledger = options.ledger;
@@ -134,17 +140,17 @@ export class PageProcessor {
     this.log = options.logger ?? silentLogger();
     this.rejectConcurrency = options.rejectConcurrency ?? 16;
     this.clock = options.clock ?? (() => new Date());
-    this.maxMarksInFlight = options.maxMarksInFlight ?? 2;
   }
 
   /** `prepare` then `commit`. */
-  public async process(page: PageInput): Promise<PageOutcome> {
-    return this.commit(await this.prepare(page));
+  public async process(page: PageInput, watermark: PageWatermark): Promise<PageOutcome> {
+    return this.commit(await this.prepare(page, watermark), watermark);
   }
 
   /** Validates the lines, decides each one against the ledger and the page, and claims new ids. */
-  public async prepare(page: PageInput): Promise<PreparedPage> {
+  public async prepare(page: PageInput, watermark: PageWatermark): Promise<PreparedPage> {
     const now = this.clock();
+    const stamp = watermark.stampNext();
     const rejects: RejectRecord[] = [];
     const reject = (line: number, code: string, message: string, transactionId?: string): void => {
       rejects.push(
@@ -178,15 +184,14 @@ export class PageProcessor {
       );
 
     const publications: Publication[] = [];
-    const claims: Publication[] = [];
     let duplicates = 0;
     for (const [transactionId, group] of byId) {
-      const entry = this.current(known.get(transactionId));
+      const entry = known.get(transactionId);
       const first = group[0] as Candidate;
       const standing = entry?.contentHash ?? first.contentHash;
-      // Whether the standing version is taken care of: published, ours in flight, or put again now.
-      let settled = entry?.status === LedgerStatus.Published;
-      if (entry?.status === LedgerStatus.Pending) {
+      // Whether the standing version is taken care of: on the stream, on its way, or put again now.
+      let settled = entry !== undefined && (this.ours.get(transactionId) === entry.contentHash || watermark.isPublished(entry.stamp));
+      if (entry !== undefined && !settled) {
         const again = this.republication(entry, group, toRecord);
         if (again !== undefined) publications.push(again);
         settled = true;
@@ -195,28 +200,27 @@ export class PageProcessor {
         if (candidate.contentHash !== standing) conflict(candidate, standing, entry === undefined ? `earlier on this page (line ${first.line})` : 'before (ingest ledger)');
         else if (settled) duplicates += 1;
         else {
-          claims.push({ line: candidate.line, transactionId, contentHash: candidate.contentHash, partitionKey: candidate.transaction.userId, data: toRecord(candidate), again: false });
+          publications.push({ line: candidate.line, transactionId, contentHash: candidate.contentHash, partitionKey: candidate.transaction.userId, data: toRecord(candidate), again: false });
           settled = true;
         }
       }
     }
 
-    // Write ahead: new ids are recorded pending, with their record, before they go on the stream.
+    // Write ahead: new ids, and unfinished ones being put again, are claimed by this page first.
     await this.ledger.claim(
-      claims.map((p) => ({ transactionId: p.transactionId, contentHash: p.contentHash, record: p.data })),
+      publications.map((p) => ({ transactionId: p.transactionId, contentHash: p.contentHash, record: p.data, stamp })),
       now,
     );
-    for (const p of [...claims, ...publications]) this.ours.set(p.transactionId, p.contentHash);
-    publications.push(...claims);
+    for (const p of publications) this.ours.set(p.transactionId, p.contentHash);
     publications.sort((a, b) => a.line - b.line);
-    return { cursor: page.cursor, lines: page.lines.length, publications, rejects, duplicates, preparedAt: now };
+    return { cursor: page.cursor, stamp, lines: page.lines.length, publications, rejects, duplicates, preparedAt: now };
   }
 
   /**
    * Puts the page's records on the stream (in page order, so each user's order holds) and stores
    * its rejects; resolves when all are durable. Safe to run again after it failed.
    */
-  public async commit(page: PreparedPage): Promise<PageOutcome> {
+  public async commit(page: PreparedPage, watermark: PageWatermark): Promise<PageOutcome> {
     const [putResults, rejectResults] = await Promise.all([
       Promise.allSettled(page.publications.map((p) => this.publisher.put({ data: p.data, partitionKey: p.partitionKey }))),
       mapLimit(page.rejects, this.rejectConcurrency, (r) => this.rejects.put(r)).then(
@@ -229,7 +233,10 @@ export class PageProcessor {
       const cause = failedPuts[0]?.reason ?? rejectResults?.error;
       throw new PagePublishError(failedPuts.length + (rejectResults === undefined ? 0 : 1), page.publications.length + page.rejects.length, { cause });
     }
-    await this.markPublished(page.publications, page.preparedAt);
+    // Both in one synchronous step, so a lookup by the page being prepared meanwhile sees these
+    // ids either as ours or as below the watermark, never as unfinished.
+    watermark.committed(page.stamp.seq);
+    for (const p of page.publications) if (this.ours.get(p.transactionId) === p.contentHash) this.ours.delete(p.transactionId);
 
     const rejectsByCode: Record<string, number> = {};
     for (const r of page.rejects) rejectsByCode[r.code] = (rejectsByCode[r.code] ?? 0) + 1;
@@ -239,42 +246,12 @@ export class PageProcessor {
     return outcome;
   }
 
-  /** Resolves once every `published` mark written in the background has landed (or failed). */
-  public async flush(): Promise<void> {
-    while (this.markWrites.size > 0) await Promise.all([...this.markWrites]);
-  }
-
-  /** A `pending` entry this process claimed or put is as good as `published`: it is on its way. */
-  private current(entry: LedgerEntry | undefined): LedgerEntry | undefined {
-    if (entry?.status !== LedgerStatus.Pending || this.ours.get(entry.transactionId) !== entry.contentHash) return entry;
-    return { ...entry, status: LedgerStatus.Published, record: undefined };
-  }
-
-  /**
-   * Marks the page's records `published` in the background, while the next page is read. The
-   * mark does not gate the cursor: the records are on the stream already, and an entry left
-   * `pending` (a crash, a failed mark) costs at most one harmless re-put if its id comes again.
-   * At most `maxMarksInFlight` pages' marks run at once, which is the backpressure.
-   */
-  private async markPublished(publications: readonly Publication[], now: Date): Promise<void> {
-    while (this.markWrites.size >= this.maxMarksInFlight) await Promise.race([...this.markWrites]);
-    if (publications.length === 0) return;
-    const write: Promise<void> = this.ledger
-      .markPublished(publications, now)
-      .catch((error: unknown) => this.log.warn({ err: error, records: publications.length }, 'could not mark records published; they stay pending (a later duplicate is put again)'))
-      .finally(() => {
-        for (const p of publications) if (this.ours.get(p.transactionId) === p.contentHash) this.ours.delete(p.transactionId);
-        this.markWrites.delete(write);
-      });
-    this.markWrites.add(write);
-  }
-
-  /** The record to put again for a `pending` entry: the stored first version, else this page's copy of it. */
+  /** The record to put again for an unfinished entry: the stored first version, else this page's copy of it. */
   private republication(entry: LedgerEntry, group: readonly Candidate[], toRecord: (c: Candidate) => string): Publication | undefined {
     const same = group.find((c) => c.contentHash === entry.contentHash);
     const data = entry.record ?? (same === undefined ? undefined : toRecord(same));
     if (data === undefined) {
-      this.log.warn({ transactionId: entry.transactionId }, 'pending ledger entry without its record and no matching line; it cannot be put again');
+      this.log.warn({ transactionId: entry.transactionId }, 'unfinished ledger entry without its record and no matching line; it cannot be put again');
       return undefined;
     }
     return { line: (same ?? group[0])?.line ?? 0, transactionId: entry.transactionId, contentHash: entry.contentHash, partitionKey: partitionKeyOf(data), data, again: true };

@@ -9,8 +9,8 @@ import { MAX_LINE_BYTES } from '../../../shared/schemas/transaction.js';
 import { BrokerClient } from '../../../workers/crawler/broker-client.js';
 import { Crawler } from '../../../workers/crawler/crawler.js';
 import { CursorStore } from '../../../workers/crawler/cursor-store.js';
-import { BrokerRequestError } from '../../../workers/crawler/errors.js';
-import { IngestLedger, LedgerStatus } from '../../../workers/crawler/ingest-ledger.js';
+import { BrokerRequestError, CrawlerFencedError } from '../../../workers/crawler/errors.js';
+import { IngestLedger } from '../../../workers/crawler/ingest-ledger.js';
 import { PageProcessor } from '../../../workers/crawler/page-processor.js';
 import type { RecordPublisher } from '../../../workers/crawler/page-processor.js';
 import { brokerLine, brokerTransaction } from '../../helpers/factories.js';
@@ -208,11 +208,37 @@ describe('Class: Crawler', function () {
 
       // Assess
       expect(await fixture.savedCursor()).to.equal(encodeCursor(served.length));
-      expect([...claimedNotPut.values()].map((e) => e.status)).to.deep.equal(Array(100).fill(LedgerStatus.Pending));
+      // The third page's ids were claimed (written ahead) by a page that never committed.
+      expect(claimedNotPut.size).to.equal(100);
+      expect(new Set([...claimedNotPut.values()].map((e) => `${e.stamp.epoch}/${e.stamp.seq}`))).to.deep.equal(new Set(['1/2']));
       expect(recovery.crawler.stats().republished).to.be.at.least(100);
       const onStream = (await fixture.readStream()).map((r) => r.transaction.transactionId);
       expect(onStream).to.have.length(served.length);
       expect(new Set(onStream)).to.deep.equal(new Set(served));
+    });
+
+    it('stops when a second crawler starts on the same crawl, leaving the cursor to the newer one', async () => {
+      // Prepare: a live feed that outlasts the test, so the first crawler always has a next save.
+      const feed = Array.from({ length: 5000 }, (_, i) => brokerLine({ transactionId: `tx-feed-${i}`, userId: `user-${i % 7}` }));
+      broker = await startBroker({ lines: feed, maxPageSize: 20, publishPerSecond: 400 });
+      const older = fixture.crawler(broker, { crawler: { pageSize: 20 } });
+      const olderRun = older.crawler.start().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      await waitFor('the first crawler to save a cursor', () => older.crawler.stats().lastCursorSavedAt !== undefined);
+
+      // Act
+      const newer = fixture.crawler(broker, { crawler: { pageSize: 20 } });
+      void newer.crawler.start();
+      const outcome = await olderRun;
+      await waitFor('the newer crawler to save a cursor', () => newer.crawler.stats().lastCursorSavedAt !== undefined);
+      await newer.close();
+
+      // Assess: the older one stopped; the cursor saved is the newer one's.
+      expect(outcome).to.be.instanceOf(CrawlerFencedError);
+      expect(older.crawler.stats().state).to.equal('failed');
+      expect(await fixture.savedCursor()).to.equal(newer.crawler.stats().cursor);
     });
 
     it('stops, failing its health check, when the broker refuses the API key', async () => {

@@ -29,17 +29,16 @@ class Recorder {
   public readonly processor = {
     prepare: async (input: { cursor: string | null; lines: readonly string[] }): Promise<PreparedPage> => {
       this.events.push(`prepare ${input.cursor}`);
-      return { cursor: input.cursor, lines: input.lines.length, publications: [], rejects: [], duplicates: 0, preparedAt: new Date() };
+      return { cursor: input.cursor, stamp: { crawl: 'c', epoch: 1, seq: 0 }, lines: input.lines.length, publications: [], rejects: [], duplicates: 0, preparedAt: new Date() };
     },
     commit: async (prepared: PreparedPage): Promise<PageOutcome> => {
       await this.hold;
       this.events.push(`commit ${prepared.cursor}`);
       return { lines: prepared.lines, published: prepared.lines, republished: 0, duplicates: 0, rejected: 0, rejectsByCode: {} };
     },
-    flush: async (): Promise<void> => undefined,
   };
   public readonly cursors = {
-    load: async () => ({ cursor: null, updatedAt: undefined }),
+    begin: async () => ({ cursor: null, updatedAt: undefined, crawl: 'c', epoch: 1, finals: {} }),
     save: async (cursor: string): Promise<void> => {
       this.events.push(`save ${cursor}`);
     },
