@@ -62,9 +62,10 @@ function positive(option: string, value: number, min: number): number {
 /**
  * Follows the broker's cursor: fetches a page, has the `PageProcessor` prepare and commit it, and
  * saves the next cursor only once the page is durable, so a restart resumes without loss. The
- * next page is fetched and prepared while the previous one is committed. Honours `Retry-After`; retries 5xx, network and storage errors
- * with exponential back-off and full jitter, for as long as it runs; stops (and `finished`
- * rejects) only on refusals retrying cannot fix, such as a wrong API key.
+ * next page is fetched and prepared while the previous one is committed. Honours `Retry-After`;
+ * retries 5xx, network and storage errors with exponential back-off and full jitter, for as long
+ * as it runs; stops (and `finished` rejects) only on what retrying cannot fix: a refused API key
+ * or cursor, or a newer crawler on the same crawl.
  *
  * @example
  * const crawler = new Crawler({ broker, processor, cursors, logger });
@@ -124,7 +125,7 @@ export class Crawler {
   }
 
   /**
-   * Starts crawling; the returned promise (also `finished`) resolves after `close()`, or rejects
+   * Starts crawling; the returned promise resolves after `close()`, or rejects
    * when the crawler stopped on an error retrying cannot fix. Calling it twice returns the same.
    */
   public start(): Promise<void> {
@@ -140,10 +141,6 @@ export class Crawler {
       },
     );
     return this.loop;
-  }
-
-  public get finished(): Promise<void> {
-    return this.start();
   }
 
   /** Stops asking the broker, finishes the page in flight and saves its cursor. Idempotent. */
