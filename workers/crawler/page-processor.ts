@@ -1,6 +1,6 @@
 import type { Logger } from '../../shared/logger.js';
 import { silentLogger } from '../../shared/logger.js';
-import type { ProducerRecord, PutResult } from '../../shared/kinesis/types.js';
+import type { ProducerRecord, PutResult } from '../../shared/kinesis/index.js';
 import { RAW_RECORD_VERSION } from '../../shared/schemas/raw-record.js';
 import type { RawRecord } from '../../shared/schemas/raw-record.js';
 import { RejectCode } from '../../shared/schemas/reject-codes.js';
