@@ -35,7 +35,7 @@ export function recordRow(row: ScenarioRow): void {
   if (file !== undefined && file !== '') appendFileSync(file, `${JSON.stringify(row)}\n`);
 }
 
-const ms = (value: number | null): string => (value === null ? '—' : `${(value / 1000).toFixed(1)} s`);
+const ms = (value: number | null): string => (value === null ? '—' : value < 1000 ? `${Math.round(value)} ms` : `${(value / 1000).toFixed(1)} s`);
 
 /** The rows as a fixed-width table for a terminal. */
 export function scenarioTable(rows: readonly ScenarioRow[]): string {
