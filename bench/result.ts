@@ -1,4 +1,5 @@
 import type { Percentiles } from '../local/runner/stats.js';
+import type { CapacityInputs, CapacityRow } from './capacity.js';
 import type { LoadPhase } from './pipeline/pipeline-bench.js';
 import type { Rate } from './rate.js';
 import { TARGETS } from './targets.js';
@@ -45,6 +46,8 @@ export interface BenchResult {
     readonly projectorBatch: number;
     readonly inferenceThreads: number;
   };
+  /** What one record weighs on the way (measured on the bench's synthetic data). */
+  readonly workload: { readonly rawRecordBytes: number; readonly resultRecordBytes: number; readonly viewActionsPerRecord: number };
   readonly ceilings: Readonly<Record<CeilingName, Rate>>;
   readonly pipeline: {
     readonly endToEnd: { readonly perSecond: number; readonly lowestCeiling: { readonly name: CeilingName; readonly perSecond: number }; readonly ratio: number };
@@ -58,6 +61,8 @@ export interface BenchResult {
     readonly doubleCounted: number;
     readonly timeline: { readonly perSecond: readonly number[]; readonly phases: readonly { readonly name: string; readonly startSec: number; readonly offeredPerSec: number | null }[] };
   };
+  /** Tasks and shards per target rate at a stack's task sizes, from the per-core figures above. */
+  readonly capacity: { readonly stack: string; readonly inputs: CapacityInputs; readonly rows: readonly CapacityRow[] };
   readonly figures: readonly Figure[];
   /** Files written, relative to the results folder. */
   readonly files: { readonly json: string; readonly report: string; readonly latencySvg: string; readonly throughputSvg: string };
@@ -74,7 +79,7 @@ export const CEILING_LABELS: Readonly<Record<CeilingName, string>> = {
 const round2 = (n: number): number => Math.round(n * 100) / 100;
 
 /** The table's rows: every figure with its target beside it. */
-export function buildFigures(result: Omit<BenchResult, 'figures' | 'files'>): Figure[] {
+export function buildFigures(result: Omit<BenchResult, 'figures' | 'files' | 'capacity'>): Figure[] {
   const { ceilings, pipeline, settings } = result;
   const figures: Figure[] = (Object.keys(CEILING_LABELS) as CeilingName[]).map((name) => ({
     group: 'ceiling',

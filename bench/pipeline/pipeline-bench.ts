@@ -134,8 +134,9 @@ export async function pipelineBench(options: PipelineBenchOptions): Promise<Pipe
   const clients = options.env.clients();
   try {
     const names = options.env.names;
-    const summary = await measureRun(clients, { viewTable: names.tables.view, rejectsTable: names.tables.rejects, resultsStream: names.streams.results }, expected, Date.now() - startedMs);
-    const view = await scanView(clients.dynamodb, names.tables.view);
+    const durationMs = Date.now() - startedMs;
+    const summary = await retried(() => measureRun(clients, { viewTable: names.tables.view, rejectsTable: names.tables.rejects, resultsStream: names.streams.results }, expected, durationMs));
+    const view = await retried(() => scanView(clients.dynamodb, names.tables.view));
     const byPhase = (phase: Phase): TransactionItem[] => view.transactions.filter((t) => phase.ids.has(t.transactionId));
     const [first, ...loads] = phases;
     const sustainedItems = byPhase(first!);
@@ -161,6 +162,18 @@ export async function pipelineBench(options: PipelineBenchOptions): Promise<Pipe
     };
   } finally {
     clients.destroy();
+  }
+}
+
+/** A whole-table scan of DynamoDB Local now and then fails with InternalFailure under memory pressure; a second try after a pause passes. */
+async function retried<T>(read: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await read();
+    } catch (error) {
+      if (attempt >= attempts || (error as { name?: string }).name !== 'InternalFailure') throw error;
+      await new Promise((r) => setTimeout(r, 2_000 * attempt));
+    }
   }
 }
 

@@ -1,3 +1,4 @@
+import { capacityMarkdown } from '../capacity.js';
 import type { BenchResult } from '../result.js';
 import { figuresMarkdown } from './table.js';
 
@@ -21,5 +22,9 @@ figures do not. Latency is from the crawler's ingest to the projector's write (\
 ![Latency from ingest to view](${result.files.latencySvg})
 
 ![Records per second into the view](${result.files.throughputSvg})
+
+## Capacity (${result.capacity.stack} task sizes)
+
+${capacityMarkdown(result.capacity.rows, result.capacity.inputs, result.capacity.stack)}
 `;
 }

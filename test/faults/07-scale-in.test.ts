@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { STREAM_READER_APPLICATION } from '../../workers/stream-reader/stream-reader.js';
-import { containerStopTimeout, leasesOf, ownedBy } from './harness/leases.js';
+import { containerStopTimeout } from '../../bench/infra-settings.js';
+import { leasesOf, ownedBy } from './harness/leases.js';
 import { runScenario, syntheticLines, waitForHealth } from './harness/scenario.js';
 
 const leasesHeld = (details: Record<string, unknown>): number => (details['consumer'] as { leasesHeld?: number } | undefined)?.leasesHeld ?? 0;

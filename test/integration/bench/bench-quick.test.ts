@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CAPACITY_TARGETS } from '../../../bench/capacity.js';
 import type { BenchResult, CeilingName } from '../../../bench/result.js';
 import { OFFERED_LOADS_PER_SHARD, runBench } from '../../../bench/run-bench.js';
 import { getLocalEnv } from '../../helpers/local-env.js';
@@ -57,6 +58,14 @@ describe('Function: runBench', function () {
         positive(p.peakRssMiB[role], `peak RSS of ${role}`);
         positive(p.cpu[role]?.recordsPerCpuSecond, `records per CPU second of ${role}`);
       }
+      expect(written.capacity.rows.map((r) => r.transactionsPerSecond)).to.deep.equal([...CAPACITY_TARGETS]);
+      for (const row of written.capacity.rows) {
+        positive(row.shards.raw, `raw shards at ${row.transactionsPerSecond}/s`);
+        positive(row.shards.results, `results shards at ${row.transactionsPerSecond}/s`);
+        for (const role of ['crawler', 'stream-reader', 'scorer', 'projector']) positive(row.tasks[role], `${role} tasks at ${row.transactionsPerSecond}/s`);
+        expect(row.limits.length, `limits at ${row.transactionsPerSecond}/s`).to.be.greaterThan(0);
+      }
+      positive(written.workload.viewActionsPerRecord, 'view write actions per record');
       expect(p.lost).to.equal(0);
       expect(p.doubleCounted).to.equal(0);
       expect(p.timeline.perSecond.length).to.be.greaterThan(0);
