@@ -20,6 +20,9 @@ export const SINGLE_CURSOR_CORES = 1;
 
 export const CAPACITY_TARGETS = [1_000, 10_000, 100_000] as const;
 
+/** The stream each consuming role holds shard leases on. */
+const CONSUMER_STREAM: Readonly<Record<string, 'raw' | 'results'>> = { 'stream-reader': 'raw', projector: 'results' };
+
 export interface CapacityInputs {
   /** Records in view per CPU second of each pipeline role. */
   readonly recordsPerCpuSecond: Readonly<Record<string, number>>;
@@ -50,19 +53,25 @@ const shardsFor = (rate: number, bytes: number): number =>
 
 export function capacityPlan(inputs: CapacityInputs, targets: readonly number[] = CAPACITY_TARGETS): CapacityRow[] {
   return targets.map((rate) => {
+    const shards = { raw: shardsFor(rate, inputs.rawRecordBytes), results: shardsFor(rate, inputs.resultRecordBytes) };
+    const limits: string[] = [];
     const tasks: Record<string, number> = {};
     for (const [role, perCpuSecond] of Object.entries(inputs.recordsPerCpuSecond)) {
       const vcpus = inputs.taskVcpus[role] ?? 1;
       // The crawler follows one broker cursor: more tasks would read the same pages.
-      tasks[role] = role === 'crawler' ? 1 : Math.max(1, Math.ceil(rate / (perCpuSecond * vcpus * CPU_TARGET)));
+      const needed = role === 'crawler' ? 1 : Math.max(1, Math.ceil(rate / (perCpuSecond * vcpus * CPU_TARGET)));
+      // A shard's lease has one holder, so a consumer role cannot usefully run more tasks than shards.
+      const leased = CONSUMER_STREAM[role];
+      if (leased !== undefined && needed > shards[leased]) {
+        limits.push(`${role}: one ${vcpus} vCPU task per shard is not enough CPU: larger tasks`);
+        tasks[role] = shards[leased];
+      } else tasks[role] = needed;
     }
     const wru = Math.round(rate * inputs.viewActionsPerRecord * WRU_PER_TRANSACTIONAL_ACTION);
-    const limits: string[] = [];
     const crawlerMax = (inputs.recordsPerCpuSecond['crawler'] ?? Infinity) * SINGLE_CURSOR_CORES;
-    if (rate > crawlerMax) limits.push(`one crawler cursor (about ${Math.round(crawlerMax)}/s on one core): the broker must offer partitioned cursors, one crawler each`);
+    if (rate > crawlerMax) limits.push(`one crawler cursor (about ${Math.round(crawlerMax).toLocaleString('en-US')}/s on one core): the broker must offer partitioned cursors, one crawler each`);
     if (wru > TABLE_WRU_QUOTA) limits.push(`view table at ${wru.toLocaleString('en-US')} WRU/s, over DynamoDB's ${TABLE_WRU_QUOTA.toLocaleString('en-US')} per-table default quota: raise it`);
     if (rate > inputs.queueCeilingPerSecond * CPU_TARGET) limits.push(`one BullMQ queue on one Redis primary (about ${inputs.queueCeilingPerSecond.toLocaleString('en-US')} records/s here): split the queue across a Redis cluster (hash-tagged queue per shard group)`);
-    const shards = { raw: shardsFor(rate, inputs.rawRecordBytes), results: shardsFor(rate, inputs.resultRecordBytes) };
     if (limits.length === 0) limits.push(`Kinesis shards (1,000 records/s each) and scorer CPU; nothing shared is near a quota`);
     return { transactionsPerSecond: rate, shards, tasks, viewWriteUnitsPerSecond: wru, redisMiBPerSecond: Math.round(((rate * inputs.rawRecordBytes) / 2 ** 20) * 10) / 10, limits };
   });

@@ -51,7 +51,8 @@ export interface BenchResult {
   readonly ceilings: Readonly<Record<CeilingName, Rate>>;
   readonly pipeline: {
     readonly endToEnd: { readonly perSecond: number; readonly lowestCeiling: { readonly name: CeilingName; readonly perSecond: number }; readonly ratio: number };
-    readonly scorer: { readonly perSecond: number; readonly queueCeilingPerSecond: number; readonly ratio: number; readonly jobs: number };
+    /** One scorer process draining a backlog of queued jobs; `peakRssMiB` is that process's peak. */
+    readonly scorer: { readonly perSecond: number; readonly queueCeilingPerSecond: number; readonly ratio: number; readonly jobs: number; readonly peakRssMiB?: number };
     readonly sustained: { readonly records: number; readonly inView: number; readonly throughputPerSec: number; readonly latencyMs: Percentiles };
     readonly loads: readonly LoadPhase[];
     readonly peakRssMiB: Readonly<Record<string, number>>;
@@ -122,6 +123,17 @@ export function buildFigures(result: Omit<BenchResult, 'figures' | 'files' | 'ca
   for (const [role, mib] of Object.entries(pipeline.peakRssMiB)) {
     const limit = TARGETS.peakRssMiB[role];
     figures.push({ group: 'memory', name: `Peak RSS ${role}`, value: mib, unit: 'MiB', ...(limit === undefined ? {} : { target: `< ${limit} MiB`, met: mib < limit }) });
+  }
+  if (pipeline.scorer.peakRssMiB !== undefined) {
+    const limit = TARGETS.peakRssMiB['scorer'];
+    figures.push({
+      group: 'memory',
+      name: 'Peak RSS scorer, draining a backlog',
+      value: pipeline.scorer.peakRssMiB,
+      unit: 'MiB',
+      ...(limit === undefined ? {} : { target: `< ${limit} MiB`, met: pipeline.scorer.peakRssMiB < limit }),
+      note: `${pipeline.scorer.jobs} jobs queued, ${settings.scorerConcurrency} at once`,
+    });
   }
   for (const [role, use] of Object.entries(pipeline.cpu)) {
     figures.push({ group: 'cpu', name: `Records per CPU second, ${role}`, value: use.recordsPerCpuSecond, unit: 'records/cpu-s', note: `${use.cpuSeconds} CPU s over the pipeline run` });

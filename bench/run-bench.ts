@@ -123,7 +123,6 @@ export async function runBench(options: BenchOptions): Promise<BenchResult & { r
 
     // The path from broker to view crosses every ceiling measured here.
     const [lowestName, lowest] = (Object.entries(ceilings) as [CeilingName, typeof queueNoop][]).reduce((a, b) => (b[1].perSecond < a[1].perSecond ? b : a));
-    const peakRssMiB = { ...run.peakRssMiB, ...(scorerResult.peakRssMiB !== undefined ? { scorer: Math.max(run.peakRssMiB['scorer'] ?? 0, scorerResult.peakRssMiB) } : {}) };
     const measured = scored.slice(0, profile.viewRecords);
     const plannedActions = chunks(measured, PROJECTOR_BATCH)
       .flatMap((batch) => planTransactions(batch, Grouping.Packed))
@@ -141,10 +140,16 @@ export async function runBench(options: BenchOptions): Promise<BenchResult & { r
       ceilings,
       pipeline: {
         endToEnd: { perSecond: run.sustained.throughputPerSec, lowestCeiling: { name: lowestName, perSecond: lowest.perSecond }, ratio: run.sustained.throughputPerSec / lowest.perSecond },
-        scorer: { perSecond: scorerResult.rate.perSecond, queueCeilingPerSecond: queueNoop.perSecond, ratio: scorerResult.rate.perSecond / queueNoop.perSecond, jobs: scorerResult.jobs },
+        scorer: {
+          perSecond: scorerResult.rate.perSecond,
+          queueCeilingPerSecond: queueNoop.perSecond,
+          ratio: scorerResult.rate.perSecond / queueNoop.perSecond,
+          jobs: scorerResult.jobs,
+          ...(scorerResult.peakRssMiB === undefined ? {} : { peakRssMiB: scorerResult.peakRssMiB }),
+        },
         sustained: run.sustained,
         loads: run.loads,
-        peakRssMiB,
+        peakRssMiB: run.peakRssMiB,
         cpu: run.cpu,
         lost: run.summary.lost,
         doubleCounted: run.summary.doubleCounted,
