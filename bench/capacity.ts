@@ -79,7 +79,10 @@ export function capacityPlan(inputs: CapacityInputs, targets: readonly number[] 
 
 /** The plan as a markdown table plus its assumptions. */
 export function capacityMarkdown(rows: readonly CapacityRow[], inputs: CapacityInputs, stack: string): string {
-  const roles = Object.keys(inputs.recordsPerCpuSecond).sort();
+  // Columns in the order data flows through the roles.
+  const flow = ['crawler', 'stream-reader', 'scorer', 'projector'];
+  const rank = (role: string): number => (flow.includes(role) ? flow.indexOf(role) : flow.length);
+  const roles = Object.keys(inputs.recordsPerCpuSecond).sort((a, b) => (rank(a) === rank(b) ? a.localeCompare(b) : rank(a) - rank(b)));
   const header = `| transactions/s | raw shards | results shards | ${roles.map((r) => `${r} tasks`).join(' | ')} | view WRU/s | Redis MiB/s | limited by |`;
   const rule = `|${'---:|'.repeat(3 + roles.length + 2)}---|`;
   const lines = rows.map(

@@ -30,7 +30,8 @@ try {
   const m = result.machine;
   console.log(`\nrealtime-insights benchmark (${result.mode}), ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, load ${m.loadAverage}\n`);
   console.log(figuresTable(result.figures));
-  const where = relative(process.cwd(), result.outDir) || '.';
+  const relativeOut = relative(process.cwd(), result.outDir);
+  const where = relativeOut === '' ? '.' : relativeOut;
   console.log(`\nwrote ${join(where, result.files.json)}, ${join(where, result.files.report)} and its two SVG charts (${Math.round(result.durationMs / 1000)} s)`);
   if (result.pipeline.lost > 0 || result.pipeline.doubleCounted > 0) {
     console.error(`warning: the pipeline lost ${result.pipeline.lost} and double-counted ${result.pipeline.doubleCounted} during the benchmark`);
