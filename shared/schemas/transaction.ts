@@ -16,6 +16,31 @@ const MCC = /^\d{4}$/;
 // ISO 8601 date-time with a mandatory offset; fractional seconds optional.
 const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
+const PARTS = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?(?:Z|([+-])(\d{2}):(\d{2}))$/;
+
+/**
+ * True when every field of an ISO date-time names something real. `Date.parse` alone is not
+ * enough: it rolls `2026-02-30` over into March instead of refusing it.
+ */
+export function isRealDateTime(iso: string): boolean {
+  const m = PARTS.exec(iso);
+  if (m === null) return false;
+  const n = (group: number): number => Number(m[group] ?? 0);
+  const [year, month, day, hour, minute, second] = [n(1), n(2), n(3), n(4), n(5), n(6)];
+  const [offsetHours, offsetMinutes] = [n(8), n(9)];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return (
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    hour < 24 &&
+    minute < 60 &&
+    second < 60 &&
+    offsetHours <= 14 &&
+    offsetMinutes < 60
+  );
+}
+
 const id = (label: string) => z.string().regex(ID, `${label} must be 1 to 64 characters of [A-Za-z0-9_-]`);
 
 /**
@@ -87,7 +112,7 @@ export function normaliseBrokerTransaction(input: unknown, now: Date = new Date(
   }
   const broker = parsed.data;
   const bookedMs = Date.parse(broker.bookedAt);
-  if (Number.isNaN(bookedMs)) {
+  if (Number.isNaN(bookedMs) || !isRealDateTime(broker.bookedAt)) {
     throw new ValidationError(RejectCode.BadDate, `bookedAt '${broker.bookedAt}' is not a real date`, 'bookedAt');
   }
   if (bookedMs - now.getTime() > MAX_FUTURE_MS) {

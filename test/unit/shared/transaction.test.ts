@@ -41,6 +41,12 @@ describe('Function: parseBrokerLine', () => {
       expect(kwd.ok && kwd.transaction.amount.minor).to.equal(1234);
     });
 
+    it('accepts leap days, fractional seconds and extreme real offsets', () => {
+      for (const bookedAt of ['2024-02-29T10:00:00+01:00', '2026-11-20T10:15:00.123456Z', '2026-11-20T10:15-12:00', '2026-11-21T10:15:00+14:00']) {
+        expect(parseBrokerLine(brokerLine({ bookedAt }), NOW).ok, bookedAt).to.equal(true);
+      }
+    });
+
     it('accepts optional fields left out', () => {
       const result = parseBrokerLine(brokerLine({ description: undefined, merchant: { name: 'X' } }), NOW);
       expect(result.ok).to.equal(true);
@@ -64,6 +70,9 @@ describe('Function: parseBrokerLine', () => {
       ['a withdrawn currency', brokerLine({ amount: { value: '1.00', currency: 'HRK' } }), 'unknown-currency'],
       ['a date without offset', brokerLine({ bookedAt: '2026-11-20T10:15:00' }), 'bad-date'],
       ['an impossible date', brokerLine({ bookedAt: '2026-13-40T10:15:00Z' }), 'bad-date'],
+      ['February 30th', brokerLine({ bookedAt: '2026-02-30T10:00:00+01:00' }), 'bad-date'],
+      ['hour 24', brokerLine({ bookedAt: '2026-11-20T24:00:00+01:00' }), 'bad-date'],
+      ['an offset beyond +14:00', brokerLine({ bookedAt: '2026-11-20T10:00:00+15:00' }), 'bad-date'],
       ['a date two days ahead', brokerLine({ bookedAt: '2026-11-27T12:00:01Z' }), 'future-date'],
       ['a five-digit mcc', brokerLine({ merchant: { name: 'X', mcc: '54111' } }), 'bad-field:merchant.mcc'],
       ['an empty merchant name', brokerLine({ merchant: { name: '' } }), 'bad-field:merchant.name'],
