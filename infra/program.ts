@@ -4,7 +4,7 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { bucketName, queueName, queuePrefix, resourceNames } from '../shared/catalog.js';
 import type { TableName } from '../shared/catalog.js';
-import { WORKER_VARIABLES } from '../shared/worker-env.js';
+import { WORKER_VARIABLES, resourceVariables } from '../shared/worker-env.js';
 import type { StackConfig } from './config.js';
 import type { StackContext } from './context.js';
 import { Analytics } from './components/analytics.js';
@@ -87,18 +87,7 @@ export function createProgram(config: StackConfig, options: ProgramOptions = {})
     /** The variables that name data-plane resources, for running workers against this stack. */
     dataPlaneEnvironment: pulumi.all([archive.bucket.name, buckets.analytics]).apply(([rawArchive, analytics]) => ({
       INSIGHTS_STACK: config.stack,
-      RAW_STREAM_NAME: names.streams.raw,
-      RESULTS_STREAM_NAME: names.streams.results,
-      VIEW_TABLE_NAME: names.tables.view,
-      LEASE_TABLE_NAME: names.tables.leases,
-      INGEST_LEDGER_TABLE_NAME: names.tables.ingestLedger,
-      CRAWLER_STATE_TABLE_NAME: names.tables.crawlerState,
-      REJECTS_TABLE_NAME: names.tables.rejects,
-      BATCH_STATE_TABLE_NAME: names.tables.batchState,
-      RAW_ARCHIVE_BUCKET: rawArchive,
-      ANALYTICS_BUCKET: analytics,
-      SCORING_QUEUE_NAME: queueName(config.stack, 'scoring'),
-      QUEUE_PREFIX: queuePrefix(config.stack),
+      ...resourceVariables({ ...names, buckets: { rawArchive, analytics }, queues: { scoring: queueName(config.stack, 'scoring') }, queuePrefix: queuePrefix(config.stack) }),
     })),
   };
 

@@ -1,3 +1,4 @@
+import type { StackResourceNames } from './catalog.js';
 import { ConfigError } from './errors.js';
 import type { ConfigIssue } from './errors.js';
 
@@ -192,4 +193,26 @@ export function buildWorkerEnv(role: WorkerRoleName, values: Partial<Record<Work
   }
   parseWorkerEnv(role, env);
   return env;
+}
+
+/**
+ * The contract's resource-naming variables from a stack's physical names (see the catalog's
+ * `resourceNames`): the one mapping infra and `local/` both use, so a task and a local process
+ * can never be told different names for the same resource.
+ */
+export function resourceVariables(names: StackResourceNames): Partial<Record<WorkerVariable, string>> {
+  return {
+    RAW_STREAM_NAME: names.streams.raw,
+    RESULTS_STREAM_NAME: names.streams.results,
+    VIEW_TABLE_NAME: names.tables.view,
+    LEASE_TABLE_NAME: names.tables.leases,
+    INGEST_LEDGER_TABLE_NAME: names.tables.ingestLedger,
+    CRAWLER_STATE_TABLE_NAME: names.tables.crawlerState,
+    REJECTS_TABLE_NAME: names.tables.rejects,
+    BATCH_STATE_TABLE_NAME: names.tables.batchState,
+    RAW_ARCHIVE_BUCKET: names.buckets.rawArchive,
+    ANALYTICS_BUCKET: names.buckets.analytics,
+    SCORING_QUEUE_NAME: names.queues.scoring,
+    QUEUE_PREFIX: names.queuePrefix,
+  };
 }

@@ -1,4 +1,4 @@
-import { buildWorkerEnv, parseWorkerEnv, secretVariables } from '../../shared/worker-env.js';
+import { buildWorkerEnv, parseWorkerEnv, resourceVariables, secretVariables } from '../../shared/worker-env.js';
 import type { WorkerRoleName, WorkerVariable } from '../../shared/worker-env.js';
 import { ComponentArgsError } from '../errors.js';
 import type { SecretArns } from './permissions.js';
@@ -92,19 +92,8 @@ export function stackWorkerValues(role: WorkerRoleName, v: StackValues): PlainVa
     METRICS_ENABLED: role === 'scorer',
     METRICS_NAMESPACE: v.metricsNamespace,
     BACKLOG_METRIC_NAME: v.backlogMetricName,
-    RAW_STREAM_NAME: v.streams.raw,
-    RESULTS_STREAM_NAME: v.streams.results,
-    VIEW_TABLE_NAME: v.tables.view,
-    LEASE_TABLE_NAME: v.tables.leases,
-    INGEST_LEDGER_TABLE_NAME: v.tables.ingestLedger,
-    CRAWLER_STATE_TABLE_NAME: v.tables.crawlerState,
-    REJECTS_TABLE_NAME: v.tables.rejects,
-    BATCH_STATE_TABLE_NAME: v.tables.batchState,
-    RAW_ARCHIVE_BUCKET: v.buckets.rawArchive,
-    ANALYTICS_BUCKET: v.buckets.analytics,
+    ...resourceVariables({ streams: v.streams, tables: v.tables, buckets: v.buckets, queues: { scoring: v.scoringQueue }, queuePrefix: v.queuePrefix }),
     REDIS_URL: v.redisUrl,
-    SCORING_QUEUE_NAME: v.scoringQueue,
-    QUEUE_PREFIX: v.queuePrefix,
     BROKER_URL: v.brokerUrl,
   };
 }

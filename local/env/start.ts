@@ -10,6 +10,7 @@ import { createAwsClients } from '../../shared/aws/clients.js';
 import type { AwsClients } from '../../shared/aws/clients.js';
 import { resourceNames } from '../../shared/catalog.js';
 import type { StackResourceNames, StreamName } from '../../shared/catalog.js';
+import { resourceVariables } from '../../shared/worker-env.js';
 import type { WorkerVariable } from '../../shared/worker-env.js';
 import { DynamoDbEngine, KinesisEngine, START_TIMEOUT_MS, dynamoDbProcess, kinesisProcess, redisProcess, s3Process } from './emulators.js';
 import type { DynamoDbEngineName, KinesisEngineName } from './emulators.js';
@@ -102,22 +103,7 @@ function awsEnv(endpoints: LocalEnvEndpoints, single?: string): Record<string, s
 
 /** Worker-contract values that follow from a stack's names and a Redis URL. */
 export function localWorkerValues(stack: string, names: StackResourceNames, redisUrl: string): Partial<Record<WorkerVariable, string>> {
-  return {
-    INSIGHTS_STACK: stack,
-    RAW_STREAM_NAME: names.streams.raw,
-    RESULTS_STREAM_NAME: names.streams.results,
-    VIEW_TABLE_NAME: names.tables.view,
-    LEASE_TABLE_NAME: names.tables.leases,
-    INGEST_LEDGER_TABLE_NAME: names.tables.ingestLedger,
-    CRAWLER_STATE_TABLE_NAME: names.tables.crawlerState,
-    REJECTS_TABLE_NAME: names.tables.rejects,
-    BATCH_STATE_TABLE_NAME: names.tables.batchState,
-    RAW_ARCHIVE_BUCKET: names.buckets.rawArchive,
-    ANALYTICS_BUCKET: names.buckets.analytics,
-    SCORING_QUEUE_NAME: names.queues.scoring,
-    QUEUE_PREFIX: names.queuePrefix,
-    REDIS_URL: redisUrl,
-  };
+  return { INSIGHTS_STACK: stack, ...resourceVariables(names), REDIS_URL: redisUrl };
 }
 
 async function probe(service: string, call: () => Promise<unknown>, timeoutMs: number, proc?: ManagedProcess): Promise<void> {

@@ -6,6 +6,7 @@ import { PIPELINE_METRICS } from '../../shared/metrics.js';
 import { GaugePublisher } from '../lib/metrics.js';
 import { createRedisConnection } from '../lib/redis.js';
 import { RejectStore } from '../lib/reject-store.js';
+import { runCloseSteps } from '../runtime/close-steps.js';
 import type { StartRole } from '../runtime/worker-runtime.js';
 import { scoringBacklog } from './backlog.js';
 import { inferenceThreadCount } from './inference/cpus.js';
@@ -75,8 +76,8 @@ export const start: StartRole<typeof WorkerRole.Scorer> = async ({ env, logger, 
   return {
     close: () => {
       // Active jobs finish first (their results need the pool and the producer); each step runs even when an earlier one failed.
-      closing ??= (async () => {
-        const steps: [string, () => Promise<unknown>][] = [
+      closing ??= runCloseSteps(
+        [
           ['worker', () => worker.close()],
           ['metrics', () => Promise.all([publisher.close(), failedPublisher.close(), stalledPublisher.close()])],
           ['producer', () => producer.close()],
@@ -84,15 +85,9 @@ export const start: StartRole<typeof WorkerRole.Scorer> = async ({ env, logger, 
           ['queue', () => queue.close()],
           ['redis', async () => Promise.all([workerConnection.quit(), queueConnection.quit()])],
           ['cloudwatch', async () => cloudwatch?.destroy()],
-        ];
-        for (const [step, run] of steps) {
-          try {
-            await run();
-          } catch (error) {
-            logger.error({ err: error, step }, 'close step failed');
-          }
-        }
-      })();
+        ],
+        logger,
+      );
       return closing;
     },
   };

@@ -2,6 +2,7 @@ import { Queue, QueueEvents } from 'bullmq';
 import type { WorkerRole } from '../../shared/worker-env.js';
 import { createRedisConnection } from '../lib/redis.js';
 import { RejectStore } from '../lib/reject-store.js';
+import { runCloseSteps } from '../runtime/close-steps.js';
 import type { StartRole } from '../runtime/worker-runtime.js';
 import type { ScoringJobData, ScoringJobResult } from '../scorer/scoring-job.js';
 import { JobCompletionTracker } from './job-tracker.js';
@@ -63,22 +64,16 @@ export const start: StartRole<typeof WorkerRole.StreamReader> = async ({ env, lo
   return {
     close: () => {
       // Each step runs even when an earlier one failed; connections close last.
-      closing ??= (async () => {
-        const steps: [string, () => Promise<unknown>][] = [
+      closing ??= runCloseSteps(
+        [
           ['consumer', () => reader.close()],
           ['tracker', () => tracker.close()],
           ['queue events', () => queueEvents.close()],
           ['queue', () => queue.close()],
           ['redis', async () => Promise.all([queueConnection.quit(), eventsConnection.quit()])],
-        ];
-        for (const [step, run] of steps) {
-          try {
-            await run();
-          } catch (error) {
-            logger.error({ err: error, step }, 'close step failed');
-          }
-        }
-      })();
+        ],
+        logger,
+      );
       return closing;
     },
   };
