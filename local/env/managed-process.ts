@@ -12,6 +12,22 @@ export interface ManagedProcessSpec {
   readonly cwd?: string;
 }
 
+/** Process groups still running, killed if this process exits without stopping them. */
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+
+function trackGroup(pid: number): void {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    // A test runner or CLI that exits early (an uncaught error, mocha's --exit, Ctrl-C handled by
+    // process.exit) must not leave emulators holding ports; 'exit' handlers may only be synchronous.
+    process.on('exit', () => {
+      for (const group of liveGroups) signalGroup(group, 'SIGKILL');
+    });
+  }
+  liveGroups.add(pid);
+}
+
 /**
  * A child process the environment owns: started in its own process group (so stopping it stops
  * whatever it spawned too), its output kept in a small tail, and stopped with SIGTERM, then SIGKILL.
@@ -39,8 +55,10 @@ export class ManagedProcess {
     };
     this.child.stdout?.on('data', keep);
     this.child.stderr?.on('data', keep);
+    if (this.child.pid !== undefined) trackGroup(this.child.pid);
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
+        if (this.child.pid !== undefined) liveGroups.delete(this.child.pid);
         this.exitCode = code;
         this.exitSignal = signal;
         resolve();
