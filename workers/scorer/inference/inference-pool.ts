@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../../shared/logger.js';
 import { silentLogger } from '../../../shared/logger.js';
@@ -11,6 +11,13 @@ import type { BatchScores, FromThread, ModelVersions, ScoreRequest, ThreadStartD
 const DEFAULT_START_TIMEOUT_MS = 60_000;
 /** A thread that died is replaced after this pause, so a thread that dies at once cannot spin a CPU. */
 const RESPAWN_DELAY_MS = 1_000;
+/**
+ * Young generation of each inference thread, MiB. V8's default (48 MiB on 64-bit) is headroom the
+ * thread never needs: a batch's garbage (featurised rows, tensors' JS wrappers) is a few MiB and
+ * dies with the batch, and the models live in native memory. Measured on a backlog of 100 jobs of
+ * 250 with one thread: peak RSS about 20 MiB lower at 8 than at the default, no change in records/s.
+ */
+const THREAD_YOUNG_GENERATION_MB = 8;
 
 export interface InferencePoolOptions {
   /** Worker threads, each with one session per model (see `inferenceThreadCount`). */
@@ -48,23 +55,20 @@ function threadEntry(): URL {
 }
 
 /**
- * URL of tsx's ESM register API. `import.meta.resolve` is there when this module runs as ESM; when
- * a test runner loads it through tsx's CommonJS hook it is not, and `require.resolve` gives the
- * API's CommonJS file, whose ESM twin sits beside it (tsx's exports map).
+ * Node 20 does not run --import hooks for a worker's entry module, so a thread running the `.ts`
+ * sources registers tsx itself. It registers tsx's CommonJS hook, not its ESM one: `module.register`
+ * runs ESM hooks on a loader thread of their own, a third V8 isolate that stays for the life of the
+ * process (measured: about 21 MiB of RSS per thread, idle after start-up). Tests already load
+ * these modules through tsx's CommonJS hook.
  */
-function tsxEsmApi(): string {
-  if (typeof import.meta.resolve === 'function') return import.meta.resolve('tsx/esm/api');
-  return pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
-}
-
 function spawn(data: ThreadStartData): Worker {
   const entry = threadEntry();
-  if (!entry.pathname.endsWith('.ts')) return new Worker(entry, { workerData: data });
-  // Node 20 does not run --import hooks for a worker's entry module, so the thread registers tsx
-  // itself before importing its TypeScript entry.
-  const tsx = tsxEsmApi();
-  const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry.href)}); });`;
-  return new Worker(boot, { eval: true, workerData: data });
+  const options = { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: THREAD_YOUNG_GENERATION_MB } };
+  if (!entry.pathname.endsWith('.ts')) return new Worker(entry, options);
+  const require = createRequire(import.meta.url);
+  const tsx = require.resolve('tsx/cjs/api');
+  const boot = `import('node:module').then(({ createRequire }) => { const require = createRequire(${JSON.stringify(entry.href)}); require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(fileURLToPath(entry))}); });`;
+  return new Worker(boot, { ...options, eval: true });
 }
 
 /**
