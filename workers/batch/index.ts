@@ -1,3 +1,4 @@
+import { runOnce } from '../runtime/worker-runtime.js';
 import type { StartRole } from '../runtime/worker-runtime.js';
 import { BatchJob } from './batch-job.js';
 import type { BatchSummary } from './batch-job.js';
@@ -38,15 +39,5 @@ export const start: StartRole<'batch'> = ({ env, logger, aws, health }) => {
     .then((summary: BatchSummary) => {
       logger.info({ summary }, 'batch finished');
     });
-  let closing: Promise<void> | undefined;
-  return Promise.resolve({
-    finished,
-    close: () => {
-      closing ??= (async () => {
-        stop.abort();
-        await finished.catch(() => undefined);
-      })();
-      return closing;
-    },
-  });
+  return Promise.resolve(runOnce(finished, stop));
 };

@@ -1,3 +1,4 @@
+import { runOnce } from '../runtime/worker-runtime.js';
 import type { StartRole } from '../runtime/worker-runtime.js';
 import { ReplayOptionError } from './errors.js';
 import { parseWindow } from './replay-window.js';
@@ -51,15 +52,5 @@ export const start: StartRole<'replay'> = async ({ env, logger, aws, health }) =
       },
     })
     .then(() => undefined);
-  let closing: Promise<void> | undefined;
-  return Promise.resolve({
-    finished,
-    close: () => {
-      closing ??= (async () => {
-        stop.abort();
-        await finished.catch(() => undefined);
-      })();
-      return closing;
-    },
-  });
+  return Promise.resolve(runOnce(finished, stop));
 };

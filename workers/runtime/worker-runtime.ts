@@ -95,3 +95,21 @@ export async function runWorker<R extends WorkerRoleName>(role: R, start: StartR
     );
   }
 }
+
+/**
+ * A run-once role (batch, replay): `finished` settles when the run ends; `close()` (SIGTERM)
+ * aborts `stop` so the run winds down at its next safe point, and waits for it. Idempotent.
+ */
+export function runOnce(finished: Promise<void>, stop: AbortController): RunningWorker {
+  let closing: Promise<void> | undefined;
+  return {
+    finished,
+    close: () => {
+      closing ??= (async () => {
+        stop.abort();
+        await finished.catch(() => undefined);
+      })();
+      return closing;
+    },
+  };
+}
