@@ -41,6 +41,22 @@ export function resolveEndpoint(service: Service, options: ClientOptions = {}): 
   return options.endpoint ?? env[`AWS_ENDPOINT_URL_${service}`] ?? env['AWS_ENDPOINT_URL'] ?? undefined;
 }
 
+/**
+ * Explicit credentials, else the key pair of an `env` the caller passed (the SDK's own chain reads
+ * only `process.env`, so a CLI pointed at a kept local environment would find none), else the
+ * SDK's provider chain.
+ */
+function credentialsFrom(options: ClientOptions): { credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } } {
+  if (options.credentials !== undefined) return { credentials: { ...options.credentials } };
+  const env = options.env;
+  if (env === undefined || env === process.env) return {};
+  const accessKeyId = env['AWS_ACCESS_KEY_ID'];
+  const secretAccessKey = env['AWS_SECRET_ACCESS_KEY'];
+  if (!accessKeyId || !secretAccessKey) return {};
+  const sessionToken = env['AWS_SESSION_TOKEN'];
+  return { credentials: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } };
+}
+
 function common(service: Service, options: ClientOptions) {
   const env = options.env ?? process.env;
   const endpoint = resolveEndpoint(service, options);
@@ -58,7 +74,7 @@ function common(service: Service, options: ClientOptions) {
     ...(region === undefined ? {} : { region }),
     ...(endpoint === undefined ? {} : { endpoint }),
     ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
-    ...(options.credentials === undefined ? {} : { credentials: { ...options.credentials } }),
+    ...credentialsFrom(options),
     requestHandler,
   };
 }
