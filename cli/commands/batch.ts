@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { readState } from '../../local/env/index.js';
 import { createAwsClients } from '../../shared/aws/clients.js';
 import { parseWorkerEnv } from '../../shared/worker-env.js';
-import { BatchJob } from '../../workers/batch/batch-job.js';
+import { createBatchJob } from '../../workers/batch/create.js';
 import type { BatchSummary } from '../../workers/batch/batch-job.js';
 import { Progress, output } from '../progress.js';
 
@@ -39,15 +39,7 @@ async function runBatch(flags: { json?: boolean }): Promise<void> {
   const env = parseWorkerEnv('batch', processEnv);
   const aws = createAwsClients({ env: processEnv });
   try {
-    const job = new BatchJob({
-      s3: aws.s3,
-      dynamodb: aws.dynamodb,
-      rawArchiveBucket: env.RAW_ARCHIVE_BUCKET,
-      analyticsBucket: env.ANALYTICS_BUCKET,
-      batchStateTable: env.BATCH_STATE_TABLE_NAME,
-      rejectsTable: env.REJECTS_TABLE_NAME,
-      viewTable: env.VIEW_TABLE_NAME,
-    });
+    const job = createBatchJob(env, aws);
     progress.step(`archive s3://${env.RAW_ARCHIVE_BUCKET} → s3://${env.ANALYTICS_BUCKET}/enriched/`);
     const summary = await job.run({
       onProgress: (p) => {

@@ -1,9 +1,10 @@
 import { runOnce } from '../runtime/worker-runtime.js';
 import type { StartRole } from '../runtime/worker-runtime.js';
-import { BatchJob } from './batch-job.js';
+import { createBatchJob } from './create.js';
 import type { BatchSummary } from './batch-job.js';
 
 export { BatchJob } from './batch-job.js';
+export { createBatchJob } from './create.js';
 export type { BatchProgress, BatchRunOptions, BatchSummary } from './batch-job.js';
 export type { BatchJobOptions } from './batch-options.js';
 export { EnrichedReader, ENRICHED_VIEW } from './enriched-reader.js';
@@ -16,16 +17,7 @@ export * from './errors.js';
  * objects, writes and marks what was read, and finishes.
  */
 export const start: StartRole<'batch'> = ({ env, logger, aws, health }) => {
-  const job = new BatchJob({
-    s3: aws.s3,
-    dynamodb: aws.dynamodb,
-    rawArchiveBucket: env.RAW_ARCHIVE_BUCKET,
-    analyticsBucket: env.ANALYTICS_BUCKET,
-    batchStateTable: env.BATCH_STATE_TABLE_NAME,
-    rejectsTable: env.REJECTS_TABLE_NAME,
-    viewTable: env.VIEW_TABLE_NAME,
-    logger,
-  });
+  const job = createBatchJob(env, aws, logger);
   const stop = new AbortController();
   let progress: unknown = 'starting';
   health.addCheck('batch', () => progress);
