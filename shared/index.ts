@@ -10,3 +10,4 @@ export * from './schemas/transaction.js';
 export * from './schemas/raw-record.js';
 export * from './schemas/scored-result.js';
 export * from './schemas/reject-record.js';
+export * from './schemas/transaction-change.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { brokerTransactionSchema } from './transaction.js';
+import { transactionChangeSchema } from './transaction-change.js';
 
 export const RAW_RECORD_VERSION = 1 as const;
 
@@ -17,6 +18,8 @@ export const rawRecordSchema = z.object({
   /** sha256 prefix of the normalised content (see `transactionContentHash`). */
   contentHash: z.string(),
   transaction: brokerTransactionSchema,
+  /** Which version of the transaction this is (see `transaction-change.ts`); absent means `added` at revision 0. */
+  change: transactionChangeSchema.optional(),
 });
 
 export type RawRecord = z.infer<typeof rawRecordSchema>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CATEGORIES } from './categories.js';
+import { transactionChangeSchema } from './transaction-change.js';
 
 export const SCORED_RESULT_VERSION = 1 as const;
 
@@ -24,6 +25,8 @@ export const scoredResultSchema = z.object({
   contentHash: z.string(),
   ingestedAt: z.string(),
   scoredAt: z.string(),
+  /** Carried unchanged from the raw record (see `transaction-change.ts`); absent means `added` at revision 0. */
+  change: transactionChangeSchema.optional(),
 });
 
 export type ScoredResult = z.infer<typeof scoredResultSchema>;
