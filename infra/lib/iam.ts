@@ -1,5 +1,6 @@
 /**
- * IAM policy documents as plain data. The rules every policy obeys (no `*` or `service:*`
+ * IAM policy documents as plain data (the shape itself lives in `shared/iam/`, where the local
+ * front evaluates the same documents). The rules every policy obeys (no `*` or `service:*`
  * actions, `Resource: "*"` only for actions AWS gives no resource scope) live in the policy pack,
  * so the pack, the program's tests and the program share one definition.
  */
@@ -7,35 +8,10 @@
 export { UNSCOPED_ACTIONS, policyFindings } from '../policy/iam-rules.js';
 export type { PolicyFinding } from '../policy/iam-rules.js';
 
-export type Condition = Readonly<Record<string, Readonly<Record<string, string | boolean | readonly string[]>>>>;
-
-export interface Statement {
-  readonly Sid?: string;
-  readonly Effect: 'Allow' | 'Deny';
-  readonly Principal?: '*' | Readonly<Record<string, string | readonly string[]>>;
-  readonly Action: readonly string[];
-  readonly Resource: string | readonly string[];
-  readonly Condition?: Condition;
-}
-
-export interface PolicyDocument {
-  readonly Version: '2012-10-17';
-  readonly Statement: readonly Statement[];
-}
-
-export function policyDocument(statements: readonly Statement[]): PolicyDocument {
-  return { Version: '2012-10-17', Statement: statements };
-}
-
-export function allow(actions: readonly string[], resources: string | readonly string[], condition?: Condition, sid?: string): Statement {
-  return {
-    ...(sid === undefined ? {} : { Sid: sid }),
-    Effect: 'Allow',
-    Action: [...actions],
-    Resource: typeof resources === 'string' ? resources : [...resources],
-    ...(condition === undefined ? {} : { Condition: condition }),
-  };
-}
+export { allow, policyDocument } from '../../shared/iam/policy.js';
+export type { Condition, PolicyDocument, Statement } from '../../shared/iam/policy.js';
+import { policyDocument } from '../../shared/iam/policy.js';
+import type { PolicyDocument } from '../../shared/iam/policy.js';
 
 /** A trust policy that lets one AWS service assume a role, limited to this account. */
 export function serviceTrust(service: string, accountId: string, sourceArn?: string): PolicyDocument {

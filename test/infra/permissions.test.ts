@@ -12,7 +12,24 @@ import {
   taskRoleStatements,
 } from '../../infra/lib/permissions.js';
 import { ComponentArgsError } from '../../infra/errors.js';
-import { ACCOUNT, ARNS, EXPECTED_TASK_GRANTS, REGION, grants } from './role-grants.js';
+import { resourceNames } from '../../shared/catalog.js';
+import { catalogArns, renderRoleStatements, roleGrants, SERVICE_ROLE_GRANTS, TASK_ROLE_GRANTS } from '../../shared/iam/index.js';
+import { resourcesOf } from '../../shared/iam/policy.js';
+import { grants } from './grant-lines.js';
+
+const REGION = 'eu-west-1';
+const ACCOUNT = '111122223333';
+
+/** A stack's ARNs whose last segment is the logical name, so assertions can name resources. */
+const ARNS = catalogArns(
+  { partition: 'aws', region: REGION, accountId: ACCOUNT },
+  {
+    streams: { raw: 'raw', results: 'results' },
+    tables: { view: 'view', leases: 'leases', ingestLedger: 'ingestLedger', crawlerState: 'crawlerState', rejects: 'rejects', batchState: 'batchState' },
+    buckets: { rawArchive: 'rawArchive', analytics: 'analytics' },
+  },
+  { keyArn: `arn:aws:kms:${REGION}:${ACCOUNT}:key/project-key`, metricsNamespace: 'RealtimeInsights' },
+);
 
 const SECRETS = {
   BROKER_API_KEY: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:broker-api-key`,
@@ -21,15 +38,39 @@ const SECRETS = {
 
 describe('Function: taskRoleStatements', () => {
   for (const role of WORKER_ROLES) {
-    it(`grants the ${role} exactly the calls in its table`, () => {
+    it(`renders the ${role}'s grants of the IAM contract, within the policy rules and its stack's resources`, () => {
       // Act
       const statements = taskRoleStatements(role, ARNS);
 
       // Assess
-      expect(grants(statements)).to.deep.equal([...EXPECTED_TASK_GRANTS[role]].sort());
+      expect(statements).to.deep.equal(renderRoleStatements(role, ARNS));
+      expect(statements.map((s) => s.Sid)).to.have.length(new Set(statements.map((s) => s.Sid)).size);
       expect(policyFindings(policyDocument(statements))).to.deep.equal([]);
+      const stackArns = new Set<string>([ARNS.keyArn, ...Object.values(ARNS.streams), ...Object.values(ARNS.tables), ...Object.values(ARNS.buckets)]);
+      for (const resource of statements.flatMap(resourcesOf)) {
+        const base = resource.startsWith('arn:aws:s3:::') ? resource.split('/')[0] : resource;
+        expect(resource === '*' || stackArns.has(base ?? ''), resource).to.equal(true);
+      }
     });
   }
+
+  it("renders every catalog name to the stack's own physical ARN", () => {
+    // Prepare
+    const names = resourceNames('dev', '123456789012');
+    const arns = catalogArns({ partition: 'aws', region: REGION, accountId: ACCOUNT }, names, { keyArn: ARNS.keyArn, metricsNamespace: 'RealtimeInsights' });
+
+    // Act
+    const crawler = grants(renderRoleStatements('crawler', arns), (r) => r);
+
+    // Assess
+    expect(crawler).to.include(`kinesis:PutRecords on arn:aws:kinesis:${REGION}:${ACCOUNT}:stream/realtime-insights-dev-raw`);
+    expect(grants(renderRoleStatements('batch', arns), (r) => r)).to.include('s3:GetObject on arn:aws:s3:::realtime-insights-dev-raw-archive-123456789012/raw/*');
+  });
+
+  it('lets the crawler move its cursor and the shard consumers delete leases (the calls AWS denied before)', () => {
+    expect(grants(taskRoleStatements('crawler', ARNS))).to.include('dynamodb:UpdateItem on crawlerState');
+    for (const role of ['stream-reader', 'projector'] as const) expect(grants(taskRoleStatements(role, ARNS))).to.include('dynamodb:DeleteItem on leases');
+  });
 
   it('keeps every role but the batch job and the API off the view, and the scorer off DynamoDB except rejects', () => {
     // Act
@@ -40,12 +81,30 @@ describe('Function: taskRoleStatements', () => {
     expect(grants(taskRoleStatements('scorer', ARNS)).filter((g) => g.startsWith('dynamodb:'))).to.deep.equal(['dynamodb:PutItem on rejects']);
   });
 
+  it('lets only the producers put to a stream, and lists S3 only under the prefixes the code reads', () => {
+    // Act
+    const putting = (stream: string) => WORKER_ROLES.filter((role) => grants(taskRoleStatements(role, ARNS)).includes(`kinesis:PutRecords on ${stream}`));
+    const listing = taskRoleStatements('batch', ARNS).filter((s) => s.Action.includes('s3:ListBucket'));
+
+    // Assess
+    expect(putting('raw')).to.have.members(['crawler', 'replay']);
+    expect(putting('results')).to.deep.equal(['scorer']);
+    expect(listing.map((s) => s.Condition)).to.deep.equal([{ StringLike: { 's3:prefix': 'raw/*' } }, { StringLike: { 's3:prefix': 'enriched/*' } }]);
+  });
+
   it('limits PutMetricData, which has no resource, to the workers namespace', () => {
     // Act
     const metric = taskRoleStatements('scorer', ARNS).find((s) => s.Action.includes('cloudwatch:PutMetricData'));
 
     // Assess
     expect(metric?.Condition).to.deep.equal({ StringEquals: { 'cloudwatch:namespace': ARNS.metricsNamespace } });
+  });
+
+  it('adds the lease table to the Firehose stand-in only when rendered for local use', () => {
+    expect(roleGrants('firehose').map((g) => g.sid)).to.not.include('ShardLeases');
+    expect(roleGrants('firehose', { localStandIn: true }).map((g) => g.sid)).to.include('ShardLeases');
+    expect(Object.keys(TASK_ROLE_GRANTS)).to.have.members([...WORKER_ROLES]);
+    expect(Object.keys(SERVICE_ROLE_GRANTS)).to.deep.equal(['firehose']);
   });
 });
 

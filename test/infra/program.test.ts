@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { ENRICHED_COLUMNS, ENRICHED_PARTITIONS, RAW_ARCHIVE_COLUMNS, RAW_ARCHIVE_PARTITIONS } from '../../shared/analytics-schema.js';
 import { TABLES, resourceNames } from '../../shared/catalog.js';
-import { secretVariables } from '../../shared/worker-env.js';
+import { catalogArns, renderRoleStatements } from '../../shared/iam/index.js';
+import { WORKER_VARIABLES, secretVariables } from '../../shared/worker-env.js';
 import type { WorkerRoleName } from '../../shared/worker-env.js';
 import { SERVICE_ROLES, TASK_ROLES } from '../../infra/config.js';
 import type { StackConfig } from '../../infra/config.js';
@@ -18,7 +19,7 @@ import type { PlannedResource } from '../../infra/mock-stack.js';
 import type { Plan } from '../../infra/plan.js';
 import { STACKS, json, named, ofType, planned, stackConfig } from './helpers.js';
 import type { StackName } from './helpers.js';
-import { EXPECTED_TASK_GRANTS, grants } from './role-grants.js';
+import { grants } from './grant-lines.js';
 
 const T = {
   key: 'aws:kms/key:Key',
@@ -71,7 +72,7 @@ function container(plan: Plan, role: string): Container {
   return containers[0] as Container;
 }
 
-/** Physical ARNs of the plan back to the logical names the permission table uses. */
+/** Physical ARNs of the plan back to the logical names of the catalog. */
 function logicalLabels(stack: StackName, plan: Plan): (resource: string) => string {
   const names = resourceNames(stack);
   const buckets = plan.outputs['buckets'] as { rawArchive: string; analytics: string };
@@ -250,16 +251,19 @@ describe('Program: every stack under mocks', function () {
         config = stackConfig(stack);
       });
 
-      it('grants each worker role exactly the actions in the permission table', () => {
+      it("grants each worker role exactly the IAM contract's rendering with this stack's ARNs", () => {
         // Prepare
-        const labels = logicalLabels(stack, plan);
+        const keyArn = keyArnOf(plan);
+        const [, , , region = '', accountId = ''] = keyArn.split(':');
+        const buckets = plan.outputs['buckets'] as { rawArchive: string; analytics: string };
+        const arns = catalogArns({ partition: 'aws', region, accountId }, { ...resourceNames(stack), buckets }, { keyArn, metricsNamespace: WORKER_VARIABLES.METRICS_NAMESPACE.default });
 
         for (const role of TASK_ROLES) {
           // Act
-          const granted = grants(statementsOf(named(plan.resources, T.rolePolicy, `workers-${role}-task-policy`)), labels);
+          const policy = statementsOf(named(plan.resources, T.rolePolicy, `workers-${role}-task-policy`));
 
           // Assess
-          expect(granted, role).to.deep.equal([...EXPECTED_TASK_GRANTS[role]].sort());
+          expect(policy, role).to.deep.equal(renderRoleStatements(role, arns));
         }
       });
 

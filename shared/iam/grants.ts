@@ -1,0 +1,183 @@
+import { ENRICHED_PREFIX, QUARANTINE_PREFIX, RAW_ARCHIVE_PREFIX } from '../analytics-schema.js';
+import type { WorkerRoleName } from '../worker-env.js';
+import type { Condition } from './policy.js';
+import { ANY, FIREHOSE_LOG_STREAM, PROJECT_KEY, bucket, objects, regionOfArn, stream, table } from './resources.js';
+import type { ResourceRef, RoleArns } from './resources.js';
+
+/**
+ * The IAM contract: what each role may call, on which catalog resources, under which conditions.
+ * Infra renders every task role's policy from it (`infra/lib/permissions.ts`); the local front
+ * evaluates the same rendering for every call a worker makes, so a call the contract does not
+ * grant fails `npm test` exactly as it would fail in AWS. A comment beside each grant names the
+ * code that needs it; a grant no test or fault scenario exercises shows up in `npm run iam:report`
+ * and is removed or justified here.
+ */
+export interface Grant {
+  /** Statement id in the rendered policy. */
+  readonly sid: string;
+  readonly actions: readonly string[];
+  readonly resources: readonly ResourceRef[];
+  /** Conditions, rendered with the stack's values. */
+  readonly condition?: (arns: RoleArns) => Condition;
+  /**
+   * Set on grants AWS exercises on the caller's behalf where no local front can see them (KMS key
+   * use by Kinesis, S3 and DynamoDB; CloudWatch, which has no local emulator): why the grant stays.
+   */
+  readonly unobservedLocally?: string;
+}
+
+/** Roles AWS services assume (not worker code): the Firehose delivery stream reading the raw stream. */
+export type ServiceRoleName = 'firehose';
+/** Every role the contract speaks for. */
+export type ContractRoleName = WorkerRoleName | ServiceRoleName;
+
+const KEY_DECRYPT =
+  'Kinesis decrypts records for GetRecords, S3 objects for GetObject, DynamoDB the table key for item calls, each with the ' +
+  "project key on the caller's behalf; no emulator calls KMS";
+const KEY_ENCRYPT = "Kinesis (PutRecords) and S3 (PutObject with SSE-KMS) generate data keys with the project key on the caller's behalf; no emulator calls KMS";
+
+/** The reject store: one conditional PutItem per reject (`workers/lib/reject-store.ts`); rejectId is content-derived, so a retry writes nothing new. */
+const WRITE_REJECTS: Grant = { sid: 'WriteRejects', actions: ['dynamodb:PutItem'], resources: [table('rejects')] };
+
+/**
+ * Shard leases (`shared/kinesis/lease-store.ts`): listed with Query, read with GetItem, created with
+ * PutItem, taken, renewed, checkpointed and released with UpdateItem, all conditional; DeleteItem
+ * removes stale worker heartbeats in every lease pass, a retiring worker's own heartbeat, and the
+ * leases of finished shards. Without DeleteItem every lease pass fails once a task has stopped.
+ */
+const SHARD_LEASES: Grant = {
+  sid: 'ShardLeases',
+  actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+  resources: [table('leases')],
+};
+
+/** A shard consumer (`shared/kinesis/shard-lister.ts`, `shard-processor.ts`): ListShards, then GetShardIterator and GetRecords per leased shard. */
+const readStream = (sid: string, name: 'raw' | 'results'): Grant => ({
+  sid,
+  actions: ['kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards'],
+  resources: [stream(name)],
+});
+
+/** The producer (`shared/kinesis/producer.ts`) sends PutRecords only, retrying failed entries. */
+const putStream = (sid: string, name: 'raw' | 'results'): Grant => ({ sid, actions: ['kinesis:PutRecords'], resources: [stream(name)] });
+
+const keyDecrypt: Grant = { sid: 'ProjectKeyDecrypt', actions: ['kms:Decrypt'], resources: [PROJECT_KEY], unobservedLocally: KEY_DECRYPT };
+const keyUse: Grant = { sid: 'ProjectKey', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [PROJECT_KEY], unobservedLocally: `${KEY_DECRYPT}; ${KEY_ENCRYPT}` };
+
+/** ListObjectsV2 under one prefix only: `s3:prefix` is the request's Prefix parameter. */
+const listUnder = (prefix: string) => (): Condition => ({ StringLike: { 's3:prefix': `${prefix}*` } });
+
+/** The task role of every worker role: exactly the calls that role's code makes. */
+export const TASK_ROLE_GRANTS: Readonly<Record<WorkerRoleName, readonly Grant[]>> = {
+  crawler: [
+    // workers/crawler/page-processor.ts: accepted transactions of a broker page, through the producer.
+    putStream('PutRaw', 'raw'),
+    // workers/crawler/ingest-ledger.ts: duplicates looked up (BatchGetItem) and recorded (BatchWriteItem) a page at a time.
+    { sid: 'IngestLedger', actions: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'], resources: [table('ingestLedger')] },
+    // workers/crawler/cursor-store.ts: begin() reads the cursor (GetItem) and starts a run with a
+    // conditional PutItem; save() moves the cursor after each durable page with a conditional
+    // UpdateItem fenced by the run's epoch (an update keeps the run's other attributes as they are).
+    { sid: 'CrawlerCursor', actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: [table('crawlerState')] },
+    WRITE_REJECTS,
+    keyUse,
+  ],
+  'stream-reader': [readStream('ReadRaw', 'raw'), SHARD_LEASES, WRITE_REJECTS, keyDecrypt],
+  scorer: [
+    // workers/scorer/scoring-processor.ts: scored results, through the producer.
+    putStream('PutResults', 'results'),
+    WRITE_REJECTS,
+    // workers/lib/metrics.ts (GaugePublisher, METRICS_ENABLED in AWS): the ScoringBacklog gauge the
+    // autoscaler follows. PutMetricData has no resource to scope to; the namespace condition is the
+    // boundary. Goes when the backlog becomes an EMF log line.
+    {
+      sid: 'PublishBacklog',
+      actions: ['cloudwatch:PutMetricData'],
+      resources: [ANY],
+      condition: (arns) => ({ StringEquals: { 'cloudwatch:namespace': arns.metricsNamespace } }),
+      unobservedLocally: 'metrics are published only with METRICS_ENABLED (set by infra, never locally), and no local emulator serves CloudWatch',
+    },
+    keyUse,
+  ],
+  projector: [
+    readStream('ReadResults', 'results'),
+    SHARD_LEASES,
+    // workers/projector/view-writer.ts: one TransactWriteItems per group of results; AWS authorises
+    // each item by its own action (Put -> PutItem, Update -> UpdateItem, ConditionCheck -> ConditionCheckItem).
+    { sid: 'WriteView', actions: ['dynamodb:ConditionCheckItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: [table('view')] },
+    WRITE_REJECTS,
+    keyDecrypt,
+  ],
+  api: [
+    // workers/api/insights-query.ts: one user's items by key and by sort-key range.
+    { sid: 'ReadView', actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: [table('view')] },
+    keyDecrypt,
+  ],
+  batch: [
+    // workers/batch/batch-job.ts: archive objects not yet processed, listed under raw/.
+    { sid: 'ListArchive', actions: ['s3:ListBucket'], resources: [bucket('rawArchive')], condition: listUnder(RAW_ARCHIVE_PREFIX) },
+    // workers/batch/batch-job.ts and enriched-reader.ts: the Parquet of a month partition, listed to merge it.
+    { sid: 'ListParquet', actions: ['s3:ListBucket'], resources: [bucket('analytics')], condition: listUnder(ENRICHED_PREFIX) },
+    { sid: 'ReadArchive', actions: ['s3:GetObject'], resources: [objects('rawArchive', RAW_ARCHIVE_PREFIX)] },
+    // workers/batch/batch-job.ts: a partition is rewritten: its Parquet read and merged, the new
+    // objects put, the superseded ones deleted.
+    { sid: 'WriteParquet', actions: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'], resources: [objects('analytics', ENRICHED_PREFIX)] },
+    // workers/batch/quarantine.ts: an unreadable archive object is copied aside with a reason file.
+    { sid: 'Quarantine', actions: ['s3:PutObject'], resources: [objects('analytics', QUARANTINE_PREFIX)] },
+    // workers/batch/batch-state.ts: done-markers per archive object (BatchGetItem, PutItem);
+    // workers/batch/run-lock.ts: the run lock (conditional PutItem, UpdateItem to release).
+    { sid: 'BatchState', actions: ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: [table('batchState')] },
+    // workers/batch/view-scores.ts: scores of a chunk of transactions at once.
+    { sid: 'LookUpScores', actions: ['dynamodb:BatchGetItem'], resources: [table('view')] },
+    WRITE_REJECTS,
+    keyUse,
+  ],
+  replay: [
+    // workers/replay/replayer.ts: archive objects of the window, listed per hour prefix under raw/, and read.
+    { sid: 'ListArchive', actions: ['s3:ListBucket'], resources: [bucket('rawArchive')], condition: listUnder(RAW_ARCHIVE_PREFIX) },
+    { sid: 'ReadArchive', actions: ['s3:GetObject'], resources: [objects('rawArchive', RAW_ARCHIVE_PREFIX)] },
+    // workers/replay/replayer.ts paces itself to the stream's write capacity: it reads the open
+    // shard count (DescribeStreamSummary), then puts through the producer.
+    { sid: 'PutRaw', actions: ['kinesis:DescribeStreamSummary', 'kinesis:PutRecords'], resources: [stream('raw')] },
+    keyUse,
+  ],
+};
+
+/** Firehose's role: read the raw stream, write the archive, decrypt only through Kinesis and S3, log delivery errors. */
+export const SERVICE_ROLE_GRANTS: Readonly<Record<ServiceRoleName, readonly Grant[]>> = {
+  firehose: [
+    // Firehose's Kinesis source: describes the stream, lists its shards and polls each one.
+    { sid: 'ReadRaw', actions: ['kinesis:DescribeStream', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards'], resources: [stream('raw')] },
+    // AWS's documented S3 destination permissions: bucket-level calls for multipart delivery.
+    {
+      sid: 'ArchiveBucket',
+      actions: ['s3:AbortMultipartUpload', 's3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'],
+      resources: [bucket('rawArchive')],
+      unobservedLocally: "Firehose's own delivery; the local stand-in writes each object with one PutObject",
+    },
+    { sid: 'ArchiveObjects', actions: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'], resources: [objects('rawArchive', '')] },
+    {
+      sid: 'DecryptStream',
+      actions: ['kms:Decrypt'],
+      resources: [PROJECT_KEY],
+      condition: (arns) => ({ StringEquals: { 'kms:ViaService': `kinesis.${regionOfArn(arns.keyArn) ?? ''}.amazonaws.com` } }),
+      unobservedLocally: KEY_DECRYPT,
+    },
+    {
+      sid: 'EncryptArchive',
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      resources: [PROJECT_KEY],
+      condition: (arns) => ({ StringEquals: { 'kms:ViaService': `s3.${regionOfArn(arns.keyArn) ?? ''}.amazonaws.com` } }),
+      unobservedLocally: KEY_ENCRYPT,
+    },
+    { sid: 'DeliveryLogs', actions: ['logs:PutLogEvents'], resources: [FIREHOSE_LOG_STREAM], unobservedLocally: 'CloudWatch Logs has no local emulator' },
+  ],
+};
+
+/**
+ * What a local stand-in needs beyond the AWS role it stands in for, granted only locally: the
+ * Firehose stand-in (`local/archiver/`) tracks its shards with the shard consumer's leases, which
+ * the real Firehose keeps inside the service.
+ */
+export const LOCAL_STAND_IN_GRANTS: Readonly<Partial<Record<ContractRoleName, readonly Grant[]>>> = {
+  firehose: [SHARD_LEASES],
+};
