@@ -5,6 +5,7 @@ import { localEnvCommand } from './commands/local-env.js';
 import { queryCommand } from './commands/query.js';
 import { replayCommand } from './commands/replay.js';
 import { runCommand } from './commands/run.js';
+import { tokenCommand } from './commands/token.js';
 import { viewCommand } from './commands/view.js';
 
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
@@ -20,6 +21,7 @@ program.addCommand(viewCommand());
 program.addCommand(batchCommand());
 program.addCommand(queryCommand());
 program.addCommand(replayCommand());
+program.addCommand(tokenCommand());
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   // One clear line for people; the stack only when asked for.

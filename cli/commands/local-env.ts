@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { buildWorkerEnv, WORKER_ROLES } from '../../shared/worker-env.js';
 import { DynamoDbEngine, KinesisEngine, isProcessAlive, readState, removeState, roundTrip, signalGroup, startLocalEnv, stateFile, writeState } from '../../local/env/index.js';
 import type { KeptEnvState, LocalEnv, LocalEnvOptions } from '../../local/env/index.js';
+import { devIssuerKeysDir } from '../../local/dev-issuer/index.js';
 import { Progress, output } from '../progress.js';
 
 export interface EnvFlags {
@@ -29,6 +30,7 @@ export function envOptions(flags: EnvFlags, progress: Progress): LocalEnvOptions
     ...(process.env['REDIS_URL'] ? { redisUrl: process.env['REDIS_URL'] } : {}),
     stack: flags.stack,
     onProgress: (m) => progress.step(m),
+    devIssuerKeysDir: devIssuerKeysDir(),
   };
 }
 

@@ -11,6 +11,7 @@ import type { AwsClients } from '../../shared/aws/clients.js';
 import { resourceNames } from '../../shared/catalog.js';
 import type { StackResourceNames, StreamName } from '../../shared/catalog.js';
 import { resourceVariables } from '../../shared/worker-env.js';
+import { DevIssuer, devAudience } from '../dev-issuer/index.js';
 import type { WorkerVariable } from '../../shared/worker-env.js';
 import { DynamoDbEngine, KinesisEngine, START_TIMEOUT_MS, dynamoDbProcess, kinesisProcess, redisProcess, s3Process } from './emulators.js';
 import type { DynamoDbEngineName, KinesisEngineName } from './emulators.js';
@@ -47,6 +48,8 @@ export interface LocalEnvOptions {
   readonly dataDir?: string;
   /** Reports each step (for progress on a terminal). */
   readonly onProgress?: (message: string) => void;
+  /** Folder of the development issuer's signing keys (created when empty). @default `<dataDir>/dev-issuer` */
+  readonly devIssuerKeysDir?: string;
 }
 
 export interface LocalEnvEndpoints {
@@ -73,6 +76,8 @@ export interface LocalEnv {
   readonly workerValues: Partial<Record<WorkerVariable, string>>;
   readonly processes: readonly LocalEnvProcess[];
   readonly dataDir: string;
+  /** The development identity provider: its JWKS on loopback, and tokens for the api role. */
+  readonly issuer: DevIssuer;
   /** New clients pointed at this environment; the caller closes them. */
   clients(): AwsClients & { destroy(): void };
   /** Stops everything started; safe to call twice. */
@@ -147,10 +152,11 @@ export async function startLocalEnv(options: LocalEnvOptions = {}): Promise<Loca
   const ownDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'insights-local-'));
   let stopping: Promise<void> | undefined;
+  let issuer: DevIssuer | undefined;
 
   const stopAll = (): Promise<void> => {
     stopping ??= (async () => {
-      await Promise.allSettled(started.map(({ proc }) => proc.stop()));
+      await Promise.allSettled([...started.map(({ proc }) => proc.stop()), issuer?.close()]);
       if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
     })();
     return stopping;
@@ -258,6 +264,7 @@ export async function startLocalEnv(options: LocalEnvOptions = {}): Promise<Loca
           ? resourceNames(stack)
           : await provisionCatalog(probeClients, { stack, shards: { ...DEFAULT_SHARDS, ...options.shards } });
       if (options.provision !== false) report(`provisioned the catalog for stack '${stack}'`);
+      issuer = await DevIssuer.start({ keysDir: options.devIssuerKeysDir ?? join(dataDir, 'dev-issuer'), audience: devAudience(stack) });
 
       return {
         stack,
@@ -266,9 +273,10 @@ export async function startLocalEnv(options: LocalEnvOptions = {}): Promise<Loca
         redisUrl,
         names,
         env,
-        workerValues: localWorkerValues(stack, names, redisUrl),
+        workerValues: { ...localWorkerValues(stack, names, redisUrl), ...issuer.workerValues },
         processes: started.map(({ proc, port }) => ({ name: proc.name, pid: proc.pid ?? -1, port })),
         dataDir,
+        issuer,
         clients: makeClients,
         stop: stopAll,
       };
