@@ -81,7 +81,14 @@ export const WORKER_VARIABLES = {
   SCORER_CONCURRENCY: { doc: 'Scoring jobs one scorer processes at once.', kind: int(1, 256), default: '4' },
   INFERENCE_THREADS: { doc: 'Inference worker threads; 0 means one per CPU the container has.', kind: int(0, 256), default: '0' },
 
-  API_PORT: { doc: 'Port of the read API (GET /users/:id/insights).', kind: int(0, 65535), default: '8081' },
+  API_PORT: { doc: 'Port of the read API (GET /users/:id/insights) and the insights page.', kind: int(0, 65535), default: '8081' },
+  AUTH_ISSUER: { doc: "Token issuer the read API trusts (the JWT's iss): a Cognito user pool's https://cognito-idp.<region>.amazonaws.com/<pool id>, or the local development issuer.", kind: str },
+  AUTH_AUDIENCE: { doc: "Audience the read API accepts: the JWT's aud, or its client_id when it has no aud (Cognito access tokens), as API Gateway's JWT authoriser checks it.", kind: str },
+  AUTH_JWKS_URL: { doc: "The issuer's signing keys (JWKS): fetched on first use, cached, fetched again for a key id it does not know (key rotation).", kind: { type: 'url', protocols: ['http:', 'https:'] } },
+  AUTH_USER_CLAIM: { doc: 'Token claim holding the user id a caller may read; it must equal the id in the path.', kind: str, default: 'sub' },
+  AUTH_SIGN_IN_URL: { doc: "Where the insights page sends people to sign in (an identity provider's hosted sign-in); empty shows the token form only.", kind: str, default: '' },
+  API_USER_RATE_PER_SEC: { doc: 'Requests per second one user may make to one api task, refilled continuously; over it the API answers 429.', kind: int(1, 1000000), default: '10' },
+  API_USER_BURST: { doc: 'Requests one user may make at once to one api task before API_USER_RATE_PER_SEC applies.', kind: int(1, 1000000), default: '20' },
 } as const satisfies Record<string, VariableSpec>;
 
 export type WorkerVariable = keyof typeof WORKER_VARIABLES;
@@ -96,7 +103,7 @@ export const ROLE_VARIABLES = {
   'stream-reader': [...BASE, ...CONSUMER, ...QUEUE, 'RAW_STREAM_NAME', 'REJECTS_TABLE_NAME', 'READER_MAX_IN_FLIGHT_JOBS', 'READER_JOB_MAX_RECORDS'],
   scorer: [...BASE, ...QUEUE, 'RESULTS_STREAM_NAME', 'REJECTS_TABLE_NAME', 'MODELS_DIR', 'SCORER_CONCURRENCY', 'INFERENCE_THREADS'],
   projector: [...BASE, ...CONSUMER, 'RESULTS_STREAM_NAME', 'VIEW_TABLE_NAME', 'REJECTS_TABLE_NAME'],
-  api: [...BASE, 'VIEW_TABLE_NAME', 'API_PORT'],
+  api: [...BASE, 'VIEW_TABLE_NAME', 'API_PORT', 'AUTH_ISSUER', 'AUTH_AUDIENCE', 'AUTH_JWKS_URL', 'AUTH_USER_CLAIM', 'AUTH_SIGN_IN_URL', 'API_USER_RATE_PER_SEC', 'API_USER_BURST'],
   batch: [...BASE, 'RAW_ARCHIVE_BUCKET', 'ANALYTICS_BUCKET', 'VIEW_TABLE_NAME', 'BATCH_STATE_TABLE_NAME', 'REJECTS_TABLE_NAME'],
   replay: [...BASE, 'RAW_ARCHIVE_BUCKET', 'RAW_STREAM_NAME'],
 } as const satisfies Record<WorkerRoleName, readonly WorkerVariable[]>;

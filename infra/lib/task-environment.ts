@@ -74,6 +74,8 @@ export interface StackValues {
   readonly brokerUrl: string;
   readonly metricsNamespace: string;
   readonly backlogMetricName: string;
+  /** The identity provider the read API trusts; only the api role reads it. */
+  readonly auth?: { readonly issuer: string; readonly audience: string; readonly jwksUrl: string; readonly userClaim: string };
 }
 
 /** Drain time left after SIGTERM, so the worker exits on its own before ECS kills it. */
@@ -95,5 +97,6 @@ export function stackWorkerValues(role: WorkerRoleName, v: StackValues): PlainVa
     ...resourceVariables({ streams: v.streams, tables: v.tables, buckets: v.buckets, queues: { scoring: v.scoringQueue }, queuePrefix: v.queuePrefix }),
     REDIS_URL: v.redisUrl,
     BROKER_URL: v.brokerUrl,
+    ...(v.auth === undefined ? {} : { AUTH_ISSUER: v.auth.issuer, AUTH_AUDIENCE: v.auth.audience, AUTH_JWKS_URL: v.auth.jwksUrl, AUTH_USER_CLAIM: v.auth.userClaim }),
   };
 }

@@ -36,6 +36,7 @@ const VALUES: StackValues = {
   brokerUrl: 'https://broker.example',
   metricsNamespace: 'RealtimeInsights',
   backlogMetricName: 'ScoringBacklog',
+  auth: { issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_example', audience: 'client-id', jwksUrl: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_example/.well-known/jwks.json', userClaim: 'sub' },
 };
 const SECRET_ARNS = { BROKER_API_KEY: 'arn:broker', REDIS_AUTH_TOKEN: 'arn:redis' };
 

@@ -19,6 +19,9 @@ const complete: Record<string, string> = {
   QUEUE_PREFIX: '{realtime-insights-dev}',
   BROKER_URL: 'https://broker.example',
   BROKER_API_KEY: 'secret-key',
+  AUTH_ISSUER: 'https://issuer.example',
+  AUTH_AUDIENCE: 'client-id',
+  AUTH_JWKS_URL: 'https://issuer.example/.well-known/jwks.json',
 };
 
 describe('Module: worker-env', () => {
