@@ -16,14 +16,14 @@ import { PROJECTOR_BATCH, viewWriteCeiling } from './ceilings/dynamodb.js';
 import { inferenceCeiling } from './ceilings/inference.js';
 import { kinesisCeilings } from './ceilings/kinesis.js';
 import { benchScoredResults, benchTransactions, chunks } from './fixtures.js';
-import { stackTaskVcpus } from './infra-settings.js';
+import { stackTaskVcpus } from '../local/infra-settings.js';
 import { pipelineBench } from './pipeline/pipeline-bench.js';
 import { scorerStage } from './pipeline/scorer-stage.js';
 import { benchReportMarkdown } from './report/markdown.js';
 import { latencyHistogramSvg, throughputSvg } from './report/svg.js';
 import { BENCH_RESULT_VERSION, buildFigures } from './result.js';
 import type { BenchResult, CeilingName, MachineInfo } from './result.js';
-import { isolatedStack } from './stack.js';
+import { isolatedStack } from '../local/env/isolated-stack.js';
 
 /**
  * Sizes of one run. `quick` is CI's smoke run (under two minutes on 2 cores); `full` takes its

@@ -9,5 +9,5 @@ export * from './schemas/categories.js';
 export * from './schemas/transaction.js';
 export * from './schemas/raw-record.js';
 export * from './schemas/scored-result.js';
-export * from './schemas/reject-record.js';
+export * from './rejects/reject-record.js';
 export * from './schemas/transaction-change.js';

@@ -15,14 +15,3 @@ export class UnknownRoleError extends WorkerError {
     super(`unknown worker role '${role ?? ''}': pass one of ${known.join(', ')} as the first argument or in WORKER_ROLE`);
   }
 }
-
-/** A reject could not be stored; the input is not lost, the caller must retry or fail. */
-export class RejectStoreError extends WorkerError {
-  public override readonly name = 'RejectStoreError';
-  public constructor(
-    public readonly rejectId: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`could not store reject ${rejectId}`, options);
-  }
-}

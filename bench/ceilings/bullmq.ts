@@ -2,10 +2,11 @@ import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { RawRecord } from '../../shared/schemas/raw-record.js';
 import { WORKER_VARIABLES } from '../../shared/worker-env.js';
-import { SCORING_JOB_NAME, SCORING_JOB_VERSION, scoringJobId, scoringJobOptions } from '../../workers/scorer/scoring-job.js';
-import type { ScoringJobData, ScoringJobResult } from '../../workers/scorer/scoring-job.js';
+import { SCORING_JOB_NAME, SCORING_JOB_VERSION, scoringJobId, scoringJobOptions } from '../../shared/scoring-job.js';
+import type { ScoringJobData, ScoringJobResult } from '../../shared/scoring-job.js';
 import { chunks } from '../fixtures.js';
-import { mapLimit, rate, timed } from '../rate.js';
+import { mapLimit } from '../../workers/lib/concurrency.js';
+import { rate, timed } from '../rate.js';
 import type { Rate } from '../rate.js';
 
 export interface QueueCeilingOptions {

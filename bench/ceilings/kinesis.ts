@@ -3,7 +3,8 @@ import type { KinesisClient, PutRecordsRequestEntry } from '@aws-sdk/client-kine
 import { MAX_RECORDS_PER_GET, MAX_RECORDS_PER_PUT } from '../../shared/kinesis/constants.js';
 import type { RawRecord } from '../../shared/schemas/raw-record.js';
 import { chunks } from '../fixtures.js';
-import { mapLimit, rate, timed } from '../rate.js';
+import { mapLimit } from '../../workers/lib/concurrency.js';
+import { rate, timed } from '../rate.js';
 import type { Rate } from '../rate.js';
 
 export interface KinesisCeilingOptions {

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { FAULTS_REPORT_ENV, scenarioTable } from '../../test/faults/harness/report.js';
-import type { ScenarioRow } from '../../test/faults/harness/report.js';
+import { FAULTS_REPORT_ENV, scenarioTable } from '../../local/faults/report.js';
+import type { ScenarioRow } from '../../local/faults/report.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(import.meta.url);

@@ -12,7 +12,7 @@ import { scanView } from '../../workers/projector/view-scan.js';
 import type { TransactionItem } from '../../workers/projector/view-model.js';
 import { arrivalsPerSecond, latencies, latencyPercentiles, viewThroughput } from './figures.js';
 import { CpuMeter, PeakMemory } from './process-stats.js';
-import { OfferedLoad } from './offered-load.js';
+import { OfferedLoad } from '../../local/load/offered-load.js';
 
 export interface PipelineBenchOptions {
   /** The environment as the bench's own stack sees it. */

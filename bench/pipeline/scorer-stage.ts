@@ -5,10 +5,11 @@ import { LOCAL_TUNING } from '../../local/runner/pipeline.js';
 import { WorkerProcess } from '../../local/runner/worker-process.js';
 import type { RawRecord } from '../../shared/schemas/raw-record.js';
 import type { WorkerVariable } from '../../shared/worker-env.js';
-import { SCORING_JOB_NAME, scoringJobOptions } from '../../workers/scorer/scoring-job.js';
-import type { ScoringJobData, ScoringJobResult } from '../../workers/scorer/scoring-job.js';
+import { SCORING_JOB_NAME, scoringJobOptions } from '../../shared/scoring-job.js';
+import type { ScoringJobData, ScoringJobResult } from '../../shared/scoring-job.js';
 import { READER_IN_FLIGHT_JOBS, scoringJobs } from '../ceilings/bullmq.js';
-import { mapLimit, rate } from '../rate.js';
+import { mapLimit } from '../../workers/lib/concurrency.js';
+import { rate } from '../rate.js';
 import type { Rate } from '../rate.js';
 import { peakRssMiB } from './process-stats.js';
 

@@ -1,8 +1,8 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { archiveObjectKey } from '../../workers/batch/archive-key.js';
-import { putBytes } from '../../workers/batch/s3-objects.js';
+import { archiveObjectKey } from '../../shared/archive/archive-key.js';
+import { putBytes } from '../../workers/lib/s3-objects.js';
 import type { BufferedRecord } from './archive-buffer.js';
 import { ArchiveWriteError } from './errors.js';
 

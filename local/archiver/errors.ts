@@ -1,4 +1,4 @@
-import { InsightsError } from '../../shared/errors.js';
+import { InsightsError, optionErrorOf } from '../../shared/errors.js';
 
 /** Base of every local archiver failure. */
 export class ArchiverError extends InsightsError {
@@ -6,14 +6,8 @@ export class ArchiverError extends InsightsError {
 }
 
 /** An option the archiver cannot run with; names the option. */
-export class ArchiverOptionError extends ArchiverError {
+export class ArchiverOptionError extends optionErrorOf(ArchiverError, 'archiver') {
   public override readonly name = 'ArchiverOptionError';
-  public constructor(
-    public readonly option: string,
-    problem: string,
-  ) {
-    super(`archiver option ${option} ${problem}`);
-  }
 }
 
 /** An archive object could not be written; the records in it are retried, never dropped. */

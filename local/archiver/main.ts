@@ -2,7 +2,7 @@ import { createAwsClients } from '../../shared/aws/clients.js';
 import { ConfigError } from '../../shared/errors.js';
 import type { ConfigIssue } from '../../shared/errors.js';
 import { createLogger } from '../../shared/logger.js';
-import { deliveryStreamName } from '../../workers/batch/archive-key.js';
+import { deliveryStreamName } from '../../shared/archive/archive-key.js';
 import { LocalArchiver } from './local-archiver.js';
 
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';

@@ -1,5 +1,5 @@
 import type { Logger } from '../../shared/logger.js';
-import { deliveryStreamName } from '../../workers/batch/archive-key.js';
+import { deliveryStreamName } from '../../shared/archive/archive-key.js';
 import type { LocalEnv } from '../env/start.js';
 import type { LocalArchiverOptions } from './archiver-options.js';
 import { LocalArchiver } from './local-archiver.js';

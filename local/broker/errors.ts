@@ -1,4 +1,4 @@
-import { InsightsError } from '../../shared/errors.js';
+import { InsightsError, optionErrorOf } from '../../shared/errors.js';
 
 /** Base of every failure of the mock data broker. */
 export class BrokerError extends InsightsError {
@@ -6,14 +6,8 @@ export class BrokerError extends InsightsError {
 }
 
 /** An option that cannot be used; names the option and what to change. */
-export class BrokerOptionError extends BrokerError {
+export class BrokerOptionError extends optionErrorOf(BrokerError, 'broker') {
   public override readonly name = 'BrokerOptionError';
-  public constructor(
-    public readonly option: string,
-    problem: string,
-  ) {
-    super(`broker option '${option}' ${problem}`);
-  }
 }
 
 /** A cursor this broker did not issue (or one past the end of its source). */

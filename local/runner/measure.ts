@@ -2,7 +2,7 @@ import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { RejectStore } from '../../workers/lib/reject-store.js';
+import { RejectStore } from '../../shared/rejects/reject-store.js';
 import { scanView } from '../../workers/projector/view-scan.js';
 import { localMonth, totalSk } from '../../workers/projector/view-model.js';
 import type { ExpectedOutcome } from './expected.js';

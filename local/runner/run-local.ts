@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import { join } from 'node:path';
-import { RejectStore } from '../../workers/lib/reject-store.js';
+import { RejectStore } from '../../shared/rejects/reject-store.js';
 import { createRedisConnection } from '../../workers/lib/redis.js';
 import { startBroker } from '../broker/index.js';
 import type { BrokerHandle, BrokerOptions } from '../broker/index.js';

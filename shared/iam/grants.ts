@@ -36,7 +36,7 @@ const KEY_DECRYPT =
   "project key on the caller's behalf; no emulator calls KMS";
 const KEY_ENCRYPT = "Kinesis (PutRecords) and S3 (PutObject with SSE-KMS) generate data keys with the project key on the caller's behalf; no emulator calls KMS";
 
-/** The reject store: one conditional PutItem per reject (`workers/lib/reject-store.ts`); rejectId is content-derived, so a retry writes nothing new. */
+/** The reject store: one conditional PutItem per reject (`shared/rejects/reject-store.ts`); rejectId is content-derived, so a retry writes nothing new. */
 const WRITE_REJECTS: Grant = { sid: 'WriteRejects', actions: ['dynamodb:PutItem'], resources: [table('rejects')] };
 
 /**

@@ -1,5 +1,5 @@
 import type { KinesisRecord } from './types.js';
-import { sleep } from './backoff.js';
+import { sleep } from '../backoff.js';
 
 /**
  * Runs one batch to completion, as Lambda's Kinesis event source does with bisect-on-error: retry

@@ -1,4 +1,4 @@
-import { InsightsError } from '../errors.js';
+import { InsightsError, optionErrorOf } from '../errors.js';
 
 /** Base of every error this library throws, so a caller can tell its failures from others. */
 export class KinesisLibraryError extends InsightsError {
@@ -6,14 +6,8 @@ export class KinesisLibraryError extends InsightsError {
 }
 
 /** An option that cannot be used; names the option and what is wrong with it. */
-export class InvalidOptionError extends KinesisLibraryError {
+export class InvalidOptionError extends optionErrorOf(KinesisLibraryError, 'kinesis') {
   public override readonly name = 'InvalidOptionError';
-  public constructor(
-    public readonly option: string,
-    public readonly problem: string,
-  ) {
-    super(`option '${option}' ${problem}`);
-  }
 }
 
 /** A record the producer will never send as it is (bad partition key, explicit hash key). */

@@ -7,5 +7,3 @@ export type { Lease } from './lease.js';
 export { LeaseAttribute } from './lease.js';
 export { ShardConsumer } from './shard-consumer.js';
 export { KinesisProducer } from './producer.js';
-export { backoffDelay, sleep } from './backoff.js';
-export type { BackoffPolicy } from './backoff.js';

@@ -1,7 +1,7 @@
 import type { ChildShard } from '@aws-sdk/client-kinesis';
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../logger.js';
-import { sleep } from './backoff.js';
+import { sleep } from '../backoff.js';
 import type { ResolvedConsumerOptions } from './consumer-options.js';
 import { LeaseLostError } from './errors.js';
 import type { Lease, WorkerBeat } from './lease.js';

@@ -2,7 +2,7 @@ import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import type { PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
 import type { Logger } from '../logger.js';
 import { errorMessage, errorName, isPermanent, isThrottling } from './aws-errors.js';
-import { backoffDelay } from './backoff.js';
+import { backoffDelay } from '../backoff.js';
 import { MAX_PARTITION_KEY_LENGTH } from './constants.js';
 import { InvalidRecordError, ProducerClosedError, PutRecordFailedError, RecordTooLargeError } from './errors.js';
 import type { KinesisProducerOptions, ResolvedProducerOptions } from './producer-options.js';

@@ -1,7 +1,7 @@
 import { ListShardsCommand } from '@aws-sdk/client-kinesis';
 import type { KinesisClient, Shard } from '@aws-sdk/client-kinesis';
 import { isThrottling } from './aws-errors.js';
-import { backoffDelay, sleep } from './backoff.js';
+import { backoffDelay, sleep } from '../backoff.js';
 
 /** Every shard of a stream, following ListShards' pages; throttling is retried with back-off. */
 export async function listAllShards(kinesis: KinesisClient, streamName: string, signal?: AbortSignal): Promise<Shard[]> {

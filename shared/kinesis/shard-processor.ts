@@ -2,7 +2,7 @@ import { GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-kine
 import type { ChildShard, GetRecordsCommandOutput, GetShardIteratorCommandInput, _Record } from '@aws-sdk/client-kinesis';
 import type { Logger } from '../logger.js';
 import { errorName, isExpiredIterator, isPermanent, isThrottling } from './aws-errors.js';
-import { backoffDelay, sleep } from './backoff.js';
+import { backoffDelay, sleep } from '../backoff.js';
 import { runBatch } from './batch-runner.js';
 import { SentinelCheckpoint } from './constants.js';
 import { LeaseLostError } from './errors.js';

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { STREAM_READER_APPLICATION } from '../../workers/stream-reader/stream-reader.js';
-import { containerStopTimeout } from '../../bench/infra-settings.js';
+import { containerStopTimeout } from '../../local/infra-settings.js';
 import { leasesOf, ownedBy } from './harness/leases.js';
 import { runScenario, syntheticLines, waitForHealth } from './harness/scenario.js';
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { LocalArchiver } from '../../local/archiver/index.js';
-import { deliveryStreamName } from '../../workers/batch/archive-key.js';
+import { deliveryStreamName } from '../../shared/archive/archive-key.js';
 import { Replayer } from '../../workers/replay/replayer.js';
 import { runScenario, syntheticLines } from './harness/scenario.js';
 

@@ -6,7 +6,8 @@ import { dirname, join } from 'node:path';
 import { ENRICHED_PREFIX } from '../../shared/analytics-schema.js';
 import { DuckDbSession, literal } from './duckdb-session.js';
 import { columnList, enrichedTableDefinition, hiveTypes, partitionList } from './enriched-sql.js';
-import { getBytes, listObjects, mapLimit } from './s3-objects.js';
+import { mapLimit } from '../lib/concurrency.js';
+import { getBytes, listObjects } from '../lib/s3-objects.js';
 
 /** The name queries use for the enriched table, as the Glue table is named in Athena. */
 export const ENRICHED_VIEW = 'enriched';

@@ -1,3 +1,4 @@
+import { optionErrorOf } from '../../shared/errors.js';
 import { WorkerError } from '../errors.js';
 
 /** Base of every batch job failure. */
@@ -6,28 +7,8 @@ export class BatchError extends WorkerError {
 }
 
 /** An option the batch job cannot run with; names the option. */
-export class BatchOptionError extends BatchError {
+export class BatchOptionError extends optionErrorOf(BatchError, 'batch') {
   public override readonly name = 'BatchOptionError';
-  public constructor(
-    public readonly option: string,
-    problem: string,
-  ) {
-    super(`batch option ${option} ${problem}`);
-  }
-}
-
-/** An archive object that cannot be read as GZIP NDJSON: it is quarantined, not retried. */
-export class CorruptObjectError extends BatchError {
-  public override readonly name = 'CorruptObjectError';
-  public constructor(
-    public readonly objectKey: string,
-    /** A stable reason code (see `QuarantineReason`). */
-    public readonly reason: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`archive object ${objectKey} is unusable (${reason}): ${message}`, options);
-  }
 }
 
 /** The enriched output could not be read or written; the run stops before marking objects done. */

@@ -8,7 +8,7 @@ export { createBatchJob } from './create.js';
 export type { BatchProgress, BatchRunOptions, BatchSummary } from './batch-job.js';
 export type { BatchJobOptions } from './batch-options.js';
 export { EnrichedReader, ENRICHED_VIEW } from './enriched-reader.js';
-export * from './archive-key.js';
+export * from '../../shared/archive/archive-key.js';
 export * from './errors.js';
 
 /**

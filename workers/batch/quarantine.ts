@@ -1,6 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { QUARANTINE_PREFIX } from '../../shared/analytics-schema.js';
-import { putBytes } from './s3-objects.js';
+import { putBytes } from '../lib/s3-objects.js';
 
 export { QUARANTINE_PREFIX };
 

@@ -1,7 +1,7 @@
 import type { Logger } from '../../shared/logger.js';
 import { silentLogger } from '../../shared/logger.js';
-import { backoffDelay, sleep } from '../../shared/kinesis/index.js';
-import type { BackoffPolicy } from '../../shared/kinesis/index.js';
+import { backoffDelay, sleep } from '../../shared/backoff.js';
+import type { BackoffPolicy } from '../../shared/backoff.js';
 import type { BrokerPage, BrokerPageSource } from './broker-client.js';
 import type { CursorStore } from './cursor-store.js';
 import { BrokerRateLimitedError, CrawlerError, CrawlerOptionError } from './errors.js';

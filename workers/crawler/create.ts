@@ -4,7 +4,7 @@ import { KinesisProducer } from '../../shared/kinesis/index.js';
 import type { KinesisProducerOptions } from '../../shared/kinesis/index.js';
 import type { Logger } from '../../shared/logger.js';
 import { silentLogger } from '../../shared/logger.js';
-import { RejectStore } from '../lib/reject-store.js';
+import { RejectStore } from '../../shared/rejects/reject-store.js';
 import { BrokerClient } from './broker-client.js';
 import { Crawler } from './crawler.js';
 import type { CrawlerOptions } from './crawler.js';

@@ -1,3 +1,4 @@
+import { optionErrorOf } from '../../shared/errors.js';
 import { WorkerError } from '../errors.js';
 
 /** Base of every crawler failure. */
@@ -8,15 +9,9 @@ export class CrawlerError extends WorkerError {
 }
 
 /** An option the crawler cannot work with; names the option. */
-export class CrawlerOptionError extends CrawlerError {
+export class CrawlerOptionError extends optionErrorOf(CrawlerError, 'crawler') {
   public override readonly name = 'CrawlerOptionError';
   public override readonly retryable = false;
-  public constructor(
-    public readonly option: string,
-    problem: string,
-  ) {
-    super(`crawler option '${option}' ${problem}`);
-  }
 }
 
 /** The broker answered 429: come back after `retryAfterMs` (from `Retry-After`, when it sent one). */

@@ -1,7 +1,7 @@
 import { BatchGetItemCommand, BatchWriteItemCommand } from '@aws-sdk/client-dynamodb';
 import type { AttributeValue, BatchGetItemCommandOutput, BatchWriteItemCommandOutput, DynamoDBClient, KeysAndAttributes, WriteRequest } from '@aws-sdk/client-dynamodb';
-import { backoffDelay, sleep } from '../../shared/kinesis/index.js';
-import { chunk, mapLimit } from './concurrency.js';
+import { backoffDelay, sleep } from '../../shared/backoff.js';
+import { chunk, mapLimit } from '../lib/concurrency.js';
 import { LedgerError } from './errors.js';
 import type { PageStamp } from './watermark.js';
 

@@ -1,5 +1,5 @@
 import type { StartRole } from '../runtime/worker-runtime.js';
-import { RejectStore } from '../lib/reject-store.js';
+import { RejectStore } from '../../shared/rejects/reject-store.js';
 import { Projector } from './projector.js';
 
 /**

@@ -5,10 +5,10 @@ import type { KinesisRecord, PoisonRecord, ShardConsumerOptions, ShardContext } 
 import type { Logger } from '../../shared/logger.js';
 import { silentLogger } from '../../shared/logger.js';
 import { RejectCode } from '../../shared/schemas/reject-codes.js';
-import { RejectStage, buildRejectRecord } from '../../shared/schemas/reject-record.js';
-import type { RejectSource } from '../../shared/schemas/reject-record.js';
+import { RejectStage, buildRejectRecord } from '../../shared/rejects/reject-record.js';
+import type { RejectSource } from '../../shared/rejects/reject-record.js';
 import type { ScoredResult } from '../../shared/schemas/scored-result.js';
-import type { RejectStore } from '../lib/reject-store.js';
+import type { RejectStore } from '../../shared/rejects/reject-store.js';
 import { MalformedResultError, ProjectorError, UnwritableTransactionError } from './errors.js';
 import { parseScoredResult } from './result-parser.js';
 import { ViewWriter } from './view-writer.js';

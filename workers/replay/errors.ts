@@ -1,3 +1,4 @@
+import { optionErrorOf } from '../../shared/errors.js';
 import { WorkerError } from '../errors.js';
 
 /** Base of every replay failure. */
@@ -6,14 +7,8 @@ export class ReplayError extends WorkerError {
 }
 
 /** An option or argument replay cannot run with; names it. */
-export class ReplayOptionError extends ReplayError {
+export class ReplayOptionError extends optionErrorOf(ReplayError, 'replay') {
   public override readonly name = 'ReplayOptionError';
-  public constructor(
-    public readonly option: string,
-    problem: string,
-  ) {
-    super(`replay ${option} ${problem}`);
-  }
 }
 
 /** Records Kinesis would not take after the producer's retries; the replay reports them and fails. */

@@ -1,4 +1,4 @@
-import { hourPrefixesBetween, parseArchiveKey } from '../batch/archive-key.js';
+import { hourPrefixesBetween, parseArchiveKey } from '../../shared/archive/archive-key.js';
 import { ReplayOptionError } from './errors.js';
 
 /** A replay window: archive objects whose oldest record arrived in [from, to). */

@@ -1,3 +1,4 @@
+import { optionErrorOf } from '../../shared/errors.js';
 import { WorkerError } from '../errors.js';
 
 /** Base of every scorer failure. */
@@ -6,14 +7,8 @@ export class ScorerError extends WorkerError {
 }
 
 /** The scorer was given options it cannot work with; names the option. */
-export class ScorerOptionError extends ScorerError {
+export class ScorerOptionError extends optionErrorOf(ScorerError, 'scorer') {
   public override readonly name = 'ScorerOptionError';
-  public constructor(
-    public readonly option: string,
-    problem: string,
-  ) {
-    super(`scorer option '${option}' ${problem}`);
-  }
 }
 
 /** An inference thread could not load the models at start-up (a missing, tampered or corrupt model): fatal. */

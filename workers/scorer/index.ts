@@ -5,7 +5,7 @@ import type { WorkerRole } from '../../shared/worker-env.js';
 import { PIPELINE_METRICS } from '../../shared/metrics.js';
 import { GaugePublisher } from '../lib/metrics.js';
 import { createRedisConnection } from '../lib/redis.js';
-import { RejectStore } from '../lib/reject-store.js';
+import { RejectStore } from '../../shared/rejects/reject-store.js';
 import { runCloseSteps } from '../runtime/close-steps.js';
 import type { StartRole } from '../runtime/worker-runtime.js';
 import { scoringBacklog } from './backlog.js';

@@ -4,15 +4,15 @@ import type { Logger } from '../../shared/logger.js';
 import { silentLogger } from '../../shared/logger.js';
 import { CATEGORIES } from '../../shared/schemas/categories.js';
 import { RejectCode } from '../../shared/schemas/reject-codes.js';
-import { RejectStage, buildRejectRecord } from '../../shared/schemas/reject-record.js';
+import { RejectStage, buildRejectRecord } from '../../shared/rejects/reject-record.js';
 import { SCORED_RESULT_VERSION, scoredResultSchema } from '../../shared/schemas/scored-result.js';
 import type { ScoredResult } from '../../shared/schemas/scored-result.js';
 import { normaliseBrokerTransaction } from '../../shared/schemas/transaction.js';
 import type { Transaction } from '../../shared/schemas/transaction.js';
-import type { RejectStore } from '../lib/reject-store.js';
+import type { RejectStore } from '../../shared/rejects/reject-store.js';
 import { ScoringWriteError } from './errors.js';
 import type { BatchScores, ModelVersions } from './inference/messages.js';
-import type { ScoringJobData, ScoringJobRecord, ScoringJobResult } from './scoring-job.js';
+import type { ScoringJobData, ScoringJobRecord, ScoringJobResult } from '../../shared/scoring-job.js';
 
 /** What scores a batch: the inference pool, or a stand-in in tests. */
 export interface BatchScorer {

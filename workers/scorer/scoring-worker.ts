@@ -5,8 +5,8 @@ import type { Logger } from '../../shared/logger.js';
 import { silentLogger } from '../../shared/logger.js';
 import { ScorerOptionError } from './errors.js';
 import type { ScoringProcessor } from './scoring-processor.js';
-import { SCORING_JOB_VERSION } from './scoring-job.js';
-import type { ScoringJobData, ScoringJobResult } from './scoring-job.js';
+import { SCORING_JOB_VERSION } from '../../shared/scoring-job.js';
+import type { ScoringJobData, ScoringJobResult } from '../../shared/scoring-job.js';
 
 /**
  * A job's lock lasts this long and is renewed every half of it. Inference runs off the event loop,

@@ -1,3 +1,4 @@
+import { optionErrorOf } from '../../shared/errors.js';
 import { WorkerError } from '../errors.js';
 
 /** Base of every stream-reader failure. */
@@ -34,12 +35,6 @@ export class BatchAbortedError extends StreamReaderError {
 }
 
 /** The reader was given options it cannot work with; names the option. */
-export class ReaderOptionError extends StreamReaderError {
+export class ReaderOptionError extends optionErrorOf(StreamReaderError, 'stream-reader') {
   public override readonly name = 'ReaderOptionError';
-  public constructor(
-    public readonly option: string,
-    problem: string,
-  ) {
-    super(`stream-reader option '${option}' ${problem}`);
-  }
 }

@@ -1,10 +1,10 @@
 import { Queue, QueueEvents } from 'bullmq';
 import type { WorkerRole } from '../../shared/worker-env.js';
 import { createRedisConnection } from '../lib/redis.js';
-import { RejectStore } from '../lib/reject-store.js';
+import { RejectStore } from '../../shared/rejects/reject-store.js';
 import { runCloseSteps } from '../runtime/close-steps.js';
 import type { StartRole } from '../runtime/worker-runtime.js';
-import type { ScoringJobData, ScoringJobResult } from '../scorer/scoring-job.js';
+import type { ScoringJobData, ScoringJobResult } from '../../shared/scoring-job.js';
 import { JobCompletionTracker } from './job-tracker.js';
 import { ScoringDispatcher } from './scoring-dispatcher.js';
 import { StreamReader } from './stream-reader.js';

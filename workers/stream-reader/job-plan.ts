@@ -1,6 +1,6 @@
 import type { KinesisRecord } from '../../shared/kinesis/index.js';
-import { SCORING_JOB_VERSION, scoringJobId } from '../scorer/scoring-job.js';
-import type { ScoringJobData, ScoringJobRecord } from '../scorer/scoring-job.js';
+import { SCORING_JOB_VERSION, scoringJobId } from '../../shared/scoring-job.js';
+import type { ScoringJobData, ScoringJobRecord } from '../../shared/scoring-job.js';
 import type { DecodedRecord } from './record-decoder.js';
 
 /** One scoring job to add: its deterministic id and its data. */

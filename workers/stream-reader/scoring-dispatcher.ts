@@ -3,10 +3,10 @@ import type { KinesisRecord, PoisonRecord, ShardContext } from '../../shared/kin
 import type { Logger } from '../../shared/logger.js';
 import { silentLogger } from '../../shared/logger.js';
 import { RejectCode } from '../../shared/schemas/reject-codes.js';
-import { RejectStage, buildRejectRecord } from '../../shared/schemas/reject-record.js';
-import type { RejectStore } from '../lib/reject-store.js';
-import { SCORING_JOB_NAME, scoringJobOptions } from '../scorer/scoring-job.js';
-import type { ScoringJobData, ScoringJobResult, ScoringJobRetryOptions } from '../scorer/scoring-job.js';
+import { RejectStage, buildRejectRecord } from '../../shared/rejects/reject-record.js';
+import type { RejectStore } from '../../shared/rejects/reject-store.js';
+import { SCORING_JOB_NAME, scoringJobOptions } from '../../shared/scoring-job.js';
+import type { ScoringJobData, ScoringJobResult, ScoringJobRetryOptions } from '../../shared/scoring-job.js';
 import { ReaderOptionError, ScoringJobFailedError, StreamReaderError } from './errors.js';
 import type { PlannedJob } from './job-plan.js';
 import { planScoringJobs } from './job-plan.js';

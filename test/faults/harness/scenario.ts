@@ -1,9 +1,9 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { OfferedLoad } from '../../../bench/pipeline/offered-load.js';
-import { isolatedStack } from '../../../bench/stack.js';
-import type { IsolatedStack } from '../../../bench/stack.js';
+import { OfferedLoad } from '../../../local/load/offered-load.js';
+import { isolatedStack } from '../../../local/env/isolated-stack.js';
+import type { IsolatedStack } from '../../../local/env/isolated-stack.js';
 import { defaultStartAt } from '../../../local/broker/source.js';
 import { startBroker } from '../../../local/broker/server.js';
 import type { BrokerHandle } from '../../../local/broker/server.js';
@@ -23,8 +23,8 @@ import { latencyMs } from '../../../workers/projector/view-model.js';
 import type { TransactionItem, ViewContents } from '../../../workers/projector/view-model.js';
 import { scanView } from '../../../workers/projector/view-scan.js';
 import { getLocalEnv, uniqueStack } from '../../helpers/local-env.js';
-import { recordRow } from './report.js';
-import type { ScenarioRow } from './report.js';
+import { recordRow } from '../../../local/faults/report.js';
+import type { ScenarioRow } from '../../../local/faults/report.js';
 import { RestartableRedis } from './restartable-redis.js';
 import { ThrottlingProxy } from './throttling-proxy.js';
 

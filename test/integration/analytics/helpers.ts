@@ -8,10 +8,10 @@ import type { LocalEnv } from '../../../local/env/index.js';
 import type { AwsClients } from '../../../shared/aws/clients.js';
 import { resourceNames } from '../../../shared/catalog.js';
 import type { StackResourceNames, TableName } from '../../../shared/catalog.js';
-import { archiveObjectKey, deliveryStreamName } from '../../../workers/batch/archive-key.js';
+import { archiveObjectKey, deliveryStreamName } from '../../../shared/archive/archive-key.js';
 import { BatchJob } from '../../../workers/batch/batch-job.js';
 import type { BatchJobOptions } from '../../../workers/batch/batch-options.js';
-import { listAll, putBytes } from '../../../workers/batch/s3-objects.js';
+import { listAll, putBytes } from '../../../workers/lib/s3-objects.js';
 import { getLocalEnv, uniqueStack } from '../../helpers/local-env.js';
 
 /** A test's own stack on the shared embedded environment; `cleanup()` removes everything in it. */

@@ -5,7 +5,7 @@ import { LocalArchiver } from '../../../local/archiver/index.js';
 import { DEFAULT_MODELS_DIR } from '../../../models/index.js';
 import { KinesisProducer } from '../../../shared/kinesis/index.js';
 import { silentLogger } from '../../../shared/logger.js';
-import { deliveryStreamName } from '../../../workers/batch/archive-key.js';
+import { deliveryStreamName } from '../../../shared/archive/archive-key.js';
 import { PROJECTOR_APPLICATION, Projector } from '../../../workers/projector/projector.js';
 import { scanView } from '../../../workers/projector/view-scan.js';
 import type { ViewContents } from '../../../workers/projector/view-model.js';

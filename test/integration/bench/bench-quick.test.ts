@@ -1,11 +1,48 @@
 import { expect } from 'chai';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { CAPACITY_TARGETS } from '../../../bench/capacity.js';
-import type { BenchResult, CeilingName } from '../../../bench/result.js';
-import { OFFERED_LOADS_PER_SHARD, runBench } from '../../../bench/run-bench.js';
-import { getLocalEnv } from '../../helpers/local-env.js';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+/**
+ * What this test reads of the bench's JSON result. The test runs the bench as its users do, as a
+ * command, and reads its output file: bench/ and test/ never import each other.
+ */
+interface WrittenBench {
+  readonly mode: string;
+  readonly ceilings: Record<string, { perSecond: number; items: number }>;
+  readonly pipeline: {
+    readonly endToEnd: { perSecond: number; ratio: number; lowestCeiling: { name: string; perSecond: number } };
+    readonly scorer: { perSecond: number; ratio: number };
+    readonly loads: readonly { perShard: number; inView: number; latencyMs: Record<'p50' | 'p95' | 'p99' | 'max', number> }[];
+    readonly peakRssMiB: Record<string, number>;
+    readonly cpu: Record<string, { recordsPerCpuSecond: number } | undefined>;
+    readonly lost: number;
+    readonly doubleCounted: number;
+    readonly timeline: { perSecond: readonly unknown[] };
+  };
+  readonly capacity: { rows: readonly { transactionsPerSecond: number; shards: { raw: number; results: number }; tasks: Record<string, number>; limits: readonly unknown[] }[] };
+  readonly workload: { viewActionsPerRecord: number };
+  readonly figures: readonly { name: string; value: number }[];
+  readonly files: { json: string; report: string; latencySvg: string; throughputSvg: string };
+}
+
+/** Runs `npm run bench -- --quick --out DIR` (the same command, without npm's banner); resolves with its exit code and output. */
+function runQuickBench(outDir: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import=tsx', 'bench/index.ts', '--quick', '--out', outDir], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, output }));
+  });
+}
+
+const ascending = (values: readonly number[]): boolean => values.every((v, i) => i === 0 || v > values[i - 1]!);
 
 const positive = (value: unknown, what: string): void => {
   expect(value, what).to.be.a('number');
@@ -13,8 +50,8 @@ const positive = (value: unknown, what: string): void => {
   expect(value as number, what).to.be.greaterThan(0);
 };
 
-/** `npm run bench -- --quick`, in-process on the shared environment: the shape of what it writes, never its speed. */
-describe('Function: runBench', function () {
+/** `npm run bench -- --quick`, as a command with its own environment: the shape of what it writes, never its speed. */
+describe('Command: npm run bench', function () {
   // CI's smoke run: the quick profile is sized to finish in under two minutes on 2 cores.
   this.timeout(300_000);
   let outDir: string;
@@ -29,26 +66,30 @@ describe('Function: runBench', function () {
 
   describe('Option: quick', function () {
     it('writes a result with every ceiling, pipeline figure and chart, and a table row per figure', async function () {
-      // Prepare
-      const env = await getLocalEnv();
+      // Prepare: an empty output directory (before())
 
       // Act
-      const result = await runBench({ quick: true, outDir, env });
+      const run = await runQuickBench(outDir);
 
       // Assess
-      const written = JSON.parse(readFileSync(join(outDir, result.files.json), 'utf8')) as BenchResult;
+      expect(run.code, run.output.slice(-4000)).to.equal(0);
+      const jsonFiles = readdirSync(outDir).filter((file) => file.endsWith('.json'));
+      expect(jsonFiles, 'one JSON result').to.have.length(1);
+      const written = JSON.parse(readFileSync(join(outDir, jsonFiles[0]!), 'utf8')) as WrittenBench;
+      expect(written.files.json).to.equal(jsonFiles[0]);
       expect(written.mode).to.equal('quick');
-      for (const name of ['putRecords', 'getRecords', 'viewWrites', 'queueNoop', 'inference'] as CeilingName[]) {
-        positive(written.ceilings[name].perSecond, `ceiling ${name}`);
-        positive(written.ceilings[name].items, `ceiling ${name} items`);
+      for (const name of ['putRecords', 'getRecords', 'viewWrites', 'queueNoop', 'inference']) {
+        positive(written.ceilings[name]?.perSecond, `ceiling ${name}`);
+        positive(written.ceilings[name]?.items, `ceiling ${name} items`);
       }
       const p = written.pipeline;
       positive(p.endToEnd.perSecond, 'end-to-end records/s');
       positive(p.endToEnd.ratio, 'end-to-end ratio to the lowest ceiling');
-      expect(written.ceilings[p.endToEnd.lowestCeiling.name].perSecond).to.equal(p.endToEnd.lowestCeiling.perSecond);
+      expect(written.ceilings[p.endToEnd.lowestCeiling.name]?.perSecond).to.equal(p.endToEnd.lowestCeiling.perSecond);
       positive(p.scorer.perSecond, 'scorer records/s');
       positive(p.scorer.ratio, 'scorer ratio to the BullMQ no-op ceiling');
-      expect(p.loads.map((l) => l.perShard)).to.deep.equal([...OFFERED_LOADS_PER_SHARD]);
+      expect(p.loads.length, 'offered loads').to.be.greaterThan(0);
+      expect(ascending(p.loads.map((l) => l.perShard)), 'offered loads rise').to.equal(true);
       for (const load of p.loads) {
         positive(load.inView, `records in view at ${load.perShard}/s`);
         for (const key of ['p50', 'p95', 'p99', 'max'] as const) positive(load.latencyMs[key], `${key} at ${load.perShard}/s`);
@@ -58,7 +99,8 @@ describe('Function: runBench', function () {
         positive(p.peakRssMiB[role], `peak RSS of ${role}`);
         positive(p.cpu[role]?.recordsPerCpuSecond, `records per CPU second of ${role}`);
       }
-      expect(written.capacity.rows.map((r) => r.transactionsPerSecond)).to.deep.equal([...CAPACITY_TARGETS]);
+      expect(written.capacity.rows.length, 'capacity rows').to.be.greaterThan(0);
+      expect(ascending(written.capacity.rows.map((r) => r.transactionsPerSecond)), 'capacity targets rise').to.equal(true);
       for (const row of written.capacity.rows) {
         positive(row.shards.raw, `raw shards at ${row.transactionsPerSecond}/s`);
         positive(row.shards.results, `results shards at ${row.transactionsPerSecond}/s`);
@@ -71,11 +113,11 @@ describe('Function: runBench', function () {
       expect(p.timeline.perSecond.length).to.be.greaterThan(0);
       expect(written.figures.length).to.be.greaterThan(10);
       for (const figure of written.figures) expect(Number.isFinite(figure.value), figure.name).to.equal(true);
-      for (const svg of [result.files.latencySvg, result.files.throughputSvg]) {
+      for (const svg of [written.files.latencySvg, written.files.throughputSvg]) {
         expect(readFileSync(join(outDir, svg), 'utf8')).to.match(/^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"[\s\S]*<\/svg>\n$/);
       }
-      expect(existsSync(join(outDir, result.files.report))).to.equal(true);
-      expect(readFileSync(join(outDir, result.files.report), 'utf8')).to.include(result.files.latencySvg);
+      expect(existsSync(join(outDir, written.files.report))).to.equal(true);
+      expect(readFileSync(join(outDir, written.files.report), 'utf8')).to.include(written.files.latencySvg);
     });
   });
 });

@@ -6,7 +6,7 @@ import { ensureStream, ensureTable } from '../../../local/env/provision.js';
 import type { AwsClients } from '../../../shared/aws/clients.js';
 import { rawRecordSchema } from '../../../shared/schemas/raw-record.js';
 import type { RawRecord } from '../../../shared/schemas/raw-record.js';
-import { RejectStore } from '../../../workers/lib/reject-store.js';
+import { RejectStore } from '../../../shared/rejects/reject-store.js';
 import { createCrawler } from '../../../workers/crawler/create.js';
 import type { CrawlerService, CrawlerWiring } from '../../../workers/crawler/create.js';
 import { getLocalEnv, uniqueName } from '../../helpers/local-env.js';

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { isolatedStack } from '../../../bench/stack.js';
-import type { IsolatedStack } from '../../../bench/stack.js';
+import { isolatedStack } from '../../../local/env/isolated-stack.js';
+import type { IsolatedStack } from '../../../local/env/isolated-stack.js';
 import { startBroker } from '../../../local/broker/index.js';
 import type { BrokerHandle } from '../../../local/broker/index.js';
 import { expectedOutcome } from '../../../local/runner/expected.js';

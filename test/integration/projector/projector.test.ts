@@ -4,7 +4,7 @@ import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { ensureTable } from '../../../local/env/provision.js';
 import { LeaseAttribute } from '../../../shared/kinesis/index.js';
 import { RejectCode } from '../../../shared/schemas/reject-codes.js';
-import { RejectStore } from '../../../workers/lib/reject-store.js';
+import { RejectStore } from '../../../shared/rejects/reject-store.js';
 import { PROJECTOR_APPLICATION, Projector } from '../../../workers/projector/projector.js';
 import { auditTotals } from '../../../workers/projector/view-model.js';
 import type { ViewContents } from '../../../workers/projector/view-model.js';

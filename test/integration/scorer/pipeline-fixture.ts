@@ -15,8 +15,8 @@ import { silentLogger } from '../../../shared/logger.js';
 import type { RawRecord } from '../../../shared/schemas/raw-record.js';
 import { normaliseBrokerTransaction, transactionContentHash } from '../../../shared/schemas/transaction.js';
 import { createRedisConnection } from '../../../workers/lib/redis.js';
-import { RejectStore } from '../../../workers/lib/reject-store.js';
-import type { ScoringJobData, ScoringJobResult } from '../../../workers/scorer/scoring-job.js';
+import { RejectStore } from '../../../shared/rejects/reject-store.js';
+import type { ScoringJobData, ScoringJobResult } from '../../../shared/scoring-job.js';
 import { JobCompletionTracker } from '../../../workers/stream-reader/job-tracker.js';
 import { getLocalEnv, uniqueStack } from '../../helpers/local-env.js';
 

@@ -3,7 +3,7 @@ import type { Job } from 'bullmq';
 import { expect } from 'chai';
 import type { KinesisRecord, ShardContext } from '../../../shared/kinesis/index.js';
 import { RejectCode } from '../../../shared/schemas/reject-codes.js';
-import type { ScoringJobData, ScoringJobResult } from '../../../workers/scorer/scoring-job.js';
+import type { ScoringJobData, ScoringJobResult } from '../../../shared/scoring-job.js';
 import { BatchAbortedError, ScoringJobFailedError } from '../../../workers/stream-reader/errors.js';
 import { ScoringDispatcher } from '../../../workers/stream-reader/scoring-dispatcher.js';
 import type { PipelineFixture } from '../scorer/pipeline-fixture.js';

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { RAW_ARCHIVE_PREFIX } from '../../../shared/analytics-schema.js';
-import { ARCHIVE_FILE_EXTENSION, archiveHourPrefix, archiveObjectKey, deliveryStreamName, hourPrefixesBetween, parseArchiveKey } from '../../../workers/batch/archive-key.js';
+import { ARCHIVE_FILE_EXTENSION, archiveHourPrefix, archiveObjectKey, deliveryStreamName, hourPrefixesBetween, parseArchiveKey } from '../../../shared/archive/archive-key.js';
 
 /**
  * Firehose's object key, per its documentation: `<evaluated prefix><stream name>-<stream version>-

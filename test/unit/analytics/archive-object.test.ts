@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { decodeArchiveObject, QuarantineReason } from '../../../workers/batch/archive-object.js';
-import { CorruptObjectError } from '../../../workers/batch/errors.js';
+import { decodeArchiveObject, QuarantineReason } from '../../../shared/archive/archive-object.js';
+import { CorruptObjectError } from '../../../shared/archive/errors.js';
 
 function reasonOf(bytes: Uint8Array): string {
   try {

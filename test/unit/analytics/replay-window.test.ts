@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import { archiveObjectKey } from '../../../workers/batch/archive-key.js';
+import { archiveObjectKey } from '../../../shared/archive/archive-key.js';
 import { Pacer } from '../../../workers/replay/pacer.js';
 import { ReplayOptionError } from '../../../workers/replay/errors.js';
 import { parseReplayArguments } from '../../../workers/replay/index.js';

@@ -3,15 +3,15 @@ import { InvalidRecordError } from '../../../shared/kinesis/index.js';
 import type { ProducerRecord, PutResult } from '../../../shared/kinesis/index.js';
 import { CATEGORIES } from '../../../shared/schemas/categories.js';
 import { RejectCode } from '../../../shared/schemas/reject-codes.js';
-import type { RejectRecord } from '../../../shared/schemas/reject-record.js';
+import type { RejectRecord } from '../../../shared/rejects/reject-record.js';
 import { scoredResultSchema } from '../../../shared/schemas/scored-result.js';
 import type { Transaction } from '../../../shared/schemas/transaction.js';
-import type { RejectStore } from '../../../workers/lib/reject-store.js';
+import type { RejectStore } from '../../../shared/rejects/reject-store.js';
 import { ScoringWriteError } from '../../../workers/scorer/errors.js';
 import type { BatchScores } from '../../../workers/scorer/inference/messages.js';
 import { ScoringProcessor } from '../../../workers/scorer/scoring-processor.js';
 import type { BatchScorer } from '../../../workers/scorer/scoring-processor.js';
-import type { ScoringJobData } from '../../../workers/scorer/scoring-job.js';
+import type { ScoringJobData } from '../../../shared/scoring-job.js';
 import { rawRecord, sequenceNumber } from '../stream-reader/raw-records.js';
 
 const NOW = new Date('2026-11-21T00:00:00Z');

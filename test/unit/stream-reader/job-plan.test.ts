@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { planScoringJobs } from '../../../workers/stream-reader/job-plan.js';
 import { decodeRawRecord } from '../../../workers/stream-reader/record-decoder.js';
-import { scoringJobId } from '../../../workers/scorer/scoring-job.js';
+import { scoringJobId } from '../../../shared/scoring-job.js';
 import { kinesisRecord, rawRecord, sequenceNumber } from './raw-records.js';
 
 const options = { streamName: 'raw', shardId: 'shardId-000000000001', maxRecordsPerJob: 4 } as const;

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { backoffDelay, sleep } from '../../../shared/kinesis/backoff.js';
+import { backoffDelay, sleep } from '../../../shared/backoff.js';
 
 describe('Function: backoffDelay', () => {
   it('doubles its ceiling per attempt up to the maximum, with full jitter below it', () => {

@@ -1,5 +1,5 @@
 import type { JobsOptions } from 'bullmq';
-import type { RawRecord } from '../../shared/schemas/raw-record.js';
+import type { RawRecord } from './schemas/raw-record.js';
 
 /**
  * The scoring job: the contract between the stream-reader (which adds jobs) and the scorer (which

@@ -1,10 +1,10 @@
 import { createServer, request as httpRequest } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { decodeCursor } from '../../local/broker/cursor.js';
-import { NDJSON, TRANSACTIONS_PATH } from '../../local/broker/server.js';
-import type { BrokerHandle } from '../../local/broker/server.js';
-import { LOOPBACK } from '../../local/env/ports.js';
+import { decodeCursor } from '../broker/cursor.js';
+import { NDJSON, TRANSACTIONS_PATH } from '../broker/server.js';
+import type { BrokerHandle } from '../broker/server.js';
+import { LOOPBACK } from '../env/ports.js';
 
 /** One stretch of the feed: `count` more lines, released at `perSecond` from `startMs`. */
 interface Segment {

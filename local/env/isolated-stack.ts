@@ -3,11 +3,11 @@ import { DeleteStreamCommand } from '@aws-sdk/client-kinesis';
 import { DeleteBucketCommand, DeleteObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Queue } from 'bullmq';
-import { localWorkerValues } from '../local/env/start.js';
-import type { LocalEnv } from '../local/env/start.js';
-import { provisionCatalog } from '../local/env/provision.js';
-import type { StackResourceNames, StreamName } from '../shared/catalog.js';
-import { createRedisConnection } from '../workers/lib/redis.js';
+import { localWorkerValues } from './start.js';
+import type { LocalEnv } from './start.js';
+import { provisionCatalog } from './provision.js';
+import type { StackResourceNames, StreamName } from '../../shared/catalog.js';
+import { createRedisConnection } from '../../workers/lib/redis.js';
 
 export interface StackOptions {
   /** A stack name no one else uses (lower-case, short; see the catalog). */

@@ -1,6 +1,6 @@
-import { ARCHIVE_FILE_EXTENSION, RAW_ARCHIVE_PARTITIONS, RAW_ARCHIVE_PREFIX, partitionValue } from '../../shared/analytics-schema.js';
-import type { PartitionKey } from '../../shared/analytics-schema.js';
-import { PROJECT, assertStackName } from '../../shared/catalog.js';
+import { ARCHIVE_FILE_EXTENSION, RAW_ARCHIVE_PARTITIONS, RAW_ARCHIVE_PREFIX, partitionValue } from '../analytics-schema.js';
+import type { PartitionKey } from '../analytics-schema.js';
+import { PROJECT, assertStackName } from '../catalog.js';
 
 /**
  * The raw archive's key layout, as Firehose writes it with the prefix infra sets:

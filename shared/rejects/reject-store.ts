@@ -1,8 +1,8 @@
 import { PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { rejectRecordSchema } from '../../shared/schemas/reject-record.js';
-import type { RejectRecord } from '../../shared/schemas/reject-record.js';
-import { RejectStoreError } from '../errors.js';
+import { rejectRecordSchema } from './reject-record.js';
+import type { RejectRecord } from './reject-record.js';
+import { RejectStoreError } from './errors.js';
 
 /** Rejects are kept this long, then DynamoDB's TTL removes them. */
 const REJECT_RETENTION_DAYS = 90;
