@@ -87,7 +87,7 @@ export function createProgram(config: StackConfig, options: ProgramOptions = {})
     /** The variables that name data-plane resources, for running workers against this stack. */
     dataPlaneEnvironment: pulumi.all([archive.bucket.name, buckets.analytics]).apply(([rawArchive, analytics]) => ({
       INSIGHTS_STACK: config.stack,
-      ...resourceVariables({ ...names, buckets: { rawArchive, analytics }, queues: { scoring: queueName(config.stack, 'scoring') }, queuePrefix: queuePrefix(config.stack) }),
+      ...resourceVariables({ ...names, buckets: { rawArchive, analytics }, queues: { scoring: queueName(config.stack, 'scoring'), sync: queueName(config.stack, 'sync') }, queuePrefix: queuePrefix(config.stack) }),
     })),
   };
 
@@ -136,6 +136,7 @@ export function createProgram(config: StackConfig, options: ProgramOptions = {})
       buckets: { rawArchive, analytics },
       redisUrl,
       scoringQueue: names.queues.scoring,
+      syncQueue: names.queues.sync,
       queuePrefix: names.queuePrefix,
       brokerUrl: compute.brokerUrl,
       metricsNamespace: METRICS_NAMESPACE,

@@ -68,7 +68,7 @@ export const TABLES = {
     ttlAttribute: 'expiresAt',
   },
   crawlerState: {
-    description: "The crawler's durable broker cursor, so a restart resumes where it stopped.",
+    description: "Each linked connection's durable sync cursor, revision clock and run fence, so any crawler resumes where another stopped.",
     partitionKey: { name: 'name', type: 'S' },
   },
   rejects: {
@@ -89,6 +89,7 @@ export const BUCKETS = {
 
 export const QUEUES = {
   scoring: { description: 'BullMQ queue of micro-batches from the stream-reader to the scorers.' },
+  sync: { description: 'BullMQ queue of connection syncs, one per linked connection at a time, from the webhook receiver to the crawlers.' },
 } as const satisfies Record<string, QueueSpec>;
 
 export type StreamName = keyof typeof STREAMS;

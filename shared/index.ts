@@ -11,3 +11,6 @@ export * from './schemas/raw-record.js';
 export * from './schemas/scored-result.js';
 export * from './rejects/reject-record.js';
 export * from './schemas/transaction-change.js';
+export * from './schemas/stream-partition-key.js';
+export * from './sync/webhook.js';
+export * from './sync/sync-job.js';

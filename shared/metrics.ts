@@ -9,6 +9,10 @@ export const PIPELINE_METRICS = {
   jobsFailed: 'ScoringJobsFailed',
   /** BullMQ scoring jobs found stalled (a scorer lost its lock: killed, or its loop blocked), per period. */
   jobsStalled: 'ScoringJobsStalled',
+  /** Connection syncs waiting or running (BullMQ sync queue); the crawler service scales on it. */
+  syncBacklog: 'SyncBacklog',
+  /** Webhooks refused (unsigned, bad signature, stale, body not matching its signature), per period. */
+  webhooksRefused: 'WebhooksRefused',
 } as const;
 
 /** The dimension every custom metric carries. */

@@ -70,6 +70,7 @@ export interface StackValues {
   readonly buckets: { readonly rawArchive: string; readonly analytics: string };
   readonly redisUrl: string;
   readonly scoringQueue: string;
+  readonly syncQueue: string;
   readonly queuePrefix: string;
   readonly brokerUrl: string;
   readonly metricsNamespace: string;
@@ -94,7 +95,7 @@ export function stackWorkerValues(role: WorkerRoleName, v: StackValues): PlainVa
     METRICS_ENABLED: role === 'scorer',
     METRICS_NAMESPACE: v.metricsNamespace,
     BACKLOG_METRIC_NAME: v.backlogMetricName,
-    ...resourceVariables({ streams: v.streams, tables: v.tables, buckets: v.buckets, queues: { scoring: v.scoringQueue }, queuePrefix: v.queuePrefix }),
+    ...resourceVariables({ streams: v.streams, tables: v.tables, buckets: v.buckets, queues: { scoring: v.scoringQueue, sync: v.syncQueue }, queuePrefix: v.queuePrefix }),
     REDIS_URL: v.redisUrl,
     BROKER_URL: v.brokerUrl,
     ...(v.auth === undefined ? {} : { AUTH_ISSUER: v.auth.issuer, AUTH_AUDIENCE: v.auth.audience, AUTH_JWKS_URL: v.auth.jwksUrl, AUTH_USER_CLAIM: v.auth.userClaim }),

@@ -32,6 +32,7 @@ const VALUES: StackValues = {
   buckets: { rawArchive: 'archive', analytics: 'analytics' },
   redisUrl: 'rediss://redis.example:6379',
   scoringQueue: 'dev-scoring',
+  syncQueue: 'dev-sync',
   queuePrefix: '{realtime-insights-dev}',
   brokerUrl: 'https://broker.example',
   metricsNamespace: 'RealtimeInsights',
