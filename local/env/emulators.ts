@@ -24,6 +24,8 @@ export const START_TIMEOUT_MS = {
   dynalite: 15_000,
   s3rver: 15_000,
   redis: 15_000,
+  // The fronts' process loads TypeScript through tsx first.
+  fronts: 20_000,
 } as const;
 
 export function kinesisProcess(engine: KinesisEngineName, port: number, tlsPort: number): ManagedProcessSpec {

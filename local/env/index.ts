@@ -6,3 +6,8 @@ export * from './ports.js';
 export { isProcessAlive, signalGroup } from './managed-process.js';
 export * from './round-trip.js';
 export * from './state.js';
+export * from './front/identities.js';
+export type { FrontsHandle } from './front/front-process.js';
+export { describeDenials } from './front/front-process.js';
+export type { Denial } from './front/iam/iam-recorder.js';
+export type { EnforceOptions } from './front/types.js';

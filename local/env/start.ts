@@ -19,10 +19,20 @@ import { LocalEnvError, MissingProgramError, PortInUseError, ServiceStartError }
 import { ManagedProcess } from './managed-process.js';
 import { LOOPBACK, freePort, isPortInUse, waitForPort } from './ports.js';
 import { provisionCatalog } from './provision.js';
+import { frontsHandle, frontsProcess } from './front/front-process.js';
+import type { FrontsHandle } from './front/front-process.js';
+import { LOCAL_REGION, operatorCredentials, roleCredentials } from './front/identities.js';
+import type { LocalCredentials } from './front/identities.js';
+import type { EnforceOptions } from './front/types.js';
+import type { ContractRoleName } from '../../shared/iam/grants.js';
 
-/** s3rver accepts only this key pair; the other emulators accept any, so every client uses it. */
-export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
-export const LOCAL_REGION = 'us-east-1' as const;
+export { LOCAL_REGION };
+
+/** The operator's key pair: provisioning, tests that inspect state, the CLI's `query`. */
+export const LOCAL_CREDENTIALS: LocalCredentials = operatorCredentials();
+
+/** Where the fronts record denials and exercised grants when the caller names no folder (the test and fault suites set it). */
+export const RECORD_DIR_VARIABLE = 'INSIGHTS_FRONT_RECORD_DIR';
 
 export interface LocalEnvOptions {
   /** @default 'kinesalite' */
@@ -50,6 +60,13 @@ export interface LocalEnvOptions {
   readonly onProgress?: (message: string) => void;
   /** Folder of the development issuer's signing keys (created when empty). @default `<dataDir>/dev-issuer` */
   readonly devIssuerKeysDir?: string;
+  /**
+   * What the fronts before the emulators enforce: IAM (each role's grants from the contract) and
+   * the limits. Ignored with `endpoint`. @default { iam: true, limits: true }
+   */
+  readonly enforce?: EnforceOptions;
+  /** Folder where the fronts record denials and exercised grants. @default $INSIGHTS_FRONT_RECORD_DIR, else nothing is recorded */
+  readonly recordDir?: string;
 }
 
 export interface LocalEnvEndpoints {
@@ -67,19 +84,30 @@ export interface LocalEnvProcess {
 export interface LocalEnv {
   readonly stack: string;
   readonly engines: { readonly kinesis: string; readonly dynamodb: string };
+  /** Where clients reach each service: the fronts (IAM, limits) before the emulators. */
   readonly endpoints: LocalEnvEndpoints;
   readonly redisUrl: string;
   readonly names: StackResourceNames;
-  /** AWS_* variables that point an SDK (or a worker) at this environment. */
+  /** AWS_* variables that point an SDK at this environment as its operator (allowed everything). */
   readonly env: Readonly<Record<string, string>>;
+  /** What the fronts enforce; both false with an external endpoint. */
+  readonly enforce: Readonly<Required<EnforceOptions>>;
+  /** The fronts' counters and denials; undefined with an external endpoint (no fronts run). */
+  readonly front: FrontsHandle | undefined;
   /** Worker-contract values for this environment (names, Redis), for `buildWorkerEnv`. */
   readonly workerValues: Partial<Record<WorkerVariable, string>>;
   readonly processes: readonly LocalEnvProcess[];
   readonly dataDir: string;
   /** The development identity provider: its JWKS on loopback, and tokens for the api role. */
   readonly issuer: DevIssuer;
-  /** New clients pointed at this environment; the caller closes them. */
+  /** New clients pointed at this environment, as its operator; the caller closes them. */
   clients(): AwsClients & { destroy(): void };
+  /** The key pair of `role` in `stack` (each stack's roles are identities of their own). */
+  credentialsFor(role: ContractRoleName, stack: string): LocalCredentials;
+  /** AWS_* variables for a process acting as `role` in `stack` (a worker process, a CLI command). */
+  awsEnvFor(role: ContractRoleName, stack: string): Readonly<Record<string, string>>;
+  /** New clients acting as `role` in `stack`, for role code run in-process; the caller closes them. */
+  clientsFor(role: ContractRoleName, stack: string): AwsClients & { destroy(): void };
   /** Stops everything started; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -94,11 +122,11 @@ function findOnPath(program: string): string | undefined {
   }
 }
 
-function awsEnv(endpoints: LocalEnvEndpoints, single?: string): Record<string, string> {
+function awsEnv(endpoints: LocalEnvEndpoints, credentials: LocalCredentials, single?: string): Record<string, string> {
   return {
     AWS_REGION: LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
     ...(single === undefined
       ? { AWS_ENDPOINT_URL_KINESIS: endpoints.kinesis, AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb, AWS_ENDPOINT_URL_S3: endpoints.s3 }
       : { AWS_ENDPOINT_URL: single }),
@@ -179,6 +207,8 @@ export async function startLocalEnv(options: LocalEnvOptions = {}): Promise<Loca
     }
 
     let endpoints: LocalEnvEndpoints;
+    let front: FrontsHandle | undefined;
+    const enforce = options.endpoint === undefined ? { iam: options.enforce?.iam ?? true, limits: options.enforce?.limits ?? true } : { iam: false, limits: false };
     const waits: Promise<void>[] = [];
     if (options.endpoint === undefined) {
       const [kinesisPort, dynamoPort, s3Port] = [
@@ -192,15 +222,38 @@ export async function startLocalEnv(options: LocalEnvOptions = {}): Promise<Loca
       const dynamoProc = launch(dynamoDbProcess(dynamoEngine, dynamoPort), dynamoPort);
       mkdirSync(s3Dir, { recursive: true });
       const s3Proc = launch(s3Process(s3Port, s3Dir), s3Port);
-      endpoints = {
+      const upstreams = {
         kinesis: `http://${LOOPBACK}:${kinesisPort}`,
         dynamodb: `http://${LOOPBACK}:${dynamoPort}`,
         s3: `http://${LOOPBACK}:${s3Port}`,
+      };
+      // Clients reach the emulators only through the fronts, which enforce IAM and the limits.
+      const [kinesisFront, dynamoFront, s3Front, controlPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+      const recordDir = options.recordDir ?? process.env[RECORD_DIR_VARIABLE];
+      const frontsProc = launch(
+        frontsProcess({
+          services: [
+            { service: 'kinesis', upstream: upstreams.kinesis, port: kinesisFront },
+            { service: 'dynamodb', upstream: upstreams.dynamodb, port: dynamoFront },
+            { service: 's3', upstream: upstreams.s3, port: s3Front },
+          ],
+          controlPort,
+          enforce,
+          ...(recordDir === undefined || recordDir === '' ? {} : { recordDir }),
+        }),
+        controlPort,
+      );
+      front = frontsHandle(`http://${LOOPBACK}:${controlPort}`, upstreams);
+      endpoints = {
+        kinesis: `http://${LOOPBACK}:${kinesisFront}`,
+        dynamodb: `http://${LOOPBACK}:${dynamoFront}`,
+        s3: `http://${LOOPBACK}:${s3Front}`,
       };
       for (const [proc, port, key] of [
         [kinesisProc, kinesisPort, kinesisEngine],
         [dynamoProc, dynamoPort, dynamoEngine],
         [s3Proc, s3Port, 's3rver'],
+        [frontsProc, controlPort, 'fronts'],
       ] as const) {
         waits.push(
           waitForPort(port, START_TIMEOUT_MS[key], () => proc.alive).catch((error: Error) => {
@@ -230,9 +283,10 @@ export async function startLocalEnv(options: LocalEnvOptions = {}): Promise<Loca
     report(`starting ${started.map((s) => s.proc.name).join(', ') || 'nothing (using existing endpoints)'}`);
     await Promise.all(waits);
 
-    const env = awsEnv(endpoints, options.endpoint);
+    const env = awsEnv(endpoints, LOCAL_CREDENTIALS, options.endpoint);
     // Credentials are explicit so a developer's own AWS profile can never be used against it.
     const makeClients = () => createAwsClients({ region: LOCAL_REGION, env, credentials: LOCAL_CREDENTIALS });
+    const awsEnvFor = (role: ContractRoleName, stackName: string) => awsEnv(endpoints, roleCredentials(stackName, role), options.endpoint);
 
     const probeClients = makeClients();
     try {
@@ -277,7 +331,12 @@ export async function startLocalEnv(options: LocalEnvOptions = {}): Promise<Loca
         processes: started.map(({ proc, port }) => ({ name: proc.name, pid: proc.pid ?? -1, port })),
         dataDir,
         issuer,
+        enforce,
+        front,
         clients: makeClients,
+        credentialsFor: roleCredentials,
+        awsEnvFor,
+        clientsFor: (role, stackName) => createAwsClients({ region: LOCAL_REGION, env: awsEnvFor(role, stackName), credentials: roleCredentials(stackName, role) }),
         stop: stopAll,
       };
     } finally {

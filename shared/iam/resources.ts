@@ -87,3 +87,22 @@ export function regionOfArn(arn: string): string | undefined {
   const region = arn.split(':')[3];
   return region === undefined || region === '' ? undefined : region;
 }
+
+/** A reference as the least-privilege report names it: `table:leases`, `objects:rawArchive/raw/*`, `project-key`, `*`. */
+export function refLabel(ref: ResourceRef): string {
+  switch (ref.kind) {
+    case 'stream':
+    case 'table':
+    case 'bucket':
+      return `${ref.kind}:${ref.name}`;
+    case 'table-index':
+      return `table:${ref.name}/index/${ref.index}`;
+    case 'objects':
+      return `objects:${ref.bucket}/${ref.prefix}*`;
+    case 'project-key':
+    case 'firehose-log-stream':
+      return ref.kind;
+    case 'any':
+      return '*';
+  }
+}

@@ -55,7 +55,7 @@ describe('Function: startLocalEnv', function () {
 
       // Assess
       expect(env.engines).to.deep.equal({ kinesis: 'kinesalite', dynamodb: 'dynamodb-local' });
-      expect(env.processes.map((p) => p.name).sort()).to.deep.equal(['dynamodb-local', 'kinesalite', 'redis', 's3rver']);
+      expect(env.processes.map((p) => p.name).sort()).to.deep.equal(['dynamodb-local', 'fronts', 'kinesalite', 'redis', 's3rver']);
       for (const logical of Object.keys(STREAMS) as StreamName[]) {
         const summary = await clients.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: env.names.streams[logical] }));
         expect(summary.StreamDescriptionSummary?.StreamStatus).to.equal('ACTIVE');

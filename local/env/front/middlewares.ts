@@ -1,0 +1,9 @@
+import { iamMiddleware } from './iam/iam-middleware.js';
+import type { MiddlewareFactory } from './types.js';
+
+/**
+ * Every front's chain, outermost first: IAM decides before anything is spent; the limit guards
+ * (Kinesis shard limits, DynamoDB capacity) follow in the order AWS applies them; the forwarder to
+ * the emulator ends the chain. A factory returns undefined on a front it has nothing to do with.
+ */
+export const FRONT_MIDDLEWARES: readonly MiddlewareFactory[] = [iamMiddleware];
