@@ -18,7 +18,7 @@ export default tseslint.config(
   {
     // The insights page's script runs in the browser, not in Node.
     files: ['workers/api/page/**/*.js'],
-    languageOptions: { globals: { document: 'readonly', location: 'readonly', history: 'readonly', sessionStorage: 'readonly', navigator: 'readonly', atob: 'readonly', URLSearchParams: 'readonly' } },
+    languageOptions: { globals: { window: 'readonly', document: 'readonly', location: 'readonly', history: 'readonly', sessionStorage: 'readonly', navigator: 'readonly', atob: 'readonly', URLSearchParams: 'readonly' } },
   },
   {
     files: ['test/**/*.ts'],

@@ -14,6 +14,12 @@ const meta = (name) => document.querySelector(`meta[name="${name}"]`)?.getAttrib
 const userClaim = meta('insights-user-claim') || 'sub';
 const signInUrl = meta('insights-sign-in-url');
 const locale = navigator.language || 'en';
+// Each sign-in or sign-out starts a new generation; an answer for an older one is dropped, so a
+// slow response can never paint the previous user's data over the current one.
+let generation = 0;
+// The month the charts show, to redraw them at a new width.
+let shownMonth;
+let drawnWidth = 0;
 
 function element(tag, text, className) {
   const node = document.createElement(tag);
@@ -86,6 +92,7 @@ function tokenFromFragment() {
 }
 
 function clearInsights() {
+  shownMonth = undefined;
   $('insights').hidden = true;
   for (const id of ['month-charts', 'anomaly-list']) $(id).replaceChildren();
   for (const id of ['month-table', 'recent-table']) $(id).tBodies[0].replaceChildren();
@@ -96,6 +103,7 @@ function clearInsights() {
 }
 
 function showSignIn(message) {
+  generation += 1;
   clearInsights();
   sessionStorage.removeItem(STORAGE_KEY);
   setStatus('');
@@ -109,6 +117,7 @@ function showSignIn(message) {
 }
 
 async function load(token) {
+  const mine = (generation += 1);
   clearInsights();
   $('sign-in').hidden = true;
   const claims = claimsOf(token);
@@ -119,13 +128,16 @@ async function load(token) {
   try {
     response = await fetch(`/users/${encodeURIComponent(userId)}/insights?limit=${RECENT_LIMIT}`, { headers: { authorization: `Bearer ${token}` }, cache: 'no-store' });
   } catch {
-    return setStatus('The insights service cannot be reached. Check your connection and reload the page.');
+    if (mine === generation) setStatus('The insights service cannot be reached. Check your connection and reload the page.');
+    return;
   }
+  if (mine !== generation) return;
   if (response.status === 401) return showSignIn('Your sign-in was not accepted: the token is invalid or has expired. Sign in again.');
   if (response.status === 403) return showSignIn('This token may not read these insights. Sign in again.');
   if (response.status === 429) return setStatus(`Too many requests just now. Try again in ${response.headers.get('retry-after') ?? 'a few'} seconds.`);
   if (!response.ok) return setStatus('Your insights cannot be loaded right now. Try again in a moment.');
   const insights = await response.json();
+  if (mine !== generation) return;
   // The server already refused every other id; this only guards against a confused cache.
   if (insights.userId !== userId) return showSignIn('The answer was for another account. Sign in again.');
   sessionStorage.setItem(STORAGE_KEY, token);
@@ -136,6 +148,8 @@ async function load(token) {
 function render(insights) {
   $('who-name').textContent = insights.userId;
   $('who').hidden = false;
+  // Shown before drawing, so the charts can measure the width they get.
+  $('insights').hidden = false;
   // The first month is the user's current one; a user with nothing in the view yet has none.
   const current = insights.months[0] ?? { month: undefined, totals: [] };
   $('this-month-title').textContent = current.month === undefined ? 'This month' : `This month: ${monthName(current.month)}`;
@@ -144,12 +158,13 @@ function render(insights) {
   renderMonths(insights.months);
   renderAnomalies(insights.anomalies);
   renderRecent(insights.recent);
-  $('insights').hidden = false;
 }
 
 /** Spending (negative totals) per category, one bar chart per currency. */
 function renderCharts(month) {
   const host = $('month-charts');
+  host.replaceChildren();
+  shownMonth = month;
   const currencies = [...new Set(month.totals.map((t) => t.currency))];
   const spending = currencies
     .map((currency) => ({ currency, rows: month.totals.filter((t) => t.currency === currency && t.sum.minor < 0).sort((a, b) => a.sum.minor - b.sum.minor) }))
@@ -159,6 +174,7 @@ function renderCharts(month) {
     return;
   }
   for (const { currency, rows } of spending) host.append(barChart(month.month, currency, rows));
+  drawnWidth = host.clientWidth;
 }
 
 function barChart(month, currency, rows) {
@@ -167,9 +183,10 @@ function barChart(month, currency, rows) {
   const title = element('h3', `Spending in ${currency}`);
   title.id = `${id}-title`;
   const rowHeight = 30;
-  const width = 560;
-  const labelWidth = 130;
-  const valueWidth = 120;
+  // Drawn at the width it is shown at, so its text is as large as the page's on any screen.
+  const width = Math.max(280, Math.round($('month-charts').clientWidth || 560));
+  const labelWidth = 110;
+  const valueWidth = 110;
   const barSpace = width - labelWidth - valueWidth;
   const largest = Math.max(...rows.map((r) => -r.sum.minor));
   const summary = rows.map((r) => `${label(r.category)} ${money(negate(r.sum.value), currency)}`).join(', ');
@@ -265,7 +282,7 @@ function renderAnomalies(anomalies) {
     item.append(
       element('span', anomaly.merchant.name, 'merchant'),
       element('span', money(anomaly.amount.value, anomaly.amount.currency), 'amount'),
-      element('span', `${bookedDate(anomaly.bookedAt)} · ${label(anomaly.category)} · unusualness ${Math.round(anomaly.anomalyScore * 100)} %`, 'meta'),
+      element('span', `${bookedDate(anomaly.bookedAt)} · ${label(anomaly.category)}`, 'meta'),
     );
     list.append(item);
   }
@@ -276,7 +293,7 @@ function renderRecent(recent) {
   if (recent.length === 0) {
     const row = element('tr');
     const cell = element('td', 'No transactions yet.', 'empty');
-    cell.colSpan = 5;
+    cell.colSpan = 4;
     row.append(cell);
     body.append(row);
     return;
@@ -284,15 +301,14 @@ function renderRecent(recent) {
   for (const txn of recent) {
     const row = element('tr', undefined, txn.isAnomaly ? 'anomaly' : undefined);
     row.dataset.transactionId = txn.transactionId;
-    const flag = element('td');
-    if (txn.isAnomaly) flag.append(element('span', 'Unusual', 'flag'));
-    row.append(
-      element('td', bookedDate(txn.bookedAt), 'date'),
-      element('td', txn.merchant.name, 'merchant'),
-      element('td', label(txn.category), 'category'),
-      element('td', money(txn.amount.value, txn.amount.currency), 'num amount'),
-      flag,
-    );
+    const date = element('td', undefined, 'date');
+    date.append(element('span', txn.bookedAt.slice(0, 10), 'day'), ' ', element('span', txn.bookedAt.slice(11, 16), 'time'));
+    // On a phone the category column folds under the merchant (.category-inline), so nothing scrolls sideways.
+    const merchant = element('td', undefined, 'merchant');
+    merchant.append(element('span', txn.merchant.name, 'name'));
+    if (txn.isAnomaly) merchant.append(' ', element('span', 'Unusual', 'flag'));
+    merchant.append(element('span', label(txn.category), 'category-inline'));
+    row.append(date, merchant, element('td', label(txn.category), 'category'), element('td', money(txn.amount.value, txn.amount.currency), 'num amount'));
     body.append(row);
   }
 }
@@ -305,6 +321,16 @@ $('sign-in-form').addEventListener('submit', (event) => {
 });
 
 $('sign-out').addEventListener('click', () => showSignIn());
+
+window.addEventListener('resize', () => {
+  if (shownMonth !== undefined && Math.abs($('month-charts').clientWidth - drawnWidth) > 40) renderCharts(shownMonth);
+});
+
+// A link with a new token (a sign-in redirect) while the page is open replaces the current one.
+window.addEventListener('hashchange', () => {
+  const token = tokenFromFragment();
+  if (token !== undefined) void load(token);
+});
 
 const initial = tokenFromFragment() ?? sessionStorage.getItem(STORAGE_KEY) ?? undefined;
 if (initial === undefined) showSignIn();
