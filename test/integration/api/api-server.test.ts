@@ -2,7 +2,6 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SignJWT, generateKeyPair } from 'jose';
 import type { LocalEnv } from '../../../local/env/index.js';
 import { DevIssuer, devAudience, mintDevToken } from '../../../local/dev-issuer/index.js';
@@ -17,7 +16,9 @@ import { PageAssets } from '../../../workers/api/page-assets.js';
 import { utcInstant } from '../../../workers/projector/view-model.js';
 import { ViewWriter } from '../../../workers/projector/view-writer.js';
 import { getLocalEnv } from '../../helpers/local-env.js';
-import { createViewTable, expectedTotals, scoredResults } from '../projector/scored-results.js';
+import { expectedTotals, scoredResults } from '../projector/scored-results.js';
+import { createStackView } from './stack-view.js';
+import type { StackView } from './stack-view.js';
 
 interface Answer {
   status: number;
@@ -28,9 +29,7 @@ interface Answer {
 describe('Class: ApiServer', function () {
   this.timeout(60_000);
   let env: LocalEnv;
-  let dynamodb: DynamoDBClient;
-  let destroy: () => void;
-  let drop: () => Promise<void>;
+  let view: StackView;
   let query: InsightsQuery;
   let server: ApiServer;
   let base: string;
@@ -40,15 +39,11 @@ describe('Class: ApiServer', function () {
 
   before(async () => {
     env = await getLocalEnv();
-    const clients = env.clients();
-    dynamodb = clients.dynamodb;
-    destroy = () => clients.destroy();
-    const table = await createViewTable(dynamodb, 'api-view');
-    drop = table.drop;
+    view = await createStackView(env);
     results = scoredResults(200, { seed: 21, users: 3, months: ['2026-10', '2026-11'] });
-    await new ViewWriter({ dynamodb, tableName: table.tableName }).write(results);
+    await new ViewWriter({ dynamodb: view.projector, tableName: view.tableName }).write(results);
     // "Now" is mid-November 2026 for the user, so the default months are November and October.
-    query = new InsightsQuery({ dynamodb, tableName: table.tableName, consistentRead: true, clock: () => new Date('2026-11-18T12:00:00Z') });
+    query = new InsightsQuery({ dynamodb: view.api, tableName: view.tableName, consistentRead: true, clock: () => new Date('2026-11-18T12:00:00Z') });
     server = new ApiServer({
       insights: query,
       verifier: new TokenVerifier({ issuer: env.issuer.issuer, audience: env.issuer.audience, jwksUrl: env.issuer.jwksUrl }),
@@ -58,9 +53,8 @@ describe('Class: ApiServer', function () {
   });
 
   after(async () => {
-    await server.close();
-    await drop();
-    destroy();
+    await server?.close();
+    await view?.close();
   });
 
   async function get(path: string, token?: string, init: RequestInit = {}, at = base): Promise<Answer> {

@@ -15,7 +15,8 @@ import { launchBrowser } from '../../helpers/browser.js';
 import type { Browser } from '../../helpers/browser.js';
 import { getLocalEnv } from '../../helpers/local-env.js';
 import { fileNameOf, testOutputDir } from '../../helpers/test-output.js';
-import { createViewTable } from '../projector/scored-results.js';
+import { createStackView } from '../api/stack-view.js';
+import type { StackView } from '../api/stack-view.js';
 import { scoredHistory } from './scored-history.js';
 
 /** The page asks for this many recent transactions. */
@@ -57,8 +58,7 @@ function decimalOf(text: string): string {
 describe('The insights page (headless Chromium)', function () {
   this.timeout(120_000);
   let env: LocalEnv;
-  let destroy: () => void;
-  let drop: () => Promise<void>;
+  let view: StackView;
   let results: ScoredResult[];
   let read: InsightsQuery;
   let server: ApiServer;
@@ -71,15 +71,12 @@ describe('The insights page (headless Chromium)', function () {
 
   before(async () => {
     env = await getLocalEnv();
-    const clients = env.clients();
-    destroy = () => clients.destroy();
-    const table = await createViewTable(clients.dynamodb, 'page-view');
-    drop = table.drop;
+    view = await createStackView(env);
     results = await scoredHistory({ seed: 3, users: 4, count: 400 });
-    await new ViewWriter({ dynamodb: clients.dynamodb, tableName: table.tableName }).write(results);
+    await new ViewWriter({ dynamodb: view.projector, tableName: view.tableName }).write(results);
     // "Now" is the moment of the last booking, so this month is the data's last month.
     const latest = results.map((r) => utcInstant(r.bookedAt)).sort().at(-1)!;
-    read = new InsightsQuery({ dynamodb: clients.dynamodb, tableName: table.tableName, consistentRead: true, clock: () => new Date(latest) });
+    read = new InsightsQuery({ dynamodb: view.api, tableName: view.tableName, consistentRead: true, clock: () => new Date(latest) });
     server = new ApiServer({
       insights: read,
       verifier: new TokenVerifier({ issuer: env.issuer.issuer, audience: env.issuer.audience, jwksUrl: env.issuer.jwksUrl }),
@@ -97,8 +94,7 @@ describe('The insights page (headless Chromium)', function () {
   after(async () => {
     await browser?.close();
     await server?.close();
-    await drop?.();
-    destroy?.();
+    await view?.close();
   });
 
   beforeEach(async () => {
