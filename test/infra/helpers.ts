@@ -1,9 +1,9 @@
 import { parseStackConfig } from '../../infra/config.js';
 import type { StackConfig } from '../../infra/config.js';
-import { PLAN_STAND_INS, plan } from '../../infra/plan.js';
-import type { Plan } from '../../infra/plan.js';
-import type { PlannedResource } from '../../infra/mock-stack.js';
-import { readStackFile } from '../../infra/stack-file.js';
+import { PLAN_STAND_INS, plan } from '../../infra/planner/plan.js';
+import type { Plan } from '../../infra/planner/plan.js';
+import type { PlannedResource } from '../../infra/planner/mock-stack.js';
+import { readStackFile } from '../../infra/planner/stack-file.js';
 
 /** The stacks with a stack file in the repository. */
 export const STACKS = ['dev', 'prod', 'local'] as const;

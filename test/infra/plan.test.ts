@@ -7,10 +7,10 @@ import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { ConfigError } from '../../shared/errors.js';
 import { StackFileError } from '../../infra/errors.js';
-import { redactSecrets, SECRET_MARKER, urnToRef } from '../../infra/mock-stack.js';
-import { plan } from '../../infra/plan.js';
-import { renderTree, summarize } from '../../infra/plan-summary.js';
-import { parseStackFile } from '../../infra/stack-file.js';
+import { redactSecrets, SECRET_MARKER, urnToRef } from '../../infra/planner/mock-stack.js';
+import { plan } from '../../infra/planner/plan.js';
+import { renderTree, summarize } from '../../infra/planner/plan-summary.js';
+import { parseStackFile } from '../../infra/planner/stack-file.js';
 import * as pulumi from '@pulumi/pulumi';
 import { planned } from './helpers.js';
 
@@ -77,8 +77,8 @@ describe('Function: plan', function () {
   it('prints JSON from the command line and fails with a message for a stack without a file', async () => {
     // Act
     const [{ stdout }, missing] = await Promise.all([
-      run(process.execPath, ['--import=tsx', 'infra/plan.ts', '--stack', 'local', '--json'], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 }),
-      run(process.execPath, ['--import=tsx', 'infra/plan.ts', '--stack', 'nope'], { cwd: ROOT }).then(
+      run(process.execPath, ['--import=tsx', 'infra/planner/plan.ts', '--stack', 'local', '--json'], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 }),
+      run(process.execPath, ['--import=tsx', 'infra/planner/plan.ts', '--stack', 'nope'], { cwd: ROOT }).then(
         () => undefined,
         (error: { code: number; stderr: string }) => error,
       ),

@@ -9,7 +9,7 @@ import {
   streamsEncrypted,
   violationsOf,
 } from '../../infra/policy/policies.js';
-import type { PlannedResource } from '../../infra/mock-stack.js';
+import type { PlannedResource } from '../../infra/planner/mock-stack.js';
 import { STACKS, planned } from './helpers.js';
 
 const KEY = 'arn:aws:kms:eu-west-1:123456789012:key/project';

@@ -1,5 +1,5 @@
 import * as pulumi from '@pulumi/pulumi';
-import { PROJECT } from '../shared/catalog.js';
+import { PROJECT } from '../../shared/catalog.js';
 
 /**
  * Runs the program under `pulumi.runtime.setMocks`, with no engine and no cloud: every resource

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { InsightsError } from '../shared/errors.js';
-import { NAMESPACE, SECRET_KEYS } from './config.js';
+import { InsightsError } from '../../shared/errors.js';
+import { NAMESPACE, SECRET_KEYS } from '../config.js';
 import { runMockStack } from './mock-stack.js';
 import type { MockStackResult } from './mock-stack.js';
 import { renderTree } from './plan-summary.js';
@@ -37,7 +37,7 @@ export interface Plan extends MockStackResult {
 
 /** Runs the stack's program under mocks with the config from its stack file. */
 export async function plan(options: PlanOptions): Promise<Plan> {
-  const root = options.root ?? fileURLToPath(new URL('../', import.meta.url));
+  const root = options.root ?? fileURLToPath(new URL('../../', import.meta.url));
   const file = readStackFile(`${root}/Pulumi.${options.stack}.yaml`);
   const config = { ...file.config };
   const standIns: string[] = [];
@@ -49,7 +49,7 @@ export async function plan(options: PlanOptions): Promise<Plan> {
       }
     }
   }
-  const { default: main } = await import('./index.js');
+  const { default: main } = await import('../index.js');
   const result = await runMockStack(
     { stack: options.stack, region: config['aws:region'] ?? 'us-east-1', config, secretKeys: [...SECRET_KEYS, ...file.encryptedKeys] },
     main,

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { StackFileError } from './errors.js';
+import { StackFileError } from '../errors.js';
 
 /**
  * Reads a stack file (`Pulumi.<stack>.yaml`) into the flat map Pulumi hands a program: every key
