@@ -46,7 +46,7 @@ export const WORKER_VARIABLES = {
   LOG_LEVEL: { doc: 'pino log level.', kind: { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }, default: 'info' },
   HEALTH_PORT: { doc: 'Port of the /health endpoint the container health check calls; 0 picks a free one.', kind: int(0, 65535), default: '8080' },
   SHUTDOWN_TIMEOUT_MS: { doc: 'How long SIGTERM may drain before the worker exits; below the container stop timeout.', kind: int(1000, 600000), default: '25000' },
-  METRICS_ENABLED: { doc: 'Publish CloudWatch metrics (the scorer backlog the autoscaler follows).', kind: bool, default: 'false' },
+  METRICS_ENABLED: { doc: 'Write CloudWatch metrics as Embedded Metric Format lines on stdout (the scorer backlog the autoscaler follows, alarm counts, lag).', kind: bool, default: 'false' },
   METRICS_NAMESPACE: { doc: 'CloudWatch namespace for custom metrics.', kind: str, default: 'RealtimeInsights' },
   BACKLOG_METRIC_NAME: { doc: 'Metric of waiting scoring jobs that infra scales the scorer on.', kind: str, default: 'ScoringBacklog' },
 

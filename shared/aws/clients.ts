@@ -1,5 +1,3 @@
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import type { CloudWatchClientConfig } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
@@ -33,7 +31,7 @@ export interface ClientOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
-type Service = 'KINESIS' | 'DYNAMODB' | 'S3' | 'CLOUDWATCH';
+type Service = 'KINESIS' | 'DYNAMODB' | 'S3';
 
 /** The endpoint a service will use, per the SDK's documented variable order, or undefined for AWS. */
 export function resolveEndpoint(service: Service, options: ClientOptions = {}): string | undefined {
@@ -91,10 +89,6 @@ export function createS3Client(options: ClientOptions = {}, overrides: S3ClientC
   const base = common('S3', options);
   // Emulators (s3rver, LocalStack) serve buckets by path, not by virtual host name.
   return new S3Client({ ...base, forcePathStyle: base.endpoint !== undefined, ...overrides });
-}
-
-export function createCloudWatchClient(options: ClientOptions = {}, overrides: CloudWatchClientConfig = {}): CloudWatchClient {
-  return new CloudWatchClient({ ...common('CLOUDWATCH', options), ...overrides });
 }
 
 /** The clients a worker uses, built once at start-up and handed to the code that needs them. */

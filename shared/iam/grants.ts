@@ -1,7 +1,7 @@
 import { ENRICHED_PREFIX, QUARANTINE_PREFIX, RAW_ARCHIVE_PREFIX } from '../analytics-schema.js';
 import type { WorkerRoleName } from '../worker-env.js';
 import type { Condition } from './policy.js';
-import { ANY, FIREHOSE_LOG_STREAM, PROJECT_KEY, bucket, objects, regionOfArn, stream, table } from './resources.js';
+import { FIREHOSE_LOG_STREAM, PROJECT_KEY, bucket, objects, regionOfArn, stream, table } from './resources.js';
 import type { ResourceRef, RoleArns } from './resources.js';
 
 /**
@@ -86,16 +86,6 @@ export const TASK_ROLE_GRANTS: Readonly<Record<WorkerRoleName, readonly Grant[]>
     // workers/scorer/scoring-processor.ts: scored results, through the producer.
     putStream('PutResults', 'results'),
     WRITE_REJECTS,
-    // workers/lib/metrics.ts (GaugePublisher, METRICS_ENABLED in AWS): the ScoringBacklog gauge the
-    // autoscaler follows. PutMetricData has no resource to scope to; the namespace condition is the
-    // boundary. Goes when the backlog becomes an EMF log line.
-    {
-      sid: 'PublishBacklog',
-      actions: ['cloudwatch:PutMetricData'],
-      resources: [ANY],
-      condition: (arns) => ({ StringEquals: { 'cloudwatch:namespace': arns.metricsNamespace } }),
-      unobservedLocally: 'metrics are published only with METRICS_ENABLED (set by infra, never locally), and no local emulator serves CloudWatch',
-    },
     keyUse,
   ],
   projector: [

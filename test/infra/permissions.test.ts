@@ -92,12 +92,12 @@ describe('Function: taskRoleStatements', () => {
     expect(listing.map((s) => s.Condition)).to.deep.equal([{ StringLike: { 's3:prefix': 'raw/*' } }, { StringLike: { 's3:prefix': 'enriched/*' } }]);
   });
 
-  it('limits PutMetricData, which has no resource, to the workers namespace', () => {
+  it('grants no role PutMetricData: metrics are Embedded Metric Format log lines (workers/lib/metrics.ts)', () => {
     // Act
-    const metric = taskRoleStatements('scorer', ARNS).find((s) => s.Action.includes('cloudwatch:PutMetricData'));
+    const metricCalls = WORKER_ROLES.flatMap((role) => taskRoleStatements(role, ARNS)).filter((s) => s.Action.some((a) => a.startsWith('cloudwatch:')));
 
     // Assess
-    expect(metric?.Condition).to.deep.equal({ StringEquals: { 'cloudwatch:namespace': ARNS.metricsNamespace } });
+    expect(metricCalls).to.deep.equal([]);
   });
 
   it('adds the lease table to the Firehose stand-in only when rendered for local use', () => {

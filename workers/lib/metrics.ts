@@ -1,82 +1,189 @@
-import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Logger } from '../../shared/logger.js';
 import { silentLogger } from '../../shared/logger.js';
+import { optionErrorOf } from '../../shared/errors.js';
 import { WorkerError } from '../errors.js';
 
-/** CloudWatch's standard resolution is one minute; publishing more often only costs money. */
+/**
+ * Metrics as CloudWatch Embedded Metric Format (EMF) log lines: one JSON object per line on
+ * stdout, which the task's log driver ships to CloudWatch Logs, where the metrics are extracted.
+ * No API call, so no IAM grant, no throttling and no client to close; a line written is a metric
+ * kept, also at shutdown.
+ *
+ * Written here rather than with `aws-embedded-metrics`: on ECS that library probes the task
+ * metadata and sends to a CloudWatch agent sidecar over TCP (which these tasks do not run), writes
+ * with `console.log` only, and adds dimensions of its own (ServiceName, ServiceType, LogGroup) that
+ * would change the metric identity infra's alarms and scaling select on. The format itself is a
+ * few lines (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html).
+ */
+
+/** The CloudWatch units the workers use. */
+export const MetricUnit = {
+  Count: 'Count',
+  Milliseconds: 'Milliseconds',
+  None: 'None',
+} as const;
+export type MetricUnitName = (typeof MetricUnit)[keyof typeof MetricUnit];
+
+/** EMF allows at most 30 dimensions in a dimension set. */
+const MAX_DIMENSIONS = 30;
+/** EMF allows at most 100 metrics in one line. */
+const MAX_METRICS_PER_LINE = 100;
+/** CloudWatch's standard resolution is one minute: reading a gauge more often only adds lines. */
 const DEFAULT_INTERVAL_MS = 60_000;
 
-/** Reads the gauge's current value (the scoring backlog, for example). */
-export type MeasureGauge = () => Promise<number>;
+/** Metrics were set up with options they cannot work with; names the option. */
+export class MetricsOptionError extends optionErrorOf(WorkerError, 'metrics') {
+  public override readonly name = 'MetricsOptionError';
+}
 
-export interface GaugePublisherOptions {
-  /** Publish to CloudWatch; when false every reading is only logged. */
+export interface MetricsOptions {
+  /**
+   * Write EMF lines (METRICS_ENABLED, true in AWS). When false (locally, in tests) each value is
+   * only logged at debug level, so local logs do not fill with metric lines.
+   */
   readonly enabled: boolean;
-  /** Injected, never built here (see `createCloudWatchClient` in shared/aws/clients.ts). Required when `enabled`. */
-  readonly cloudwatch?: CloudWatchClient;
   /** CloudWatch namespace (METRICS_NAMESPACE). */
   readonly namespace: string;
-  /** Metric name (BACKLOG_METRIC_NAME). */
-  readonly metricName: string;
-  /** Value of the `Stack` dimension (INSIGHTS_STACK): infra's alarms and scaling policies select on it. */
-  readonly stack: string;
-  readonly measure: MeasureGauge;
-  /** @default 60_000 ms */
-  readonly intervalMs?: number;
-  /** CloudWatch unit. @default 'Count' */
-  readonly unit?: 'Count' | 'None';
+  /**
+   * Dimensions every metric of this emitter carries, e.g. `{ Stack: env.INSIGHTS_STACK }`: infra's
+   * alarms, dashboard and scaling policies select on exactly these.
+   */
+  readonly dimensions: Readonly<Record<string, string>>;
+  /** Where each EMF line goes (without its newline). @default a write to stdout, the log driver's input */
+  readonly write?: (line: string) => void;
+  /** Epoch ms of a line. @default Date.now */
+  readonly now?: () => number;
   /** @default a silent logger */
   readonly logger?: Logger;
 }
 
-/** The gauge publisher was built with options it cannot work with. */
-export class MetricsOptionError extends WorkerError {
-  public override readonly name = 'MetricsOptionError';
-  public constructor(
-    public readonly option: string,
-    problem: string,
-  ) {
-    super(`metrics option '${option}' ${problem}`);
+/** One value of one metric. */
+export interface MetricValue {
+  readonly name: string;
+  readonly value: number;
+  /** @default 'Count' */
+  readonly unit?: MetricUnitName;
+}
+
+const writeStdout = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+/**
+ * Writes metric values as EMF lines with a fixed namespace and dimensions.
+ *
+ * @example
+ * const metrics = new MetricsEmitter({ enabled: env.METRICS_ENABLED, namespace: env.METRICS_NAMESPACE,
+ *   dimensions: { Stack: env.INSIGHTS_STACK }, logger });
+ * metrics.put([{ name: 'ScoringJobsFailed', value: 2 }]);
+ * // {"_aws":{"Timestamp":...,"CloudWatchMetrics":[{"Namespace":"RealtimeInsights","Dimensions":[["Stack"]],
+ * //   "Metrics":[{"Name":"ScoringJobsFailed","Unit":"Count"}]}]},"Stack":"dev","ScoringJobsFailed":2}
+ */
+export class MetricsEmitter {
+  public readonly enabled: boolean;
+  public readonly namespace: string;
+  public readonly dimensions: Readonly<Record<string, string>>;
+  private readonly write: (line: string) => void;
+  private readonly now: () => number;
+  private readonly logger: Logger;
+
+  public constructor(options: MetricsOptions) {
+    if (options.namespace === '') throw new MetricsOptionError('namespace', 'must not be empty');
+    const keys = Object.keys(options.dimensions);
+    if (keys.length > MAX_DIMENSIONS) throw new MetricsOptionError('dimensions', `must have at most ${MAX_DIMENSIONS} entries (EMF), got ${keys.length}`);
+    for (const key of keys) {
+      if (key === '' || key === '_aws') throw new MetricsOptionError('dimensions', `has an invalid name '${key}'`);
+      if (options.dimensions[key] === '') throw new MetricsOptionError(`dimensions.${key}`, 'must not be empty (CloudWatch drops a metric with an empty dimension value)');
+    }
+    this.enabled = options.enabled;
+    this.namespace = options.namespace;
+    this.dimensions = { ...options.dimensions };
+    this.write = options.write ?? writeStdout;
+    this.now = options.now ?? Date.now;
+    this.logger = options.logger ?? silentLogger();
+  }
+
+  /** The same emitter with more dimensions (a role's, a shard group's); `extra` wins on a clash. */
+  public withDimensions(extra: Readonly<Record<string, string>>): MetricsEmitter {
+    return new MetricsEmitter({ enabled: this.enabled, namespace: this.namespace, dimensions: { ...this.dimensions, ...extra }, write: this.write, now: this.now, logger: this.logger });
+  }
+
+  /**
+   * Writes the values as one EMF line (several lines past EMF's 100 metrics a line). A value that is
+   * not a finite number is left out and logged: CloudWatch would reject the whole line.
+   */
+  public put(values: readonly MetricValue[]): void {
+    const usable = values.filter((v) => {
+      if (v.name === '' || v.name === '_aws' || v.name in this.dimensions) {
+        this.logger.warn({ metric: v.name }, 'metric name is empty or clashes with a dimension; not written');
+        return false;
+      }
+      if (!Number.isFinite(v.value)) {
+        this.logger.warn({ metric: v.name, value: String(v.value) }, 'metric value is not a finite number; not written');
+        return false;
+      }
+      return true;
+    });
+    if (usable.length === 0) return;
+    if (!this.enabled) {
+      this.logger.debug({ metrics: Object.fromEntries(usable.map((v) => [v.name, v.value])), dimensions: this.dimensions }, 'metrics (EMF disabled)');
+      return;
+    }
+    for (let i = 0; i < usable.length; i += MAX_METRICS_PER_LINE) this.write(this.line(usable.slice(i, i + MAX_METRICS_PER_LINE)));
+  }
+
+  private line(values: readonly MetricValue[]): string {
+    const metrics = values.map((v) => ({ Name: v.name, Unit: v.unit ?? MetricUnit.Count }));
+    const body: Record<string, unknown> = {
+      _aws: { Timestamp: this.now(), CloudWatchMetrics: [{ Namespace: this.namespace, Dimensions: [Object.keys(this.dimensions)], Metrics: metrics }] },
+      ...this.dimensions,
+    };
+    for (const v of values) body[v.name] = v.value;
+    return JSON.stringify(body);
   }
 }
 
+export interface PeriodicMetricOptions {
+  readonly metrics: MetricsEmitter;
+  /** The metric's name (BACKLOG_METRIC_NAME, a `PIPELINE_METRICS` name, MillisBehindLatest). */
+  readonly name: string;
+  /** @default 'Count' */
+  readonly unit?: MetricUnitName;
+  /**
+   * Reads the value: a gauge's current level (the backlog, the lag) or a counter's count since the
+   * last reading (take-and-reset), which is why a reading is also taken on close.
+   */
+  readonly measure: () => number | Promise<number>;
+  /** @default 60_000 ms */
+  readonly intervalMs?: number;
+  /** @default a silent logger */
+  readonly logger?: Logger;
+}
+
 /**
- * Publishes one gauge (a single value with dimension `Stack`) to CloudWatch with PutMetricData on
- * a fixed interval, or only logs it when metrics are disabled (locally, in tests). A failed
- * reading or publish is logged and skipped: a metric must never take a worker down.
+ * A value read on a fixed interval and written as a metric, and read once more by `close()`, so a
+ * count taken since the last interval is written before the process exits. A failed reading is
+ * logged and skipped: a metric must never take a worker down.
  *
  * @example
- * const publisher = new GaugePublisher({ enabled: env.METRICS_ENABLED, cloudwatch, namespace: env.METRICS_NAMESPACE,
- *   metricName: env.BACKLOG_METRIC_NAME, stack: env.INSIGHTS_STACK, measure: () => backlog(queue), logger });
- * publisher.start();
- * // ...
- * await publisher.close();
+ * const backlog = new PeriodicMetric({ metrics, name: env.BACKLOG_METRIC_NAME, measure: () => scoringBacklog(queue) });
+ * backlog.start();
+ * // on SIGTERM
+ * await backlog.close(); // writes a last reading
  */
-export class GaugePublisher {
-  private readonly options: Required<Omit<GaugePublisherOptions, 'cloudwatch'>> & { cloudwatch: CloudWatchClient | undefined };
+export class PeriodicMetric {
+  private readonly options: Required<Omit<PeriodicMetricOptions, 'logger'>> & { readonly logger: Logger };
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<unknown> = Promise.resolve();
   private closing: Promise<void> | undefined;
   private last: number | undefined;
 
-  public constructor(options: GaugePublisherOptions) {
-    this.options = {
-      intervalMs: DEFAULT_INTERVAL_MS,
-      unit: 'Count',
-      ...options,
-      cloudwatch: options.cloudwatch,
-      logger: options.logger ?? silentLogger(),
-    };
+  public constructor(options: PeriodicMetricOptions) {
+    this.options = { unit: MetricUnit.Count, intervalMs: DEFAULT_INTERVAL_MS, ...options, logger: options.logger ?? silentLogger() };
     if (!Number.isInteger(this.options.intervalMs) || this.options.intervalMs <= 0) {
       throw new MetricsOptionError('intervalMs', `must be a positive whole number of milliseconds, got ${this.options.intervalMs}`);
     }
-    if (this.options.enabled && this.options.cloudwatch === undefined) {
-      throw new MetricsOptionError('cloudwatch', 'is required when enabled is true');
-    }
-    for (const key of ['namespace', 'metricName', 'stack'] as const) {
-      if (this.options[key] === '') throw new MetricsOptionError(key, 'must not be empty');
-    }
+    if (this.options.name === '') throw new MetricsOptionError('name', 'must not be empty');
   }
 
   /** The last value read, undefined before the first reading; for health details. */
@@ -84,7 +191,7 @@ export class GaugePublisher {
     return this.last;
   }
 
-  /** Publishes once now, then every interval, until `close()`. */
+  /** Reads and writes once now, then every interval, until `close()`. */
   public start(): void {
     if (this.timer !== undefined || this.closing !== undefined) return;
     this.tick();
@@ -93,38 +200,37 @@ export class GaugePublisher {
     this.timer.unref();
   }
 
-  /** Reads the gauge and publishes it (or logs it when disabled); resolves with the value read. */
-  public async publishOnce(): Promise<number> {
+  /** Reads the value and writes it; resolves with the value read. */
+  public async emitOnce(): Promise<number> {
     const value = await this.options.measure();
     this.last = value;
-    const { namespace, metricName, stack, unit, logger } = this.options;
-    if (!this.options.enabled || this.options.cloudwatch === undefined) {
-      logger.info({ metric: { namespace, name: metricName, stack, value } }, 'metric (publishing disabled)');
-      return value;
-    }
-    await this.options.cloudwatch.send(
-      new PutMetricDataCommand({
-        Namespace: namespace,
-        MetricData: [{ MetricName: metricName, Dimensions: [{ Name: 'Stack', Value: stack }], Value: value, Unit: unit, Timestamp: new Date() }],
-      }),
-    );
-    logger.debug({ metric: { namespace, name: metricName, stack, value } }, 'metric published');
+    this.options.metrics.put([{ name: this.options.name, value, unit: this.options.unit }]);
     return value;
   }
 
-  /** Stops the timer and waits for a publish in progress; idempotent. */
+  /**
+   * Stops the timer, waits for a reading in progress, then takes and writes a last one (whether or
+   * not `start()` ran), so nothing counted before shutdown is lost. Idempotent.
+   */
   public close(): Promise<void> {
     this.closing ??= (async () => {
       if (this.timer !== undefined) clearInterval(this.timer);
       this.timer = undefined;
       await this.inFlight;
+      await this.safeEmit();
     })();
     return this.closing;
   }
 
   private tick(): void {
-    this.inFlight = this.publishOnce().catch((error: unknown) => {
-      this.options.logger.warn({ err: error, metric: this.options.metricName }, 'could not publish metric; will try again next interval');
-    });
+    this.inFlight = this.safeEmit();
+  }
+
+  private async safeEmit(): Promise<void> {
+    try {
+      await this.emitOnce();
+    } catch (error) {
+      this.options.logger.warn({ err: error, metric: this.options.name }, 'could not read metric; will try again next interval');
+    }
   }
 }

@@ -1,9 +1,8 @@
 import { Queue } from 'bullmq';
-import { createCloudWatchClient } from '../../shared/aws/clients.js';
 import { KinesisProducer } from '../../shared/kinesis/index.js';
 import type { WorkerRole } from '../../shared/worker-env.js';
-import { PIPELINE_METRICS } from '../../shared/metrics.js';
-import { GaugePublisher } from '../lib/metrics.js';
+import { METRIC_STACK_DIMENSION, PIPELINE_METRICS } from '../../shared/metrics.js';
+import { MetricsEmitter, PeriodicMetric } from '../lib/metrics.js';
 import { createRedisConnection } from '../lib/redis.js';
 import { RejectStore } from '../../shared/rejects/reject-store.js';
 import { runCloseSteps } from '../runtime/close-steps.js';
@@ -50,13 +49,14 @@ export const start: StartRole<typeof WorkerRole.Scorer> = async ({ env, logger, 
     concurrency: env.SCORER_CONCURRENCY,
     logger,
   });
-  const cloudwatch = env.METRICS_ENABLED ? createCloudWatchClient() : undefined;
-  const gauge = (metricName: string, measure: () => Promise<number>) =>
-    new GaugePublisher({ enabled: env.METRICS_ENABLED, cloudwatch, namespace: env.METRICS_NAMESPACE, metricName, stack: env.INSIGHTS_STACK, measure, logger });
-  const publisher = gauge(env.BACKLOG_METRIC_NAME, () => scoringBacklog(queue));
-  // The alarms infra sets on failed and stalled jobs read these (per-period counts).
-  const failedPublisher = gauge(PIPELINE_METRICS.jobsFailed, async () => worker.takeFailedForGood());
-  const stalledPublisher = gauge(PIPELINE_METRICS.jobsStalled, async () => worker.takeStalled());
+  // EMF lines on stdout with dimension Stack: what infra's scaling policy and alarms select on.
+  const metrics = new MetricsEmitter({ enabled: env.METRICS_ENABLED, namespace: env.METRICS_NAMESPACE, dimensions: { [METRIC_STACK_DIMENSION]: env.INSIGHTS_STACK }, logger });
+  const periodic = (name: string, measure: () => number | Promise<number>) => new PeriodicMetric({ metrics, name, measure, logger });
+  const publisher = periodic(env.BACKLOG_METRIC_NAME, () => scoringBacklog(queue));
+  // The alarms infra sets on failed and stalled jobs read these (counts per period, taken and reset;
+  // close() takes a last count, so jobs that failed or stalled just before shutdown are still counted).
+  const failedPublisher = periodic(PIPELINE_METRICS.jobsFailed, () => worker.takeFailedForGood());
+  const stalledPublisher = periodic(PIPELINE_METRICS.jobsStalled, () => worker.takeStalled());
   health.addCheck('redis', () => {
     if (workerConnection.status !== 'ready' || queueConnection.status !== 'ready') {
       throw new Error(`redis not ready (worker ${workerConnection.status}, queue ${queueConnection.status})`);
@@ -84,7 +84,6 @@ export const start: StartRole<typeof WorkerRole.Scorer> = async ({ env, logger, 
           ['inference pool', () => pool.close()],
           ['queue', () => queue.close()],
           ['redis', async () => Promise.all([workerConnection.quit(), queueConnection.quit()])],
-          ['cloudwatch', async () => cloudwatch?.destroy()],
         ],
         logger,
       );
