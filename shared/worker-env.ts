@@ -82,6 +82,7 @@ export const WORKER_VARIABLES = {
   INFERENCE_THREADS: { doc: 'Inference worker threads; 0 means one per CPU the container has.', kind: int(0, 256), default: '0' },
 
   API_PORT: { doc: 'Port of the read API (GET /users/:id/insights) and the insights page.', kind: int(0, 65535), default: '8081' },
+  API_HOST: { doc: 'Address the read API listens on: every interface in a container, loopback on a laptop.', kind: str, default: '0.0.0.0' },
   AUTH_ISSUER: { doc: "Token issuer the read API trusts (the JWT's iss): a Cognito user pool's https://cognito-idp.<region>.amazonaws.com/<pool id>, or the local development issuer.", kind: str },
   AUTH_AUDIENCE: { doc: "Audience the read API accepts: the JWT's aud, or its client_id when it has no aud (Cognito access tokens), as API Gateway's JWT authoriser checks it.", kind: str },
   AUTH_JWKS_URL: { doc: "The issuer's signing keys (JWKS): fetched on first use, cached, fetched again for a key id it does not know (key rotation).", kind: { type: 'url', protocols: ['http:', 'https:'] } },
@@ -103,7 +104,7 @@ export const ROLE_VARIABLES = {
   'stream-reader': [...BASE, ...CONSUMER, ...QUEUE, 'RAW_STREAM_NAME', 'REJECTS_TABLE_NAME', 'READER_MAX_IN_FLIGHT_JOBS', 'READER_JOB_MAX_RECORDS'],
   scorer: [...BASE, ...QUEUE, 'RESULTS_STREAM_NAME', 'REJECTS_TABLE_NAME', 'MODELS_DIR', 'SCORER_CONCURRENCY', 'INFERENCE_THREADS'],
   projector: [...BASE, ...CONSUMER, 'RESULTS_STREAM_NAME', 'VIEW_TABLE_NAME', 'REJECTS_TABLE_NAME'],
-  api: [...BASE, 'VIEW_TABLE_NAME', 'API_PORT', 'AUTH_ISSUER', 'AUTH_AUDIENCE', 'AUTH_JWKS_URL', 'AUTH_USER_CLAIM', 'AUTH_SIGN_IN_URL', 'API_USER_RATE_PER_SEC', 'API_USER_BURST'],
+  api: [...BASE, 'VIEW_TABLE_NAME', 'API_PORT', 'API_HOST', 'AUTH_ISSUER', 'AUTH_AUDIENCE', 'AUTH_JWKS_URL', 'AUTH_USER_CLAIM', 'AUTH_SIGN_IN_URL', 'API_USER_RATE_PER_SEC', 'API_USER_BURST'],
   batch: [...BASE, 'RAW_ARCHIVE_BUCKET', 'ANALYTICS_BUCKET', 'VIEW_TABLE_NAME', 'BATCH_STATE_TABLE_NAME', 'REJECTS_TABLE_NAME'],
   replay: [...BASE, 'RAW_ARCHIVE_BUCKET', 'RAW_STREAM_NAME'],
 } as const satisfies Record<WorkerRoleName, readonly WorkerVariable[]>;

@@ -52,9 +52,14 @@ function printSummary(summary: RunSummary & { analytics?: AnalyticsSummary }): v
   }
 }
 
-/** A sample of what the user's app would show: the first user the broker sent a valid line for. */
+/** The sample user: the first one the broker sent a valid line for. */
+function sampleUser(lines: readonly string[]): string | undefined {
+  return lines.map((line) => parseBrokerLine(line)).find((r) => r.ok)?.transaction.userId;
+}
+
+/** A sample of what the user's app would show. */
 async function sampleInsights(env: LocalEnv, lines: readonly string[]): Promise<string | undefined> {
-  const userId = lines.map((line) => parseBrokerLine(line)).find((r) => r.ok)?.transaction.userId;
+  const userId = sampleUser(lines);
   if (userId === undefined) return undefined;
   const clients = env.clients();
   try {
@@ -83,6 +88,7 @@ async function run(flags: RunFlags): Promise<void> {
   const env = await startLocalEnv(envOptions(flags, progress));
   let archiver: LocalArchiver | undefined;
   let sample: string | undefined;
+  let page: { url: string; userId: string } | undefined;
   let analytics: AnalyticsSummary | undefined;
   let summary: RunSummary;
   try {
@@ -94,7 +100,7 @@ async function run(flags: RunFlags): Promise<void> {
       env,
       logDir,
       broker: flags.input !== undefined ? { input: flags.input, seed: flags.seed } : { records: flags.records, seed: flags.seed },
-      workers: { 'stream-reader': flags.readers, scorer: flags.scorers, projector: flags.projectors },
+      workers: { api: 1, 'stream-reader': flags.readers, scorer: flags.scorers, projector: flags.projectors },
       follow: !!flags.follow,
       signal: abort.signal,
       onStep: (m) => progress.step(m),
@@ -102,6 +108,13 @@ async function run(flags: RunFlags): Promise<void> {
         progress.status(
           `served ${p.served}  rejected ${p.rejected}  queue waiting ${p.queue.waiting} active ${p.queue.active} done ${p.queue.completed}  in view ${p.inView}/${p.expected}`,
         ),
+      onDrained: async ({ broker, pipeline }) => {
+        const userId = sampleUser(broker.lines());
+        if (userId === undefined || pipeline.apiUrl === undefined) return;
+        // The token rides in the fragment: it never reaches a server log or a Referer header.
+        page = { userId, url: `${pipeline.apiUrl}/#token=${await env.issuer.mint(userId)}` };
+        if (flags.follow) progress.step(`insights page for ${userId} (up until Ctrl-C; 'npx insights token USER_ID' for others):\n  ${page.url}`);
+      },
       afterDrain: async ({ broker }) => {
         sample = await sampleInsights(env, broker.lines());
         if (archiver !== undefined) {
@@ -120,6 +133,10 @@ async function run(flags: RunFlags): Promise<void> {
   if (sample !== undefined) console.log(`\n${sample}`);
   printSummary(full);
   console.log(`  ${'worker logs'.padEnd(16)} ${logDir}`);
+  // With --follow the address was printed when the pipeline drained, while it could be opened.
+  if (page !== undefined && !flags.follow) {
+    console.log(`\nInsights page for ${page.userId} (served by the api role while the run was up; --follow keeps it up until Ctrl-C):\n  ${page.url}`);
+  }
   if (flags.json) writeFileSync(flags.json, `${JSON.stringify(full, null, 2)}\n`);
   if (summary.lost !== 0 || summary.doubleCounted !== 0) {
     throw new Error(`the run lost ${summary.lost} and double-counted ${summary.doubleCounted}`);

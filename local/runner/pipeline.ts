@@ -1,17 +1,20 @@
 import type { WorkerRoleName, WorkerVariable } from '../../shared/worker-env.js';
+import { LOOPBACK, freePort } from '../env/ports.js';
 import type { LocalEnv } from '../env/start.js';
 import { WorkerProcess } from './worker-process.js';
 
-/** The long-running roles of the pipeline, in the order data flows through them. */
-export const PIPELINE_ROLES = ['projector', 'scorer', 'stream-reader', 'crawler'] as const satisfies readonly WorkerRoleName[];
+/** The long-running roles of the pipeline, in the order data flows through them (the read API last). */
+export const PIPELINE_ROLES = ['api', 'projector', 'scorer', 'stream-reader', 'crawler'] as const satisfies readonly WorkerRoleName[];
 export type PipelineRole = (typeof PIPELINE_ROLES)[number];
+/** Processes per role unless asked otherwise: the read API only when a run serves the page. */
+const DEFAULT_COUNT: Readonly<Record<PipelineRole, number>> = { api: 0, projector: 1, scorer: 1, 'stream-reader': 1, crawler: 1 };
 
 export interface LocalPipelineOptions {
   readonly env: LocalEnv;
   readonly broker: { readonly url: string; readonly apiKey: string };
   /** Folder for each worker's JSON log. */
   readonly logDir: string;
-  /** Processes per role. @default one each */
+  /** Processes per role. @default one each, no api */
   readonly workers?: Partial<Record<PipelineRole, number>>;
   /** Worker-contract values that override the defaults (tuning knobs). */
   readonly tuning?: Partial<Record<WorkerVariable, string | number | boolean>>;
@@ -37,6 +40,7 @@ export const LOCAL_TUNING = {
  */
 export class LocalPipeline {
   private readonly byRole = new Map<PipelineRole, WorkerProcess[]>();
+  private readonly apiPorts = new Map<WorkerProcess, number>();
   private readonly values: Partial<Record<WorkerVariable, string | number | boolean>>;
   private stopping: Promise<void> | undefined;
 
@@ -54,7 +58,7 @@ export class LocalPipeline {
     const pipeline = new LocalPipeline(options);
     try {
       for (const role of PIPELINE_ROLES) {
-        const count = options.workers?.[role] ?? 1;
+        const count = options.workers?.[role] ?? DEFAULT_COUNT[role];
         await Promise.all(Array.from({ length: count }, () => pipeline.addWorker(role)));
       }
     } catch (error) {
@@ -68,11 +72,20 @@ export class LocalPipeline {
   public async addWorker(role: PipelineRole): Promise<WorkerProcess> {
     const list = this.byRole.get(role) ?? [];
     this.byRole.set(role, list);
-    const worker = new WorkerProcess({ role, instance: list.length + 1, values: this.values, awsEnv: this.options.env.env, logDir: this.options.logDir });
+    // The read API listens on a port of its own, on loopback only.
+    const values = role === 'api' ? { ...this.values, API_PORT: await freePort(), API_HOST: LOOPBACK } : this.values;
+    const worker = new WorkerProcess({ role, instance: list.length + 1, values, awsEnv: this.options.env.env, logDir: this.options.logDir });
     list.push(worker);
+    if (role === 'api') this.apiPorts.set(worker, Number(values.API_PORT));
     await worker.start();
     await worker.waitHealthy(this.options.startTimeoutMs ?? 60_000);
     return worker;
+  }
+
+  /** Where the first read API process serves the insights page and the API; undefined without one. */
+  public get apiUrl(): string | undefined {
+    const port = [...this.apiPorts.values()][0];
+    return port === undefined ? undefined : `http://${LOOPBACK}:${port}`;
   }
 
   public workers(role?: PipelineRole): WorkerProcess[] {

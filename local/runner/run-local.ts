@@ -42,6 +42,11 @@ export interface RunLocalOptions {
    * restart Redis, reshard). The run is not over until it settled; if it rejects, the run does.
    */
   readonly duringRun?: (context: { env: LocalEnv; broker: BrokerHandle; pipeline: LocalPipeline }) => Promise<void>;
+  /**
+   * Runs once, the first time everything offered is in the view or the reject store, while the
+   * pipeline keeps running (with `follow`, what to open now: the insights page's address).
+   */
+  readonly onDrained?: (context: { env: LocalEnv; broker: BrokerHandle; pipeline: LocalPipeline }) => Promise<void>;
   /** Runs after the pipeline drained, before shut-down (the sample user's insights, analytics). */
   readonly afterDrain?: (context: { env: LocalEnv; broker: BrokerHandle; pipeline: LocalPipeline }) => Promise<void>;
 }
@@ -101,6 +106,7 @@ export async function runLocal(options: RunLocalOptions = {}): Promise<RunSummar
     const stallMs = options.stallTimeoutMs ?? 60_000;
     let last = -1;
     let lastChange = Date.now();
+    let drained = false;
     for (;;) {
       if (options.signal?.aborted) break;
       const [inView, rejected, counts] = await Promise.all([
@@ -124,6 +130,10 @@ export async function runLocal(options: RunLocalOptions = {}): Promise<RunSummar
       if (done !== last || !during.settled) {
         last = done;
         lastChange = Date.now();
+      }
+      if (!drained && done >= target && during.settled) {
+        drained = true;
+        await options.onDrained?.({ env, broker, pipeline });
       }
       if (!options.follow && done >= target && during.settled) break;
       if (!options.follow && Date.now() - lastChange > stallMs) {

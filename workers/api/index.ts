@@ -18,8 +18,8 @@ export const start: StartRole<'api'> = async ({ env, logger, aws, health }) => {
     page: new PageAssets({ userClaim: env.AUTH_USER_CLAIM, signInUrl: env.AUTH_SIGN_IN_URL }),
     logger,
   });
-  const port = await server.listen(env.API_PORT);
+  const port = await server.listen(env.API_PORT, env.API_HOST);
   health.addCheck('api', () => ({ port, ...server.stats, throttledUsers: limiter.trackedUsers }));
-  logger.info({ port, view: env.VIEW_TABLE_NAME, issuer: env.AUTH_ISSUER }, 'read API listening');
+  logger.info({ host: env.API_HOST, port, view: env.VIEW_TABLE_NAME, issuer: env.AUTH_ISSUER }, 'read API listening');
   return { close: () => server.close() };
 };
