@@ -1,6 +1,7 @@
 import { ENRICHED_COLUMNS, ENRICHED_PARTITIONS } from '../../shared/analytics-schema.js';
 import type { EnrichedColumnName } from '../../shared/analytics-schema.js';
 import { duckDbType, ident } from './duckdb-session.js';
+import { STAGED, VIEW_SCORES } from './staged-table.js';
 
 /**
  * The SQL that turns staged rows into enriched rows. Every output column comes from
@@ -65,20 +66,12 @@ export function hiveTypes(): string {
   return `{${ENRICHED_PARTITIONS.map((p) => `'${p.name}': ${duckDbType(p.glueType)}`).join(', ')}}`;
 }
 
-/** The staging table the validated rows are appended to, in `StagedRow` order. */
-export const STAGED_TABLE = 'staged';
-export const STAGED_DEFINITION = `CREATE TEMP TABLE ${STAGED_TABLE} (
-  transaction_id VARCHAR, user_id VARCHAR, account_id VARCHAR, booked_at_text VARCHAR, booked_at_us BIGINT,
-  local_date VARCHAR, amount_minor BIGINT, currency VARCHAR, merchant_name VARCHAR, merchant_normalised VARCHAR,
-  merchant_match VARCHAR, mcc VARCHAR, content_hash VARCHAR, ingested_at_us BIGINT, object_key VARCHAR, line INTEGER
-)`;
-
 /** One row per transactionId: the earliest ingested copy (then archive position) wins, deterministically. */
 export const FRESH_SQL = `CREATE OR REPLACE TEMP TABLE fresh AS
-  SELECT * FROM ${STAGED_TABLE}
+  SELECT * FROM ${STAGED.name}
   QUALIFY row_number() OVER (PARTITION BY transaction_id ORDER BY ingested_at_us, object_key, line) = 1`;
 
-/** Enriched rows for the fresh transactions (view scores from `view_scores`, filled in TS). */
+/** Enriched rows for the fresh transactions (view scores from `VIEW_SCORES`, filled by the partition writer). */
 export function enrichFreshSql(): string {
   const select = ENRICHED_COLUMNS.map((c) => `CAST(${EXPRESSIONS[c.name]} AS ${duckDbType(c.glueType)}) AS ${ident(c.name)}`);
   const partitions = ENRICHED_PARTITIONS.map((p) => `strftime(CAST(f.local_date AS DATE), '${PARTITION_EXPRESSIONS[p.name]}') AS ${ident(p.name)}`);
@@ -109,7 +102,7 @@ export function enrichFreshSql(): string {
   LEFT JOIN brand_match b ON b.transaction_id = f.transaction_id
   LEFT JOIN city_match p ON p.transaction_id = f.transaction_id
   LEFT JOIN ref_mcc m ON m.mcc = f.mcc
-  LEFT JOIN view_scores v ON v.transaction_id = f.transaction_id`;
+  LEFT JOIN ${VIEW_SCORES.name} v ON v.transaction_id = f.transaction_id`;
 }
 
 /**
@@ -129,7 +122,7 @@ export function mergeSql(): string {
   return `CREATE OR REPLACE TEMP TABLE merged AS
   SELECT * FROM (
     SELECT ${[...existing, partitionList('e.')].join(', ')}, 0 AS origin, (e.category IS NULL AND v.category IS NOT NULL) AS filled
-    FROM existing e LEFT JOIN view_scores v ON v.transaction_id = e.transaction_id
+    FROM existing e LEFT JOIN ${VIEW_SCORES.name} v ON v.transaction_id = e.transaction_id
     UNION ALL BY NAME
     SELECT ${columnList('n.')}, ${partitionList('n.')}, 1 AS origin, false AS filled FROM enriched_new n
   )
