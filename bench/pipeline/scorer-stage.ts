@@ -41,7 +41,7 @@ export async function scorerStage(options: ScorerStageOptions): Promise<ScorerSt
   const queue = new Queue<ScoringJobData, ScoringJobResult>(env.names.queues.scoring, { connection: options.connection, prefix: env.names.queuePrefix });
   const jobs = scoringJobs(options.records, env.names.streams.raw);
   await mapLimit(jobs, READER_IN_FLIGHT_JOBS, (job) => queue.add(SCORING_JOB_NAME, job.data, { ...scoringJobOptions(), jobId: job.id }));
-  const scorer = new WorkerProcess({ role: 'scorer', instance: 1, values: { ...env.workerValues, ...LOCAL_TUNING, ...options.tuning }, awsEnv: env.env, logDir: options.logDir });
+  const scorer = new WorkerProcess({ role: 'scorer', instance: 1, values: { ...env.workerValues, ...LOCAL_TUNING, ...options.tuning }, awsEnv: env.awsEnvFor('scorer'), logDir: options.logDir });
   let peak: number | undefined;
   try {
     await scorer.start();

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
-import { readState } from '../../local/env/index.js';
+import { readState, roleCredentialVariables } from '../../local/env/index.js';
+import type { ContractRoleName } from '../../shared/iam/grants.js';
 import { createAwsClients } from '../../shared/aws/clients.js';
 import { parseWorkerEnv } from '../../shared/worker-env.js';
 import { createBatchJob } from '../../workers/batch/create.js';
@@ -9,15 +10,16 @@ import { Progress, output } from '../progress.js';
 /**
  * The environment the analytics commands run against: the variables exported in this shell when
  * they name the archive (a deployed stack), else the environment `insights local env up --keep`
- * left running. Never a mix, so local endpoints are never paired with real credentials.
+ * left running. Never a mix, so local endpoints are never paired with real credentials. Locally the
+ * command signs as `role` (its fronts enforce that role's grants), or as the operator without one.
  */
-export function analyticsEnv(processEnv: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+export function analyticsEnv(processEnv: NodeJS.ProcessEnv = process.env, role?: ContractRoleName): NodeJS.ProcessEnv {
   if (processEnv['RAW_ARCHIVE_BUCKET'] !== undefined || processEnv['ANALYTICS_BUCKET'] !== undefined) return processEnv;
   const state = readState();
   if (state === undefined) {
     throw new Error('no environment: export the stack variables (RAW_ARCHIVE_BUCKET, ANALYTICS_BUCKET, ...) or start one with `insights local env up --keep`');
   }
-  return { ...processEnv, ...state.env, ...state.workerEnv };
+  return { ...processEnv, ...state.env, ...state.workerEnv, ...(role === undefined ? {} : roleCredentialVariables(state.stack, role)) };
 }
 
 const number = (n: number): string => n.toLocaleString('en-US');
@@ -35,7 +37,7 @@ function printSummary(summary: BatchSummary): void {
 async function runBatch(flags: { json?: boolean }): Promise<void> {
   const json = flags.json === true;
   const progress = new Progress(!json);
-  const processEnv = analyticsEnv();
+  const processEnv = analyticsEnv(process.env, 'batch');
   const env = parseWorkerEnv('batch', processEnv);
   const aws = createAwsClients({ env: processEnv });
   try {

@@ -11,6 +11,10 @@ export interface EnvFlags {
   dynamodb: LocalEnvOptions['dynamodb'];
   endpoint?: string;
   stack: string;
+  /** False with --no-iam. */
+  iam?: boolean;
+  /** False with --no-limits. */
+  limits?: boolean;
 }
 
 /** The emulator choices every command that brings an environment up shares. */
@@ -19,7 +23,9 @@ export function addEnvOptions(command: Command): Command {
     .addOption(new Option('--kinesis <engine>', 'Kinesis emulator').choices(Object.values(KinesisEngine)).default(KinesisEngine.Kinesalite))
     .addOption(new Option('--dynamodb <engine>', 'DynamoDB emulator').choices(Object.values(DynamoDbEngine)).default(DynamoDbEngine.DynamoDbLocal))
     .addOption(new Option('--endpoint <url>', 'use an AWS-compatible endpoint already running (LocalStack) instead of emulators').env('AWS_ENDPOINT_URL'))
-    .option('--stack <name>', 'stack whose catalog resources are provisioned', 'local');
+    .option('--stack <name>', 'stack whose catalog resources are provisioned', 'local')
+    .option('--no-iam', "do not enforce each role's IAM grants (shared/iam) on the local AWS calls")
+    .option('--no-limits', 'do not enforce Kinesis shard limits and DynamoDB capacity locally');
 }
 
 export function envOptions(flags: EnvFlags, progress: Progress): LocalEnvOptions {
@@ -29,6 +35,7 @@ export function envOptions(flags: EnvFlags, progress: Progress): LocalEnvOptions
     ...(flags.endpoint === undefined ? {} : { endpoint: flags.endpoint }),
     ...(process.env['REDIS_URL'] ? { redisUrl: process.env['REDIS_URL'] } : {}),
     stack: flags.stack,
+    enforce: { iam: flags.iam !== false, limits: flags.limits !== false },
     onProgress: (m) => progress.step(m),
     devIssuerKeysDir: devIssuerKeysDir(),
   };

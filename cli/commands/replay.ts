@@ -21,7 +21,7 @@ async function runReplay(flags: { from?: string; to?: string; rate?: string; jso
   const window = parseWindow(flags.from, flags.to);
   const rate = flags.rate === undefined ? undefined : Number(flags.rate);
   const progress = new Progress(!json);
-  const processEnv = analyticsEnv();
+  const processEnv = analyticsEnv(process.env, 'replay');
   const env = parseWorkerEnv('replay', processEnv);
   const aws = createAwsClients({ env: processEnv });
   try {

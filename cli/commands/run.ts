@@ -61,7 +61,8 @@ function sampleUser(lines: readonly string[]): string | undefined {
 async function sampleInsights(env: LocalEnv, lines: readonly string[]): Promise<string | undefined> {
   const userId = sampleUser(lines);
   if (userId === undefined) return undefined;
-  const clients = env.clients();
+  // What the user's app would show is what the read API may read.
+  const clients = env.clientsFor('api');
   try {
     const query = new InsightsQuery({ dynamodb: clients.dynamodb, tableName: env.names.tables.view, consistentRead: true });
     const insights = await query.get({ userId, limit: 5, anomalyLimit: 5 });

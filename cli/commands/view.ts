@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { readState } from '../../local/env/state.js';
+import { roleCredentialVariables } from '../../local/env/front/identities.js';
 import type { KeptEnvState } from '../../local/env/state.js';
 import { createDynamoDbClient } from '../../shared/aws/clients.js';
 import { tableName } from '../../shared/catalog.js';
@@ -34,12 +35,13 @@ export function resolveViewTarget(flags: Pick<ViewFlags, 'stack'>, processEnv: N
   const hasEndpoint = ENDPOINT_VARIABLES.some((key) => (processEnv[key] ?? '') !== '');
   if (flags.stack !== undefined) {
     const fromState = !hasEndpoint && state?.stack === flags.stack;
-    return { tableName: tableName(flags.stack, 'view'), env: fromState ? { ...processEnv, ...state.env } : processEnv, source: `stack '${flags.stack}'${fromState ? ' (kept local environment)' : ''}` };
+    return { tableName: tableName(flags.stack, 'view'), env: fromState ? { ...processEnv, ...state.env, ...roleCredentialVariables(state.stack, 'api') } : processEnv, source: `stack '${flags.stack}'${fromState ? ' (kept local environment)' : ''}` };
   }
   const fromEnv = processEnv['VIEW_TABLE_NAME'];
   if (fromEnv !== undefined && fromEnv !== '') return { tableName: fromEnv, env: processEnv, source: 'VIEW_TABLE_NAME' };
   if (state !== undefined) {
-    return { tableName: state.workerEnv['VIEW_TABLE_NAME'] ?? tableName(state.stack, 'view'), env: { ...processEnv, ...state.env }, source: `kept local environment (stack '${state.stack}')` };
+    // Locally the command reads as the api role, so the fronts hold it to the read API's grants.
+    return { tableName: state.workerEnv['VIEW_TABLE_NAME'] ?? tableName(state.stack, 'view'), env: { ...processEnv, ...state.env, ...roleCredentialVariables(state.stack, 'api') }, source: `kept local environment (stack '${state.stack}')` };
   }
   throw new Error("no view table: set VIEW_TABLE_NAME (and AWS_ENDPOINT_URL for an emulator), pass --stack NAME, or keep a local environment running with 'insights local env up --keep'");
 }

@@ -44,7 +44,9 @@ export interface RunAnalyticsOptions {
  */
 export async function runAnalytics(env: LocalEnv, options: RunAnalyticsOptions = {}): Promise<AnalyticsSummary> {
   if (options.archiver !== undefined) await options.archiver.drain(options.drainTimeoutMs);
-  const clients = env.clients();
+  // The job acts as the batch role; its output is counted by the operator, who reads what any role wrote.
+  const clients = env.clientsFor('batch');
+  const operator = env.clients();
   try {
     const job = new BatchJob({
       s3: clients.s3,
@@ -57,7 +59,7 @@ export async function runAnalytics(env: LocalEnv, options: RunAnalyticsOptions =
       ...(options.logger === undefined ? {} : { logger: options.logger }),
     });
     const summary = await job.run(options.onProgress === undefined ? {} : { onProgress: options.onProgress });
-    const reader = await EnrichedReader.open({ s3: clients.s3, bucket: env.names.buckets.analytics });
+    const reader = await EnrichedReader.open({ s3: operator.s3, bucket: env.names.buckets.analytics });
     try {
       return { objects: summary.objects, rowsIn: summary.rowsIn, rowsOut: await reader.count(), rejected: summary.rejected, partitions: summary.partitions.length };
     } finally {
@@ -65,5 +67,6 @@ export async function runAnalytics(env: LocalEnv, options: RunAnalyticsOptions =
     }
   } finally {
     clients.destroy();
+    operator.destroy();
   }
 }

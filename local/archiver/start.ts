@@ -18,7 +18,8 @@ export interface StartLocalArchiverOptions {
  * bucket. The returned archiver owns its clients; `close()` flushes, releases and destroys them.
  */
 export async function startLocalArchiver(env: LocalEnv, options: StartLocalArchiverOptions = {}): Promise<LocalArchiver> {
-  const clients = env.clients();
+  // The archiver stands in for Firehose and acts as Firehose's role (plus the leases it keeps locally).
+  const clients = env.clientsFor('firehose');
   const archiver = new LocalArchiver({
     kinesis: clients.kinesis,
     dynamodb: clients.dynamodb,

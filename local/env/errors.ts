@@ -39,3 +39,17 @@ export class ServiceStartError extends LocalEnvError {
     super(`${service} did not start: ${reason}${output ? `\n--- last output of ${service} ---\n${output}` : ''}`, options);
   }
 }
+
+/** The fronts refused calls of a run: a grant is missing from the IAM contract, or code calls what its role must not. */
+export class CallsDeniedError extends LocalEnvError {
+  public override readonly name = 'CallsDeniedError';
+  public constructor(
+    public readonly stackName: string,
+    public readonly denials: readonly { readonly message: string; readonly role?: string | undefined; readonly operation: string }[],
+  ) {
+    super(
+      `${denials.length} AWS call(s) of stack '${stackName}' were denied (grant it in shared/iam/grants.ts if the role needs it):\n` +
+        denials.map((d) => `  ${d.role ?? 'unknown key'} ${d.operation}: ${d.message}`).join('\n'),
+    );
+  }
+}

@@ -11,3 +11,5 @@ export type { FrontsHandle } from './front/front-process.js';
 export { describeDenials } from './front/front-process.js';
 export type { Denial } from './front/iam/iam-recorder.js';
 export type { EnforceOptions } from './front/types.js';
+export { readDenials, readUsage } from './front/iam/records.js';
+export type { UsageEntry } from './front/iam/iam-recorder.js';

@@ -102,12 +102,17 @@ export interface LocalEnv {
   readonly issuer: DevIssuer;
   /** New clients pointed at this environment, as its operator; the caller closes them. */
   clients(): AwsClients & { destroy(): void };
-  /** The key pair of `role` in `stack` (each stack's roles are identities of their own). */
-  credentialsFor(role: ContractRoleName, stack: string): LocalCredentials;
-  /** AWS_* variables for a process acting as `role` in `stack` (a worker process, a CLI command). */
-  awsEnvFor(role: ContractRoleName, stack: string): Readonly<Record<string, string>>;
-  /** New clients acting as `role` in `stack`, for role code run in-process; the caller closes them. */
-  clientsFor(role: ContractRoleName, stack: string): AwsClients & { destroy(): void };
+  /** The key pair of `role` in `stack` (each stack's roles are identities of their own). @default stack: this environment's */
+  credentialsFor(role: ContractRoleName, stack?: string): LocalCredentials;
+  /**
+   * AWS_* variables for a process acting as `role` in `stack` (a worker process, a CLI command):
+   * this environment's variables (endpoints) with the role's key pair. Called as a method, so an
+   * environment seen through another stack (`isolatedStack`) answers with its own stack and endpoints.
+   * @default stack: this environment's
+   */
+  awsEnvFor(role: ContractRoleName, stack?: string): Readonly<Record<string, string>>;
+  /** New clients acting as `role` in `stack`, for role code run in-process; the caller closes them. @default stack: this environment's */
+  clientsFor(role: ContractRoleName, stack?: string): AwsClients & { destroy(): void };
   /** Stops everything started; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -286,7 +291,6 @@ export async function startLocalEnv(options: LocalEnvOptions = {}): Promise<Loca
     const env = awsEnv(endpoints, LOCAL_CREDENTIALS, options.endpoint);
     // Credentials are explicit so a developer's own AWS profile can never be used against it.
     const makeClients = () => createAwsClients({ region: LOCAL_REGION, env, credentials: LOCAL_CREDENTIALS });
-    const awsEnvFor = (role: ContractRoleName, stackName: string) => awsEnv(endpoints, roleCredentials(stackName, role), options.endpoint);
 
     const probeClients = makeClients();
     try {
@@ -334,9 +338,16 @@ export async function startLocalEnv(options: LocalEnvOptions = {}): Promise<Loca
         enforce,
         front,
         clients: makeClients,
-        credentialsFor: roleCredentials,
-        awsEnvFor,
-        clientsFor: (role, stackName) => createAwsClients({ region: LOCAL_REGION, env: awsEnvFor(role, stackName), credentials: roleCredentials(stackName, role) }),
+        credentialsFor(this: LocalEnv, role: ContractRoleName, stackName = this.stack) {
+          return roleCredentials(stackName, role);
+        },
+        awsEnvFor(this: LocalEnv, role: ContractRoleName, stackName = this.stack) {
+          const credentials = roleCredentials(stackName, role);
+          return { ...this.env, AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey };
+        },
+        clientsFor(this: LocalEnv, role: ContractRoleName, stackName = this.stack) {
+          return createAwsClients({ region: LOCAL_REGION, env: this.awsEnvFor(role, stackName), credentials: roleCredentials(stackName, role) });
+        },
         stop: stopAll,
       };
     } finally {

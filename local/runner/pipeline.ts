@@ -74,7 +74,8 @@ export class LocalPipeline {
     this.byRole.set(role, list);
     // The read API listens on a port of its own, on loopback only.
     const values = role === 'api' ? { ...this.values, API_PORT: await freePort(), API_HOST: LOOPBACK } : this.values;
-    const worker = new WorkerProcess({ role, instance: list.length + 1, values, awsEnv: this.options.env.env, logDir: this.options.logDir });
+    // Each worker signs with its own role's key pair, so the fronts allow it only what its role's grants do.
+    const worker = new WorkerProcess({ role, instance: list.length + 1, values, awsEnv: this.options.env.awsEnvFor(role), logDir: this.options.logDir });
     list.push(worker);
     if (role === 'api') this.apiPorts.set(worker, Number(values.API_PORT));
     await worker.start();

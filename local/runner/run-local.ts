@@ -4,6 +4,7 @@ import { RejectStore } from '../../shared/rejects/reject-store.js';
 import { createRedisConnection } from '../../workers/lib/redis.js';
 import { startBroker } from '../broker/index.js';
 import type { BrokerHandle, BrokerOptions } from '../broker/index.js';
+import { CallsDeniedError } from '../env/errors.js';
 import { startLocalEnv } from '../env/start.js';
 import type { LocalEnv, LocalEnvOptions } from '../env/start.js';
 import { expectedOutcome } from './expected.js';
@@ -57,6 +58,12 @@ function isRunningBroker(broker: RunLocalOptions['broker']): broker is BrokerHan
 
 function isRunningEnv(env: RunLocalOptions['env']): env is LocalEnv {
   return env !== undefined && 'stop' in env && typeof (env as LocalEnv).stop === 'function';
+}
+
+/** A denied call stops the run at once: a worker refused by IAM would only retry, or lose what it was writing. */
+async function failOnDenials(env: LocalEnv): Promise<void> {
+  const denied = (await env.front?.denials())?.filter((d) => d.stack === env.stack) ?? [];
+  if (denied.length > 0) throw new CallsDeniedError(env.stack, denied);
 }
 
 /**
@@ -123,6 +130,7 @@ export async function runLocal(options: RunLocalOptions = {}): Promise<RunSummar
         expected: expected.accepted.size,
       };
       options.onProgress?.(progress);
+      await failOnDenials(env);
       const dead = pipeline.dead();
       if (dead.length > 0) step(`warning: ${dead.map((w) => `${w.name} exited; see ${w.logFile}`).join('; ')}`);
       if (during.error !== undefined) throw during.error;
@@ -144,6 +152,7 @@ export async function runLocal(options: RunLocalOptions = {}): Promise<RunSummar
     }
     const durationMs = performance.now() - started;
     await options.afterDrain?.({ env, broker, pipeline });
+    await failOnDenials(env);
     return await measureRun(
       clients,
       { viewTable: env.names.tables.view, rejectsTable: env.names.tables.rejects, resultsStream: env.names.streams.results },

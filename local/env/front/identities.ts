@@ -76,3 +76,9 @@ export function localStackArns(stack: string): StackArns {
     metricsNamespace: WORKER_VARIABLES.METRICS_NAMESPACE.default,
   });
 }
+
+/** AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY of `role` in `stack`, for a process environment. */
+export function roleCredentialVariables(stack: string, role: ContractRoleName): { AWS_ACCESS_KEY_ID: string; AWS_SECRET_ACCESS_KEY: string } {
+  const credentials = roleCredentials(stack, role);
+  return { AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey };
+}
