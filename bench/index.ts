@@ -5,28 +5,17 @@
  */
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { Command } from 'commander';
+import { runProgram, wholeNumber } from '../shared/command-line/index.js';
 import { figuresTable } from './report/table.js';
 import { runBench } from './run-bench.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const { values } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    out: { type: 'string', default: join(here, 'results') },
-    shards: { type: 'string', default: '1' },
-  },
-});
-const shards = Number(values.shards);
-if (!Number.isInteger(shards) || shards < 1) {
-  console.error(`--shards must be a whole number >= 1, got '${values.shards}'`);
-  process.exit(2);
-}
 
-const started = performance.now();
-const log = (message: string): void => console.error(`${((performance.now() - started) / 1000).toFixed(1).padStart(6)}s  ${message}`);
-try {
-  const result = await runBench({ quick: values.quick, outDir: values.out, shards, onStep: log });
+async function bench(flags: { quick?: boolean; out: string; shards: number }): Promise<void> {
+  const started = performance.now();
+  const log = (message: string): void => console.error(`${((performance.now() - started) / 1000).toFixed(1).padStart(6)}s  ${message}`);
+  const result = await runBench({ quick: flags.quick === true, outDir: flags.out, shards: flags.shards, onStep: log });
   const m = result.machine;
   console.log(`\nrealtime-insights benchmark (${result.mode}), ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, load ${m.loadAverage}\n`);
   console.log(figuresTable(result.figures));
@@ -36,7 +25,14 @@ try {
   if (result.pipeline.lost > 0 || result.pipeline.doubleCounted > 0) {
     console.error(`warning: the pipeline lost ${result.pipeline.lost} and double-counted ${result.pipeline.doubleCounted} during the benchmark`);
   }
-} catch (error) {
-  console.error(`bench failed: ${(error as Error).stack ?? String(error)}`);
-  process.exitCode = 1;
 }
+
+await runProgram(
+  new Command('bench')
+    .description('measure each stage\'s ceiling and the pipeline against it on the embedded environment; see bench/README.md')
+    .option('--quick', "CI's smoke run (under two minutes on 2 cores)")
+    .option('--out <dir>', 'where the JSON, Markdown and SVG results go', join(here, 'results'))
+    .option('--shards <n>', 'shards per stream in the pipeline run', wholeNumber(1), 1)
+    .action(bench),
+  { invokedAs: 'npm run bench --' },
+);

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { runProgram } from '../shared/command-line/run-program.js';
 import { batchCommand } from './commands/batch.js';
 import { brokerCommand } from './commands/broker.js';
 import { localEnvCommand } from './commands/local-env.js';
@@ -10,9 +11,7 @@ import { viewCommand } from './commands/view.js';
 
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 
-const program = new Command('insights')
-  .description('realtime-insights: run the pipeline locally, read the view, run batch jobs, queries and replays')
-  .showHelpAfterError();
+const program = new Command('insights').description('realtime-insights: run the pipeline locally, read the view, run batch jobs, queries and replays');
 
 program.addCommand(runCommand());
 program.addCommand(localEnvCommand());
@@ -23,9 +22,5 @@ program.addCommand(queryCommand());
 program.addCommand(replayCommand());
 program.addCommand(tokenCommand());
 
-program.parseAsync(process.argv).catch((error: unknown) => {
-  // One clear line for people; the stack only when asked for.
-  console.error(`insights: ${(error as Error).message}`);
-  if (process.env['DEBUG']) console.error(error);
-  process.exit(1);
-});
+// Exit codes: 0 done, 1 failed, 2 usage, 130 interrupted (shared/command-line/exit-code.ts).
+await runProgram(program);

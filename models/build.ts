@@ -5,37 +5,33 @@
  */
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { Command } from 'commander';
+import { integer, runProgram, wholeNumber } from '../shared/command-line/index.js';
 import { buildModels } from './training/build-models.js';
 
-const { values } = parseArgs({
-  options: {
-    out: { type: 'string' },
-    count: { type: 'string' },
-    users: { type: 'string' },
-    seed: { type: 'string' },
-  },
-});
+async function build(flags: { out?: string; count?: number; users?: number; seed?: number }): Promise<void> {
+  const result = await buildModels({
+    outDir: flags.out ?? dirname(fileURLToPath(import.meta.url)),
+    count: flags.count,
+    users: flags.users,
+    seed: flags.seed,
+    log: (line) => console.log(line),
+  });
+  const { categoriser, anomaly } = result.manifest.models;
+  console.log('');
+  console.log(`categoriser ${categoriser.version}: accuracy ${categoriser.metrics.accuracy.toFixed(4)} (bar 0.90), macro F1 ${categoriser.metrics.macroF1.toFixed(4)} (bar 0.85)`);
+  console.log(`  F1 by class: ${Object.entries(categoriser.metrics.f1ByClass).map(([name, f1]) => `${name} ${f1.toFixed(3)}`).join(', ')}`);
+  console.log(`anomaly ${anomaly.version}: ROC AUC ${anomaly.metrics.rocAuc.toFixed(4)} (bar 0.90), threshold ${anomaly.threshold}, precision ${anomaly.metrics.precision.toFixed(4)}, recall ${anomaly.metrics.recall.toFixed(4)}`);
+  for (const path of result.files) console.log(`wrote ${path}`);
+}
 
-const integer = (name: string, text: string | undefined): number | undefined => {
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (!Number.isInteger(value)) throw new RangeError(`--${name} must be an integer, got '${text}'`);
-  return value;
-};
-
-const outDir = values.out ?? dirname(fileURLToPath(import.meta.url));
-const result = await buildModels({
-  outDir,
-  count: integer('count', values.count),
-  users: integer('users', values.users),
-  seed: integer('seed', values.seed),
-  log: (line) => console.log(line),
-});
-
-const { categoriser, anomaly } = result.manifest.models;
-console.log('');
-console.log(`categoriser ${categoriser.version}: accuracy ${categoriser.metrics.accuracy.toFixed(4)} (bar 0.90), macro F1 ${categoriser.metrics.macroF1.toFixed(4)} (bar 0.85)`);
-console.log(`  F1 by class: ${Object.entries(categoriser.metrics.f1ByClass).map(([name, f1]) => `${name} ${f1.toFixed(3)}`).join(', ')}`);
-console.log(`anomaly ${anomaly.version}: ROC AUC ${anomaly.metrics.rocAuc.toFixed(4)} (bar 0.90), threshold ${anomaly.threshold}, precision ${anomaly.metrics.precision.toFixed(4)}, recall ${anomaly.metrics.recall.toFixed(4)}`);
-for (const path of result.files) console.log(`wrote ${path}`);
+await runProgram(
+  new Command('models:build')
+    .description('generate the synthetic data, train both models, export them to ONNX and rewrite models/manifest.json')
+    .option('--out <dir>', 'where the models and manifest go (default: models/)')
+    .option('--count <n>', 'synthetic transactions to train on (default: the committed models\' size)', wholeNumber(1))
+    .option('--users <n>', 'synthetic account holders', wholeNumber(1))
+    .option('--seed <n>', 'seed of the synthetic data', integer)
+    .action(build),
+  { invokedAs: 'npm run models:build --' },
+);

@@ -1,4 +1,5 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { InterruptedError, UsageError, integer, nonNegativeNumber, untilInterrupted, watchInterrupts, wholeNumber } from '../../shared/command-line/index.js';
 import { startBroker } from '../../local/broker/index.js';
 import type { BrokerOptions } from '../../local/broker/index.js';
 
@@ -19,30 +20,9 @@ interface BrokerFlags {
   json?: boolean;
 }
 
-function wholeNumber(value: string): number {
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('must be a whole number >= 0');
-  return Number(value);
-}
-
-function integer(value: string): number {
-  if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError('must be an integer');
-  return Number(value);
-}
-
-function number(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a number >= 0');
-  return n;
-}
-
-function waitForSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-  });
-}
-
 async function run(flags: BrokerFlags): Promise<void> {
+  if (flags.records === undefined && flags.input === undefined) throw new UsageError('give --records N or --input FILE');
+  const interrupts = watchInterrupts();
   const options: BrokerOptions = {
     ...(flags.records === undefined ? {} : { records: flags.records }),
     ...(flags.input === undefined ? {} : { input: flags.input }),
@@ -69,31 +49,31 @@ async function run(flags: BrokerFlags): Promise<void> {
     console.log(`export BROKER_API_KEY=${JSON.stringify(broker.apiKey)}`);
     console.log('Ctrl-C stops it.');
   }
-  const signal = await waitForSignal();
+  const signal = await untilInterrupted(interrupts.signal);
+  interrupts.dispose();
   await broker.close();
   if (!flags.json) console.log(`stopped on ${signal}: ${JSON.stringify(broker.stats())}`);
+  // SIGTERM is a server's normal stop; Ctrl-C is an interrupt and says so in the exit code.
+  if (signal === 'SIGINT') throw new InterruptedError(`stopped the mock broker after serving ${broker.stats().linesServed} lines`, signal);
 }
 
 /** `insights broker`: the mock data broker on loopback, until Ctrl-C or SIGTERM. */
 export function brokerCommand(): Command {
   return new Command('broker')
     .description('serve the broker API (GET /v1/transactions) on loopback from synthetic transactions or a file')
-    .addOption(new Option('--records <n>', 'serve this many seeded synthetic transactions').argParser(wholeNumber).conflicts('input'))
+    .addOption(new Option('--records <n>', 'serve this many seeded synthetic transactions').argParser(wholeNumber()).conflicts('input'))
     .addOption(new Option('--input <file>', 'serve this NDJSON file exactly as written (broken lines stay broken)').conflicts('records'))
-    .addOption(new Option('--port <port>', 'port to listen on (0 picks a free one)').argParser(wholeNumber).default(0))
+    .addOption(new Option('--port <port>', 'port to listen on (0 picks a free one)').argParser(wholeNumber()).default(0))
     .addOption(new Option('--host <host>', 'address to listen on').default(undefined, '127.0.0.1'))
     .addOption(new Option('--api-key <key>', 'bearer token clients must send (default: a random one, printed)').env('BROKER_API_KEY'))
-    .addOption(new Option('--rate-limit <perSecond>', 'requests per second before 429 with Retry-After (0: none)').argParser(number))
-    .addOption(new Option('--error-rate <share>', 'share of page requests answered 500/502/503, 0 to 1').argParser(number))
-    .addOption(new Option('--reset-rate <share>', 'share of page requests whose connection drops mid-body, 0 to 1').argParser(number))
-    .addOption(new Option('--max-page-size <n>', 'most lines per page whatever limit asks').argParser(wholeNumber))
+    .addOption(new Option('--rate-limit <perSecond>', 'requests per second before 429 with Retry-After (0: none)').argParser(nonNegativeNumber))
+    .addOption(new Option('--error-rate <share>', 'share of page requests answered 500/502/503, 0 to 1').argParser(nonNegativeNumber))
+    .addOption(new Option('--reset-rate <share>', 'share of page requests whose connection drops mid-body, 0 to 1').argParser(nonNegativeNumber))
+    .addOption(new Option('--max-page-size <n>', 'most lines per page whatever limit asks').argParser(wholeNumber()))
     .addOption(new Option('--seed <n>', 'seed of the generator and the injected faults').argParser(integer))
-    .addOption(new Option('--users <n>', 'synthetic account holders').argParser(wholeNumber))
+    .addOption(new Option('--users <n>', 'synthetic account holders').argParser(wholeNumber()))
     .addOption(new Option('--start-at <date>', 'first day of synthetic data (ISO date); default keeps every line in the past'))
-    .addOption(new Option('--publish-per-second <n>', 'make lines visible at this rate, like a live feed (0: all at once)').argParser(number))
+    .addOption(new Option('--publish-per-second <n>', 'make lines visible at this rate, like a live feed (0: all at once)').argParser(nonNegativeNumber))
     .option('--json', 'print one JSON line {url, apiKey, lines} when ready, for a parent process')
-    .action(async (flags: BrokerFlags) => {
-      if (flags.records === undefined && flags.input === undefined) throw new InvalidArgumentError('give --records N or --input FILE');
-      await run(flags);
-    });
+    .action(run);
 }

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { createAwsClients } from '../../shared/aws/clients.js';
+import { ownTempFolder } from '../../shared/command-line/temp-folder.js';
 import { EnrichedReader, ENRICHED_VIEW } from '../../workers/batch/enriched-reader.js';
 import { Progress, output } from '../progress.js';
 import { analyticsEnv } from './batch.js';
@@ -30,7 +31,7 @@ async function runQuery(sql: string, flags: { json?: boolean }): Promise<void> {
   let reader: EnrichedReader | undefined;
   try {
     progress.status(`copying s3://${bucket}/enriched/`);
-    reader = await EnrichedReader.open({ s3: aws.s3, bucket });
+    reader = await EnrichedReader.open({ s3: aws.s3, bucket, workDir: ownTempFolder() });
     progress.step(`${reader.files} Parquet file(s) from s3://${bucket}/enriched/ as view '${ENRICHED_VIEW}'`);
     const result = await reader.session.jsonRows(sql);
     progress.done();

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { UsageError, positiveNumber } from '../../shared/command-line/index.js';
 import { createAwsClients } from '../../shared/aws/clients.js';
 import { parseWorkerEnv } from '../../shared/worker-env.js';
 import { parseWindow, Replayer } from '../../workers/replay/index.js';
@@ -16,10 +17,25 @@ function printSummary(summary: ReplaySummary): void {
   console.log(`pace      ${number(summary.ratePerSecond)} records/s; took ${summary.seconds} s`);
 }
 
-async function runReplay(flags: { from?: string; to?: string; rate?: string; json?: boolean }): Promise<void> {
+interface ReplayFlags {
+  from?: string;
+  to?: string;
+  rate?: number;
+  json?: boolean;
+}
+
+function windowOf(flags: ReplayFlags): ReturnType<typeof parseWindow> {
+  try {
+    return parseWindow(flags.from, flags.to);
+  } catch (error) {
+    throw new UsageError((error as Error).message, { cause: error });
+  }
+}
+
+async function runReplay(flags: ReplayFlags): Promise<void> {
   const json = flags.json === true;
-  const window = parseWindow(flags.from, flags.to);
-  const rate = flags.rate === undefined ? undefined : Number(flags.rate);
+  const window = windowOf(flags);
+  const rate = flags.rate;
   const progress = new Progress(!json);
   const processEnv = analyticsEnv(process.env, 'replay');
   const env = parseWorkerEnv('replay', processEnv);
@@ -45,7 +61,7 @@ export function replayCommand(): Command {
     .description("put the raw archive's records of a time window back on the raw stream, paced to its write capacity; every sink is idempotent")
     .requiredOption('--from <iso>', 'start of the window (inclusive), ISO 8601 with a zone, e.g. 2026-11-25T00:00:00Z')
     .requiredOption('--to <iso>', 'end of the window (exclusive)')
-    .option('--rate <n>', 'records per second (default: 1,000 per shard of the stream)')
+    .option('--rate <n>', 'records per second (default: 1,000 per shard of the stream)', positiveNumber)
     .option('--json', 'print the summary as JSON')
-    .action((flags: { from?: string; to?: string; rate?: string; json?: boolean }) => runReplay(flags));
+    .action(runReplay);
 }

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { integer, wholeNumber } from '../../shared/command-line/index.js';
 import { parseBrokerLine } from '../../shared/schemas/transaction.js';
 import { InsightsQuery } from '../../workers/api/insights-query.js';
 import { join } from 'node:path';
@@ -24,12 +25,6 @@ interface RunFlags extends EnvFlags {
   scorers: number;
   projectors: number;
   analytics?: boolean;
-}
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError(`'${value}' is not a whole number >= 0`);
-  return n;
 }
 
 function printSummary(summary: RunSummary & { analytics?: AnalyticsSummary }): void {
@@ -148,14 +143,14 @@ export function runCommand(): Command {
   return addEnvOptions(
     new Command('run')
       .description('run the whole pipeline locally: emulators, mock broker and every worker as processes; prints a measured summary')
-      .option('--records <n>', 'synthetic transactions to send', positiveInt, 20_000)
+      .option('--records <n>', 'synthetic transactions to send', wholeNumber(1), 20_000)
       .option('--input <file>', 'serve this NDJSON file instead (broken lines included)')
       .option('--json <file>', 'write the summary as JSON to this file')
       .option('--follow', 'keep running after the source is drained (Ctrl-C stops)')
-      .option('--seed <n>', 'seed of the synthetic data', positiveInt, 1)
-      .option('--readers <n>', 'stream-reader processes', positiveInt, 1)
-      .option('--scorers <n>', 'scorer processes', positiveInt, 1)
-      .option('--projectors <n>', 'projector processes', positiveInt, 1)
+      .option('--seed <n>', 'seed of the synthetic data', integer, 1)
+      .option('--readers <n>', 'stream-reader processes', wholeNumber(1), 1)
+      .option('--scorers <n>', 'scorer processes', wholeNumber(1), 1)
+      .option('--projectors <n>', 'projector processes', wholeNumber(1), 1)
       .option('--analytics', 'archive the raw stream (local Firehose stand-in) and run the batch job to Parquet once drained'),
   ).action((flags) => run(flags));
 }

@@ -1,6 +1,8 @@
-import { parseArgs } from 'node:util';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InsightsError } from '../../shared/errors.js';
+import { Command } from 'commander';
+import { runProgram } from '../../shared/command-line/run-program.js';
 import { NAMESPACE, SECRET_KEYS } from '../config.js';
 import { runMockStack } from './mock-stack.js';
 import type { MockStackResult } from './mock-stack.js';
@@ -35,10 +37,19 @@ export interface Plan extends MockStackResult {
   readonly standIns: string[];
 }
 
+const REPOSITORY_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The stacks that have a file in `root` (for a message naming the ones that exist). */
+export function stackNames(root: string = REPOSITORY_ROOT): string[] {
+  return readdirSync(root)
+    .flatMap((name) => /^Pulumi\.(.+)\.yaml$/.exec(name)?.[1] ?? [])
+    .sort();
+}
+
 /** Runs the stack's program under mocks with the config from its stack file. */
 export async function plan(options: PlanOptions): Promise<Plan> {
-  const root = options.root ?? fileURLToPath(new URL('../../', import.meta.url));
-  const file = readStackFile(`${root}/Pulumi.${options.stack}.yaml`);
+  const root = options.root ?? REPOSITORY_ROOT;
+  const file = readStackFile(join(root, `Pulumi.${options.stack}.yaml`), stackNames(root));
   const config = { ...file.config };
   const standIns: string[] = [];
   if (config[`${NAMESPACE}:dataPlaneOnly`] !== 'true') {
@@ -57,32 +68,26 @@ export async function plan(options: PlanOptions): Promise<Plan> {
   return { ...result, standIns };
 }
 
-async function cli(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { stack: { type: 'string' }, json: { type: 'boolean', default: false } } });
-  if (values.stack === undefined) {
-    console.error('usage: npm run plan -- --stack <dev|prod|local> [--json]');
-    return 2;
+async function printPlan(flags: { stack: string; json?: boolean }): Promise<void> {
+  const result = await plan({ stack: flags.stack });
+  if (flags.json === true) {
+    console.log(JSON.stringify(result.resources.map(({ type, name, parent, inputs }) => ({ type, name, parent: parent ?? null, inputs })), null, 2));
+  } else {
+    console.log(renderTree(result.resources));
+    const custom = result.resources.filter((r) => r.custom).length;
+    console.log(`\n${result.resources.length} resources (${custom} custom, ${result.resources.length - custom} components) in stack '${flags.stack}'`);
   }
-  try {
-    const result = await plan({ stack: values.stack });
-    if (values.json === true) {
-      console.log(JSON.stringify(result.resources.map(({ type, name, parent, inputs }) => ({ type, name, parent: parent ?? null, inputs })), null, 2));
-    } else {
-      console.log(renderTree(result.resources));
-      const custom = result.resources.filter((r) => r.custom).length;
-      console.log(`\n${result.resources.length} resources (${custom} custom, ${result.resources.length - custom} components) in stack '${values.stack}'`);
-    }
-    if (result.standIns.length > 0) console.error(`note: stand-in values used for ${result.standIns.join(', ')} (set them with pulumi config set)`);
-    return 0;
-  } catch (error) {
-    if (error instanceof InsightsError) {
-      console.error(`error: ${error.message}`);
-      return 1;
-    }
-    throw error;
-  }
+  if (result.standIns.length > 0) console.error(`note: stand-in values used for ${result.standIns.join(', ')} (set them with pulumi config set)`);
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
-  process.exitCode = await cli(process.argv.slice(2));
+  await runProgram(
+    new Command('plan')
+      .description('the resource tree a stack would create, from its Pulumi.<stack>.yaml, under mocks (no Pulumi CLI, no cloud)')
+      .usage('--stack <name> [--json]')
+      .requiredOption('--stack <name>', `the stack (${stackNames().join(', ')})`)
+      .option('--json', 'print every resource as { type, name, parent, inputs }')
+      .action(printPlan),
+    { invokedAs: 'npm run plan --' },
+  );
 }

@@ -43,12 +43,15 @@ export function parseStackFile(text: string, path = 'stack file'): StackFile {
   return { config, encryptedKeys };
 }
 
-export function readStackFile(path: string): StackFile {
+/** Reads a stack file; `known` (the stacks that have a file) makes a missing file's message name them. */
+export function readStackFile(path: string, known?: readonly string[]): StackFile {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new StackFileError(path, `cannot be read (is the stack name right?): ${(error as Error).message}`, { cause: error });
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    const hint = missing && known !== undefined ? `no such stack file; the stacks are ${known.join(', ')}` : `cannot be read: ${(error as Error).message}`;
+    throw new StackFileError(path, hint, { cause: error });
   }
   return parseStackFile(text, path);
 }

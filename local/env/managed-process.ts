@@ -21,7 +21,8 @@ function trackGroup(pid: number): void {
     exitHookInstalled = true;
     // A test runner or CLI that exits early (an uncaught error, mocha's --exit, Ctrl-C handled by
     // process.exit) must not leave emulators holding ports; 'exit' handlers may only be synchronous.
-    process.on('exit', () => {
+    // First among the exit hooks, so a temporary folder removed by a later one is not written to again.
+    process.prependListener('exit', () => {
       for (const group of liveGroups) signalGroup(group, 'SIGKILL');
     });
   }

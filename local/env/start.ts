@@ -4,9 +4,9 @@ import { ListBucketsCommand } from '@aws-sdk/client-s3';
 import { Redis } from 'ioredis';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAwsClients } from '../../shared/aws/clients.js';
+import { ownTempFolder } from '../../shared/command-line/temp-folder.js';
 import type { AwsClients } from '../../shared/aws/clients.js';
 import { resourceNames } from '../../shared/catalog.js';
 import type { StackResourceNames, StreamName } from '../../shared/catalog.js';
@@ -54,7 +54,7 @@ export interface LocalEnvOptions {
   readonly provision?: boolean;
   /** Shards per stream when provisioning. @default raw 2, results 2 (so local runs exercise several shards) */
   readonly shards?: Partial<Record<StreamName, number>>;
-  /** Where s3rver and Redis keep data. @default a new temporary folder, removed on stop */
+  /** Where s3rver and Redis keep data. @default a new temporary folder (in the command's own, see `useOwnTempFolder`), removed on stop */
   readonly dataDir?: string;
   /** Reports each step (for progress on a terminal). */
   readonly onProgress?: (message: string) => void;
@@ -183,7 +183,7 @@ export async function startLocalEnv(options: LocalEnvOptions = {}): Promise<Loca
   const dynamoEngine = options.dynamodb ?? DynamoDbEngine.DynamoDbLocal;
   const started: { proc: ManagedProcess; port: number | undefined }[] = [];
   const ownDataDir = options.dataDir === undefined;
-  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'insights-local-'));
+  const dataDir = options.dataDir ?? mkdtempSync(join(ownTempFolder(), 'insights-local-'));
   let stopping: Promise<void> | undefined;
   let issuer: DevIssuer | undefined;
 

@@ -89,7 +89,7 @@ describe('Function: plan', function () {
     expect(resources.map((r) => Object.keys(r))).to.deep.equal(resources.map(() => ['type', 'name', 'parent', 'inputs']));
     expect(resources.filter((r) => r.type === 'aws:kinesis/stream:Stream')).to.have.length(2);
     expect(missing?.code).to.equal(1);
-    expect(missing?.stderr).to.match(/Pulumi\.nope\.yaml: cannot be read/);
+    expect(missing?.stderr).to.match(/Pulumi\.nope\.yaml: no such stack file; the stacks are dev, local, prod/);
   });
 });
 
