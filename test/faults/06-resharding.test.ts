@@ -1,7 +1,25 @@
 import { expect } from 'chai';
 import { DescribeStreamSummaryCommand, ListShardsCommand, MergeShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { STREAM_READER_APPLICATION } from '../../workers/stream-reader/stream-reader.js';
+import { leasesOf } from './harness/leases.js';
 import { runScenario, syntheticLines } from './harness/scenario.js';
+
+/** A checkpoint that is a sequence number: records of the shard were processed, not only leased. */
+const isSequenceNumber = (checkpoint: string | undefined): boolean => checkpoint !== undefined && /^\d+$/.test(checkpoint);
+
+/** Waits until the stream-reader checkpointed records of every one of `shardIds`; throws naming those without after `timeoutMs`. */
+async function untilReadFrom(dynamodb: DynamoDBClient, leaseTable: string, shardIds: readonly string[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const leases = await leasesOf(dynamodb, leaseTable, STREAM_READER_APPLICATION);
+    const unread = shardIds.filter((id) => !isSequenceNumber(leases.find((l) => l.leaseKey === id)?.checkpoint));
+    if (unread.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`no records of ${unread.join(', ')} were checkpointed within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 async function untilActive(kinesis: KinesisClient, streamName: string): Promise<void> {
   for (;;) {
@@ -43,8 +61,10 @@ describe('Fault suite', function () {
           await kinesis.send(new SplitShardCommand({ StreamName: raw, ShardToSplit: parent!.id, NewStartingHashKey: String((parent!.start + parent!.end + 1n) / 2n) }));
           await untilActive(kinesis, raw);
           log(`split ${raw} ${parent!.id}`);
-          // Records flow into both children before the results stream changes too.
-          await new Promise((r) => setTimeout(r, 3_000));
+          // Records flow through both children before the results stream changes too.
+          const children = (await openShards(kinesis, raw)).map((s) => s.id);
+          await untilReadFrom(clients.dynamodb, env.names.tables.leases, children, 60_000);
+          log(`read from both children ${children.join(', ')}`);
           const [left, right] = await openShards(kinesis, results);
           await kinesis.send(new MergeShardsCommand({ StreamName: results, ShardToMerge: left!.id, AdjacentShardToMerge: right!.id }));
           await untilActive(kinesis, results);

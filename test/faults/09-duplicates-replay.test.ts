@@ -43,8 +43,8 @@ describe('Fault suite', function () {
           await archiver.start();
         },
         afterDrain: async ({ env, clients, pipeline, details, log }) => {
-          // Everything is in the view; give the archiver a buffer interval to write its last object.
-          await new Promise((r) => setTimeout(r, 2_000));
+          // Everything is in the view; the archiver reads to the tip of the raw stream and writes what it read.
+          await archiver!.drain(60_000);
           await archiver!.close();
           const before = await duplicatesSeen(pipeline.workers('projector'));
           const replayer = new Replayer({ s3: clients.s3, kinesis: clients.kinesis, rawArchiveBucket: env.names.buckets.rawArchive, streamName: env.names.streams.raw });

@@ -8,7 +8,7 @@ import {
   partitionValue,
 } from '../../shared/analytics-schema.js';
 import { ConfigError } from '../../shared/errors.js';
-import { ROLE_VARIABLES, WORKER_ROLES, secretVariables } from '../../shared/worker-env.js';
+import { WORKER_ROLES } from '../../shared/worker-env.js';
 import type { ScalingConfig, StreamsConfig } from '../../infra/config.js';
 import { redisFamily, replicationGroupId } from '../../infra/components/queue.js';
 import { keyAttributes } from '../../infra/components/tables.js';
@@ -42,19 +42,46 @@ const VALUES: StackValues = {
 const SECRET_ARNS = { BROKER_API_KEY: 'arn:broker', REDIS_AUTH_TOKEN: 'arn:redis' };
 
 describe('Function: containerEnvironment', () => {
-  for (const role of WORKER_ROLES) {
-    it(`gives the ${role} exactly its contract variables, secrets by ARN`, () => {
-      // Act
-      const container = containerEnvironment(role, stackWorkerValues(role, VALUES), SECRET_ARNS);
+  it('gives the scorer the stack\'s results stream, queue and Redis, and its auth token by ARN only', () => {
+    // Act
+    const container = containerEnvironment('scorer', stackWorkerValues('scorer', VALUES), SECRET_ARNS);
+    const seen = parseContainerEnvironment('scorer', container);
 
-      // Assess
-      const names = [...container.environment.map((e) => e.name), ...container.secrets.map((s) => s.name)];
-      expect(names.every((name) => (ROLE_VARIABLES[role] as readonly string[]).includes(name))).to.equal(true);
-      expect(container.secrets.map((s) => s.name)).to.deep.equal(secretVariables(role));
-      expect(container.environment.map((e) => e.name)).to.deep.equal([...container.environment.map((e) => e.name)].sort());
-      expect(() => parseContainerEnvironment(role, container)).to.not.throw();
+    // Assess: what the scorer parses at start-up is the stack's, and the secret never travels as a value
+    expect(seen).to.include({
+      INSIGHTS_STACK: 'dev',
+      RESULTS_STREAM_NAME: 'results-stream',
+      REJECTS_TABLE_NAME: 'rejects',
+      REDIS_URL: 'rediss://redis.example:6379',
+      SCORING_QUEUE_NAME: 'dev-scoring',
+      QUEUE_PREFIX: '{realtime-insights-dev}',
+      BACKLOG_METRIC_NAME: 'ScoringBacklog',
+      SHUTDOWN_TIMEOUT_MS: 55_000,
     });
-  }
+    expect(container.secrets).to.deep.equal([{ name: 'REDIS_AUTH_TOKEN', valueFrom: 'arn:redis' }]);
+    expect(container.environment.map((e) => e.name)).to.not.include('REDIS_AUTH_TOKEN');
+  });
+
+  it('gives the crawler its broker and raw stream, and no queue, view or archive of other roles', () => {
+    // Act
+    const container = containerEnvironment('crawler', stackWorkerValues('crawler', VALUES), SECRET_ARNS);
+    const names = container.environment.map((e) => e.name);
+
+    // Assess
+    expect(parseContainerEnvironment('crawler', container)).to.include({ RAW_STREAM_NAME: 'raw-stream', BROKER_URL: 'https://broker.example', INGEST_LEDGER_TABLE_NAME: 'ledger', CRAWLER_STATE_TABLE_NAME: 'cursor' });
+    expect(container.secrets).to.deep.equal([{ name: 'BROKER_API_KEY', valueFrom: 'arn:broker' }]);
+    expect(names.filter((n) => ['REDIS_URL', 'SCORING_QUEUE_NAME', 'VIEW_TABLE_NAME', 'RESULTS_STREAM_NAME', 'RAW_ARCHIVE_BUCKET', 'REDIS_AUTH_TOKEN'].includes(n))).to.deep.equal([]);
+  });
+
+  it('gives replay the archive and the raw stream only: no tables, no queue, no broker', () => {
+    // Act
+    const container = containerEnvironment('replay', stackWorkerValues('replay', VALUES), SECRET_ARNS);
+
+    // Assess
+    expect(parseContainerEnvironment('replay', container)).to.include({ RAW_ARCHIVE_BUCKET: 'archive', RAW_STREAM_NAME: 'raw-stream' });
+    expect(container.secrets).to.deep.equal([]);
+    expect(container.environment.map((e) => e.name).filter((n) => n.endsWith('_TABLE_NAME') || n.startsWith('REDIS') || n.startsWith('BROKER'))).to.deep.equal([]);
+  });
 
   it('publishes metrics from the scorer only, and drains before the stop timeout', () => {
     // Act

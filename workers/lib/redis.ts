@@ -8,6 +8,11 @@ export interface RedisConnectionOptions {
   readonly authToken?: string;
   /** Connection name shown by CLIENT LIST, to tell workers apart. */
   readonly connectionName?: string;
+  /**
+   * Certificates to trust for `rediss://`, PEM. @default Node's trust store, which trusts
+   * ElastiCache's (publicly signed) certificates; a test's self-signed server passes its own.
+   */
+  readonly tlsCa?: string;
 }
 
 /**
@@ -22,7 +27,8 @@ export function createRedisConnection(options: RedisConnectionOptions, extra: Re
     maxRetriesPerRequest: null,
     enableReadyCheck: true,
     ...(options.authToken ? { password: options.authToken } : {}),
-    ...(tls ? { tls: { servername: url.hostname } } : {}),
+    // Verified as any TLS connection (rejectUnauthorized stays on), against the URL's host name.
+    ...(tls ? { tls: { servername: url.hostname, ...(options.tlsCa === undefined ? {} : { ca: options.tlsCa }) } } : {}),
     ...(options.connectionName ? { connectionName: options.connectionName } : {}),
     ...extra,
   });

@@ -20,6 +20,16 @@ function childPids(): number[] {
   }
 }
 
+/** Child pids once they equal `expected` (processes being stopped take a moment to be reaped), or the last seen at the deadline. */
+async function childPidsSettledTo(expected: readonly number[], timeoutMs = 10_000): Promise<number[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const pids = childPids();
+    if ((pids.length === expected.length && pids.every((pid, i) => pid === expected[i])) || Date.now() > deadline) return pids;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 function occupyPort(): Promise<{ server: Server; port: number }> {
   return new Promise((resolve) => {
     const server = createServer();
@@ -134,8 +144,7 @@ describe('Function: startLocalEnv', function () {
         // Assess
         expect(error).to.be.instanceOf(PortInUseError);
         expect((error as Error).message).to.contain('redis');
-        await new Promise((r) => setTimeout(r, 200));
-        expect(childPids()).to.deep.equal(before);
+        expect(await childPidsSettledTo(before)).to.deep.equal(before);
       } finally {
         server.close();
       }

@@ -7,7 +7,7 @@ import type { ScoringJobData, ScoringJobResult } from '../../../shared/scoring-j
 import { BatchAbortedError, ScoringJobFailedError } from '../../../workers/stream-reader/errors.js';
 import { ScoringDispatcher } from '../../../workers/stream-reader/scoring-dispatcher.js';
 import type { PipelineFixture } from '../scorer/pipeline-fixture.js';
-import { pipelineFixture } from '../scorer/pipeline-fixture.js';
+import { pipelineFixture, waitFor } from '../scorer/pipeline-fixture.js';
 import { kinesisRecord, rawRecord, sequenceNumber } from '../../unit/stream-reader/raw-records.js';
 
 const SHARD = 'shardId-000000000000';
@@ -121,7 +121,8 @@ describe('Class: ScoringDispatcher', function () {
       // Act
       const first = subject.processRecords(records, context());
       const second = subject.processRecords(records, context(undefined, 2));
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // Both calls added the job (the second add finds its id) while its one run is held.
+      await waitFor('the job running and added twice', () => runs === 1 && subject.counters().jobsAdded === 2, 10_000, 5);
       release();
       await Promise.all([first, second]);
 
@@ -151,31 +152,36 @@ describe('Class: ScoringDispatcher', function () {
 
     it('keeps at most maxInFlightJobsPerShard jobs outstanding for a shard', async () => {
       // Prepare
+      const total = 10;
       let active = 0;
       let peak = 0;
+      let finished = 0;
+      const subject = dispatcher({ maxInFlightJobsPerShard: 2, maxRecordsPerJob: 1 });
       worker = stubWorker(
         fx,
         async (job) => {
           active += 1;
           peak = Math.max(peak, active);
-          await new Promise((resolve) => setTimeout(resolve, 30));
+          // Each job is held until the window is full (or too few jobs are left to fill it), so a
+          // dispatcher that let a third job out would be caught with three running at once.
+          await waitFor('the in-flight window full', () => (subject.jobsInFlight()[SHARD] ?? 0) >= 2 || total - finished < 2, 10_000, 2);
           active -= 1;
+          finished += 1;
           return { scored: job.data.records.length, rejected: 0 };
         },
-        10,
+        total,
       );
-      const subject = dispatcher({ maxInFlightJobsPerShard: 2, maxRecordsPerJob: 1 });
       let outstandingPeak = 0;
       const sampler = setInterval(() => (outstandingPeak = Math.max(outstandingPeak, subject.jobsInFlight()[SHARD] ?? 0)), 5);
 
       // Act
-      await subject.processRecords(batch(10), context());
+      await subject.processRecords(batch(total), context());
       clearInterval(sampler);
 
       // Assess
-      expect(await fx.queue.getJobCountByTypes('completed')).to.equal(10);
-      expect(peak).to.be.at.most(2);
-      expect(outstandingPeak).to.be.at.most(2);
+      expect(await fx.queue.getJobCountByTypes('completed')).to.equal(total);
+      expect(peak).to.equal(2);
+      expect(outstandingPeak).to.equal(2);
       expect(subject.jobsInFlight()[SHARD]).to.equal(0);
     });
 
@@ -186,7 +192,8 @@ describe('Class: ScoringDispatcher', function () {
 
       // Act
       const pending = subject.processRecords(batch(8), context(controller.signal));
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // No scorer runs: the first job takes the one slot and the batch waits for it.
+      await waitFor('the first job added, holding the only slot', async () => subject.jobsInFlight()[SHARD] === 1 && (await fx.queue.getJobCountByTypes('waiting')) === 1, 10_000, 5);
       controller.abort(new Error('lease lost'));
       const error = await pending.catch((e: unknown) => e);
 
