@@ -35,7 +35,7 @@ describe('Class: ShardConsumer', function () {
       const childData = new Set<string>();
       child = fork(CHILD, [], {
         execArgv: ['--import=tsx'],
-        env: { ...process.env, ...fx.env.env, KCL_TEST_CONFIG: JSON.stringify({ ...FAST_LEASES, streamName: fx.streamName, leaseTableName: fx.leaseTableName, applicationName: fx.applicationName, workerId: childWorker }) },
+        env: { ...process.env, ...fx.env.awsEnvFor('stream-reader'), KCL_TEST_CONFIG: JSON.stringify({ ...FAST_LEASES, streamName: fx.streamName, leaseTableName: fx.leaseTableName, applicationName: fx.applicationName, workerId: childWorker }) },
         stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
       });
       child.on('message', (message: { type: string; data?: string[] }) => message.data?.forEach((d) => childData.add(d)));

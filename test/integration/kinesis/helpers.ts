@@ -1,13 +1,13 @@
-import { DeleteTableCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteStreamCommand, DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
+import { DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import type { KinesisClient, Shard } from '@aws-sdk/client-kinesis';
-import { ensureStream, ensureTable } from '../../../local/env/provision.js';
 import type { LocalEnv } from '../../../local/env/index.js';
 import { silentLogger } from '../../../shared/logger.js';
 import type { KinesisRecord, PoisonRecord, ShardConsumerOptions, ShardContext } from '../../../shared/kinesis/index.js';
 import { KinesisProducer, ShardConsumer } from '../../../shared/kinesis/index.js';
-import { getLocalEnv, uniqueName } from '../../helpers/local-env.js';
+import type { AwsClients } from '../../../shared/aws/clients.js';
+import { testStack, uniqueName } from '../../helpers/local-env.js';
 
 /**
  * Lease timings for tests: short enough that failover, hand-off and balance happen in seconds,
@@ -26,11 +26,22 @@ export const FAST_LEASES = {
   metricsIntervalMs: 0,
 } as const satisfies Partial<ShardConsumerOptions>;
 
-/** One test's own stream and lease table in the shared emulators, removed by `cleanup()`. */
+/**
+ * One test's own stack in the shared emulators: its raw stream (with `shards` shards) and lease
+ * table, the consumer acting as the stream-reader role and the producer as the crawler, so the
+ * library is held to the grants of the roles that run it; `cleanup()` removes the stack.
+ */
 export interface KinesisFixture {
+  /** The shared environment as this stack sees it. */
   readonly env: LocalEnv;
+  /** The consumer's clients: the stream-reader role's. */
   readonly kinesis: KinesisClient;
   readonly dynamodb: DynamoDBClient;
+  /** The producer's client: the crawler role's, which puts to the raw stream. */
+  readonly producer: KinesisClient;
+  /** The operator's clients: resharding, and reading state back without a role's eyes. */
+  readonly operator: AwsClients;
+  readonly stack: string;
   readonly streamName: string;
   readonly leaseTableName: string;
   readonly applicationName: string;
@@ -38,25 +49,19 @@ export interface KinesisFixture {
 }
 
 export async function kinesisFixture(shards: number): Promise<KinesisFixture> {
-  const env = await getLocalEnv();
-  const clients = env.clients();
-  const streamName = uniqueName('kcl-test');
-  const leaseTableName = uniqueName('kcl-leases');
-  await Promise.all([ensureStream(clients.kinesis, streamName, shards), ensureTable(clients.dynamodb, leaseTableName, 'leases')]);
+  const own = await testStack({ shards: { raw: shards } });
+  const reader = own.as('stream-reader');
   return {
-    env,
-    kinesis: clients.kinesis,
-    dynamodb: clients.dynamodb,
-    streamName,
-    leaseTableName,
+    env: own.env,
+    kinesis: reader.kinesis,
+    dynamodb: reader.dynamodb,
+    producer: own.as('crawler').kinesis,
+    operator: own.operator,
+    stack: own.stack,
+    streamName: own.names.streams.raw,
+    leaseTableName: own.names.tables.leases,
     applicationName: uniqueName('app'),
-    async cleanup() {
-      await Promise.allSettled([
-        clients.kinesis.send(new DeleteStreamCommand({ StreamName: streamName })),
-        clients.dynamodb.send(new DeleteTableCommand({ TableName: leaseTableName })),
-      ]);
-      clients.destroy();
-    },
+    cleanup: () => own.cleanup(),
   };
 }
 
@@ -103,7 +108,7 @@ export function testConsumer(fx: KinesisFixture, log: Processed, overrides: Cons
 
 /** Puts `count` records `${prefix}-${i}` with keys from `key(i)`; resolves with their data strings. */
 export async function putMany(fx: KinesisFixture, count: number, prefix: string, key: (i: number) => string = (i) => `user-${i % 97}`): Promise<string[]> {
-  const producer = new KinesisProducer({ kinesis: fx.kinesis, streamName: fx.streamName, logger: silentLogger(), preserveKeyOrder: false });
+  const producer = new KinesisProducer({ kinesis: fx.producer, streamName: fx.streamName, logger: silentLogger(), preserveKeyOrder: false });
   const data = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
   await Promise.all(data.map((d, i) => producer.put({ data: d, partitionKey: key(i) })));
   await producer.close();
@@ -121,19 +126,19 @@ export async function waitFor(what: string, check: () => boolean | Promise<boole
 }
 
 export async function listShards(fx: KinesisFixture): Promise<Shard[]> {
-  return (await fx.kinesis.send(new ListShardsCommand({ StreamName: fx.streamName }))).Shards ?? [];
+  return (await fx.operator.kinesis.send(new ListShardsCommand({ StreamName: fx.streamName }))).Shards ?? [];
 }
 
 export async function waitForActive(fx: KinesisFixture): Promise<void> {
   await waitFor('stream ACTIVE', async () => {
-    const summary = await fx.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: fx.streamName }));
+    const summary = await fx.operator.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: fx.streamName }));
     return summary.StreamDescriptionSummary?.StreamStatus === 'ACTIVE';
   });
 }
 
 /** The lease table's shard leases as stored (heartbeats left out), for assertions that trust no worker's own view. */
 export async function leaseItems(fx: KinesisFixture): Promise<{ leaseKey: string; owner: string | undefined; checkpoint: string; parents: string[] }[]> {
-  const { Items } = await fx.dynamodb.send(
+  const { Items } = await fx.operator.dynamodb.send(
     new QueryCommand({
       TableName: fx.leaseTableName,
       KeyConditionExpression: '#app = :app',
@@ -185,8 +190,8 @@ export async function sequenceNumbers(fx: KinesisFixture): Promise<Map<string, s
   const result = new Map<string, string[]>();
   for (const shard of await listShards(fx)) {
     const shardId = shard.ShardId as string;
-    const { ShardIterator } = await fx.kinesis.send(new GetShardIteratorCommand({ StreamName: fx.streamName, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }));
-    const { Records } = await fx.kinesis.send(new GetRecordsCommand({ ShardIterator }));
+    const { ShardIterator } = await fx.operator.kinesis.send(new GetShardIteratorCommand({ StreamName: fx.streamName, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }));
+    const { Records } = await fx.operator.kinesis.send(new GetRecordsCommand({ ShardIterator }));
     result.set(shardId, (Records ?? []).map((r) => r.SequenceNumber as string));
   }
   return result;

@@ -4,33 +4,35 @@ import { expect } from 'chai';
 import { ensureTable } from '../../../local/env/provision.js';
 import { LeaseLostError } from '../../../shared/kinesis/index.js';
 import { LeaseStore } from '../../../shared/kinesis/lease-store.js';
-import { getLocalEnv, uniqueName } from '../../helpers/local-env.js';
+import { testStack, uniqueName } from '../../helpers/local-env.js';
+import type { TestStack } from '../../helpers/local-env.js';
 
 describe('Class: LeaseStore', function () {
   this.timeout(30_000);
+  let own: TestStack;
   let dynamodb: DynamoDBClient;
-  let destroy: () => void;
   let tableName: string;
   let store: LeaseStore;
+  let appB: string;
 
-  beforeEach(async () => {
-    const clients = (await getLocalEnv()).clients();
-    dynamodb = clients.dynamodb;
-    destroy = () => clients.destroy();
-    tableName = uniqueName('leases');
-    await ensureTable(dynamodb, tableName, 'leases');
-    store = new LeaseStore(dynamodb, tableName, 'app-a', 'stream-a');
+  // One stack's lease table, written as the stream-reader role; each test has applications of its own.
+  before(async () => {
+    own = await testStack();
+    dynamodb = own.as('stream-reader').dynamodb;
+    tableName = own.names.tables.leases;
   });
 
-  afterEach(async () => {
-    await dynamodb.send(new DeleteTableCommand({ TableName: tableName }));
-    destroy();
+  beforeEach(() => {
+    store = new LeaseStore(dynamodb, tableName, uniqueName('app-a'), 'stream-a');
+    appB = uniqueName('app-b');
   });
+
+  after(async () => own?.cleanup());
 
   describe('Method: create', () => {
     it('creates a lease once, keeps applications apart, and never overwrites', async () => {
       // Prepare
-      const other = new LeaseStore(dynamodb, tableName, 'app-b', 'stream-b');
+      const other = new LeaseStore(dynamodb, tableName, appB, 'stream-b');
 
       // Act
       const first = await store.create({ leaseKey: 'shardId-000000000001', checkpoint: 'TRIM_HORIZON', parentShardIds: ['shardId-000000000000'] });

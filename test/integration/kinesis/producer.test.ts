@@ -30,14 +30,14 @@ function refuseSomeEntries(fx: KinesisFixture, calls: number, inFlight: { now: n
       inFlight.now -= 1;
     }
   };
-  fx.kinesis.middlewareStack.add(middleware as never, { step: 'initialize', name: 'refuseSomeEntries' });
+  fx.producer.middlewareStack.add(middleware as never, { step: 'initialize', name: 'refuseSomeEntries' });
 }
 
 async function readAll(fx: KinesisFixture): Promise<string[]> {
   const data: string[] = [];
   for (const shard of await listShards(fx)) {
-    const { ShardIterator } = await fx.kinesis.send(new GetShardIteratorCommand({ StreamName: fx.streamName, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }));
-    const { Records } = await fx.kinesis.send(new GetRecordsCommand({ ShardIterator }));
+    const { ShardIterator } = await fx.operator.kinesis.send(new GetShardIteratorCommand({ StreamName: fx.streamName, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }));
+    const { Records } = await fx.operator.kinesis.send(new GetRecordsCommand({ ShardIterator }));
     data.push(...(Records ?? []).map((r) => Buffer.from(r.Data ?? []).toString('utf8')));
   }
   return data;
@@ -56,12 +56,12 @@ describe('Class: KinesisProducer', function () {
       // Prepare
       fx = await kinesisFixture(2);
       const calls: { records: number; bytes: number }[] = [];
-      injectFaults(fx.kinesis, (command, _n, input) => {
+      injectFaults(fx.producer, (command, _n, input) => {
         const records = (input['Records'] as PutRecordsRequestEntry[] | undefined) ?? [];
         if (command === 'PutRecordsCommand') calls.push({ records: records.length, bytes: records.reduce((n, r) => n + (r.Data?.byteLength ?? 0) + Buffer.byteLength(r.PartitionKey ?? ''), 0) });
         return undefined;
       });
-      const producer = new KinesisProducer({ kinesis: fx.kinesis, streamName: fx.streamName, logger: silentLogger() });
+      const producer = new KinesisProducer({ kinesis: fx.producer, streamName: fx.streamName, logger: silentLogger() });
       const small = Array.from({ length: 1_200 }, (_, i) => ({ data: `s-${i}`, partitionKey: `user-${i}` }));
       const large = Array.from({ length: 7 }, (_, i) => ({ data: new Uint8Array(1_000 * 1024), partitionKey: `big-${i}` }));
 
@@ -85,7 +85,7 @@ describe('Class: KinesisProducer', function () {
       fx = await kinesisFixture(2);
       const inFlight = { now: 0, max: 0 };
       refuseSomeEntries(fx, 6, inFlight);
-      const producer = new KinesisProducer({ kinesis: fx.kinesis, streamName: fx.streamName, logger: silentLogger(), maxCallsInFlight: 2, backoffBaseMs: 10, backoffMaxMs: 50, maxRecordsPerCall: 100 });
+      const producer = new KinesisProducer({ kinesis: fx.producer, streamName: fx.streamName, logger: silentLogger(), maxCallsInFlight: 2, backoffBaseMs: 10, backoffMaxMs: 50, maxRecordsPerCall: 100 });
       const data = Array.from({ length: 1_000 }, (_, i) => `p-${i}`);
 
       // Act
@@ -108,7 +108,7 @@ describe('Class: KinesisProducer', function () {
       // Prepare
       fx = await kinesisFixture(1);
       refuseSomeEntries(fx, 10, { now: 0, max: 0 });
-      const producer = new KinesisProducer({ kinesis: fx.kinesis, streamName: fx.streamName, logger: silentLogger(), backoffBaseMs: 10, backoffMaxMs: 50 });
+      const producer = new KinesisProducer({ kinesis: fx.producer, streamName: fx.streamName, logger: silentLogger(), backoffBaseMs: 10, backoffMaxMs: 50 });
       const data = Array.from({ length: 300 }, (_, i) => `user-${i % 3}:${i}`);
 
       // Act
@@ -126,7 +126,7 @@ describe('Class: KinesisProducer', function () {
     it('rejects a record that can never fit with an error naming its partition key and size, and sends the rest', async () => {
       // Prepare
       fx = await kinesisFixture(1);
-      const producer = new KinesisProducer({ kinesis: fx.kinesis, streamName: fx.streamName, logger: silentLogger() });
+      const producer = new KinesisProducer({ kinesis: fx.producer, streamName: fx.streamName, logger: silentLogger() });
       const oversized = new Uint8Array(MAX_BYTES_PER_RECORD);
 
       // Act

@@ -28,7 +28,7 @@ describe('Class: ShardConsumer', function () {
       const log = processedLog();
       consumers = ['a', 'b'].map((id) => testConsumer(fx, log, { workerId: `worker-${id}` }));
       await Promise.all(consumers.map((c) => c.start()));
-      const producer = new KinesisProducer({ kinesis: fx.kinesis, streamName: fx.streamName, logger: silentLogger() });
+      const producer = new KinesisProducer({ kinesis: fx.producer, streamName: fx.streamName, logger: silentLogger() });
       const puts: Promise<PutResult>[] = [];
       const sent: string[] = [];
       const counters = new Map(KEYS.map((k) => [k, 0]));
@@ -48,11 +48,11 @@ describe('Class: ShardConsumer', function () {
 
       // Act
       await pause(400);
-      await fx.kinesis.send(new SplitShardCommand({ StreamName: fx.streamName, ShardToSplit: 'shardId-000000000000', NewStartingHashKey: MIDDLE_HASH_KEY }));
+      await fx.operator.kinesis.send(new SplitShardCommand({ StreamName: fx.streamName, ShardToSplit: 'shardId-000000000000', NewStartingHashKey: MIDDLE_HASH_KEY }));
       await waitForActive(fx);
       await pause(1_500);
       const [left, right] = (await listShards(fx)).filter((s) => s.ParentShardId === 'shardId-000000000000').map((s) => s.ShardId as string);
-      await fx.kinesis.send(new MergeShardsCommand({ StreamName: fx.streamName, ShardToMerge: left, AdjacentShardToMerge: right }));
+      await fx.operator.kinesis.send(new MergeShardsCommand({ StreamName: fx.streamName, ShardToMerge: left, AdjacentShardToMerge: right }));
       await waitForActive(fx);
       await pause(1_500);
       flowing = false;

@@ -138,7 +138,7 @@ describe('Class: ShardConsumer', function () {
     it('backs off on throttling, resumes after expired iterators and failed lease writes, and loses nothing', async () => {
       // Prepare
       fx = await kinesisFixture(2);
-      const faulty = fx.env.clients();
+      const faulty = fx.env.clientsFor('stream-reader');
       const injected = { throttled: 0, expired: 0, dynamo: 0 };
       injectFaults(faulty.kinesis, (command, n) => {
         if (command !== 'GetRecordsCommand') return undefined;
