@@ -59,7 +59,7 @@ describe('Class: Crawler', function () {
       expect(faults.injectedResets, 'dropped connections').to.be.greaterThan(0);
       expect(service.crawler.stats().rateLimited).to.equal(faults.rateLimited);
       expect(await fixture.savedCursor()).to.equal(end);
-      expect(await fixture.rejectStore.list()).to.deep.equal([]);
+      expect(await fixture.rejects()).to.deep.equal([]);
     });
 
     it('sends every broken line of a file to the reject store with its code, and every valid transaction to the stream once', async () => {
@@ -114,7 +114,7 @@ describe('Class: Crawler', function () {
       await service.close();
 
       // Assess: rejects, by the line they came from.
-      const rejects = await fixture.rejectStore.list();
+      const rejects = await fixture.rejects();
       const byLine = new Map(rejects.map((r) => [(r.source.cursor == null ? 0 : decodeCursor(r.source.cursor)) + (r.source.line ?? -1), r]));
       expect(rejects).to.have.length(expectedRejects.size);
       for (const [line, code] of expectedRejects) {

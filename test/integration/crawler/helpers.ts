@@ -1,27 +1,34 @@
-import { DeleteTableCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteStreamCommand, GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
+import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import type { GetRecordsCommandOutput, KinesisClient } from '@aws-sdk/client-kinesis';
-import { ensureStream, ensureTable } from '../../../local/env/provision.js';
 import type { AwsClients } from '../../../shared/aws/clients.js';
+import type { RejectRecord } from '../../../shared/rejects/reject-record.js';
 import { rawRecordSchema } from '../../../shared/schemas/raw-record.js';
 import type { RawRecord } from '../../../shared/schemas/raw-record.js';
 import { RejectStore } from '../../../shared/rejects/reject-store.js';
 import { createCrawler } from '../../../workers/crawler/create.js';
 import type { CrawlerService, CrawlerWiring } from '../../../workers/crawler/create.js';
-import { getLocalEnv, uniqueName } from '../../helpers/local-env.js';
+import { testStack } from '../../helpers/local-env.js';
 
 /** Crawler timings for tests: quick retries and idle polls, so faults cost milliseconds. */
 export const FAST_CRAWLER = { idleMs: 50, backoffBaseMs: 10, backoffMaxMs: 100 } as const;
 
-/** One test's own raw stream (two shards, so reading all of them matters) and crawler tables. */
+/**
+ * One test's own stack (a raw stream of two shards, so reading all of them matters, and the
+ * crawler's tables), with the crawler's code acting as the crawler role and the test's reads back
+ * as the operator.
+ */
 export interface CrawlerFixture {
-  /** The clients a worker's `start` receives. */
+  /** The clients a worker's `start` receives: the crawler role's. */
   readonly aws: AwsClients;
   readonly kinesis: KinesisClient;
   readonly dynamodb: DynamoDBClient;
   readonly names: { readonly raw: string; readonly ledger: string; readonly state: string; readonly rejects: string };
+  /** The reject store as the crawler writes it. */
   readonly rejectStore: RejectStore;
+  /** Every reject stored, read by the operator (the crawler may only put them). */
+  rejects(): Promise<RejectRecord[]>;
   /** A crawler wired to this fixture's resources and the given broker. */
   crawler(broker: { url: string; apiKey: string }, overrides?: Partial<CrawlerWiring>): CrawlerService;
   /** Every record on the raw stream, all shards, oldest first per shard. */
@@ -32,15 +39,10 @@ export interface CrawlerFixture {
 }
 
 export async function crawlerFixture(): Promise<CrawlerFixture> {
-  const env = await getLocalEnv();
-  const clients = env.clients();
-  const names = { raw: uniqueName('crawler-raw'), ledger: uniqueName('crawler-ledger'), state: uniqueName('crawler-state'), rejects: uniqueName('crawler-rejects') };
-  await Promise.all([
-    ensureStream(clients.kinesis, names.raw, 2),
-    ensureTable(clients.dynamodb, names.ledger, 'ingestLedger'),
-    ensureTable(clients.dynamodb, names.state, 'crawlerState'),
-    ensureTable(clients.dynamodb, names.rejects, 'rejects'),
-  ]);
+  const own = await testStack({ shards: { raw: 2 } });
+  const clients = own.as('crawler');
+  const operator = own.operator;
+  const names = { raw: own.names.streams.raw, ledger: own.names.tables.ingestLedger, state: own.names.tables.crawlerState, rejects: own.names.tables.rejects };
   const services: CrawlerService[] = [];
   return {
     aws: clients,
@@ -48,6 +50,7 @@ export async function crawlerFixture(): Promise<CrawlerFixture> {
     dynamodb: clients.dynamodb,
     names,
     rejectStore: new RejectStore({ dynamodb: clients.dynamodb, tableName: names.rejects }),
+    rejects: () => new RejectStore({ dynamodb: operator.dynamodb, tableName: names.rejects }).list(),
     crawler(broker, overrides = {}) {
       const service = createCrawler({
         kinesis: clients.kinesis,
@@ -66,13 +69,13 @@ export async function crawlerFixture(): Promise<CrawlerFixture> {
       return service;
     },
     async readStream() {
-      const shards = (await clients.kinesis.send(new ListShardsCommand({ StreamName: names.raw }))).Shards ?? [];
+      const shards = (await operator.kinesis.send(new ListShardsCommand({ StreamName: names.raw }))).Shards ?? [];
       const perShard = await Promise.all(
         shards.map(async (shard) => {
           const out: RawRecord[] = [];
-          let iterator = (await clients.kinesis.send(new GetShardIteratorCommand({ StreamName: names.raw, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
+          let iterator = (await operator.kinesis.send(new GetShardIteratorCommand({ StreamName: names.raw, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
           while (iterator !== undefined) {
-            const page: GetRecordsCommandOutput = await clients.kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
+            const page: GetRecordsCommandOutput = await operator.kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
             for (const record of page.Records ?? []) out.push(rawRecordSchema.parse(JSON.parse(Buffer.from(record.Data ?? []).toString('utf8'))));
             // An empty page at the tip means everything written so far has been read.
             if ((page.Records ?? []).length === 0 && page.MillisBehindLatest === 0) break;
@@ -84,16 +87,12 @@ export async function crawlerFixture(): Promise<CrawlerFixture> {
       return perShard.flat();
     },
     async savedCursor() {
-      const { Item } = await clients.dynamodb.send(new GetItemCommand({ TableName: names.state, Key: { name: { S: 'test-broker' } }, ConsistentRead: true }));
+      const { Item } = await operator.dynamodb.send(new GetItemCommand({ TableName: names.state, Key: { name: { S: 'test-broker' } }, ConsistentRead: true }));
       return Item?.['cursor']?.S ?? null;
     },
     async cleanup() {
       await Promise.allSettled(services.map((s) => s.close()));
-      await Promise.allSettled([
-        clients.kinesis.send(new DeleteStreamCommand({ StreamName: names.raw })),
-        ...[names.ledger, names.state, names.rejects].map((table) => clients.dynamodb.send(new DeleteTableCommand({ TableName: table }))),
-      ]);
-      clients.destroy();
+      await own.cleanup();
     },
   };
 }
