@@ -74,6 +74,8 @@ export function localStackArns(stack: string): StackArns {
   return catalogArns(LOCAL_SCOPE, resourceNames(stack), {
     keyArn: `arn:aws:kms:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:key/realtime-insights-${stack}`,
     metricsNamespace: WORKER_VARIABLES.METRICS_NAMESPACE.default,
+    // Where the Pulumi program's Firehose logs delivery errors; no local service serves CloudWatch Logs.
+    firehoseLogStreamArn: `arn:aws:logs:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:log-group:/aws/kinesisfirehose/realtime-insights-${stack}-raw-archive:log-stream:DestinationDelivery`,
   });
 }
 

@@ -26,16 +26,17 @@ function records(count: number): string[] {
 }
 
 async function put(s: AnalyticsStack, lines: readonly string[]): Promise<void> {
-  const producer = new KinesisProducer({ kinesis: s.clients.kinesis, streamName: s.names.streams.raw });
+  const producer = new KinesisProducer({ kinesis: s.as('crawler').kinesis, streamName: s.names.streams.raw });
   await Promise.all(lines.map((data) => producer.put({ data, partitionKey: (JSON.parse(data) as { transaction: { userId: string } }).transaction.userId })));
   await producer.close();
 }
 
 function archiver(s: AnalyticsStack, overrides: Partial<LocalArchiverOptions> = {}): LocalArchiver {
+  // The archiver stands in for Firehose and acts as its role.
   return new LocalArchiver({
-    kinesis: s.clients.kinesis,
-    dynamodb: s.clients.dynamodb,
-    s3: s.clients.s3,
+    kinesis: s.as('firehose').kinesis,
+    dynamodb: s.as('firehose').dynamodb,
+    s3: s.as('firehose').s3,
     streamName: s.names.streams.raw,
     leaseTableName: s.names.tables.leases,
     bucket: s.names.buckets.rawArchive,
@@ -134,7 +135,7 @@ describe('Class: LocalArchiver', function () {
           refused += 1;
           return Promise.reject(Object.assign(new Error('S3 is down'), { name: 'ServiceUnavailable' }));
         }
-        return s.clients.s3.send(command as never);
+        return s.as('firehose').s3.send(command as never);
       },
     } as unknown as S3Client;
     const broken = archiver(s, { s3: failing, consumer: { ...FAST, shutdownTimeoutMs: 1_000 } });

@@ -12,13 +12,17 @@ import { archiveObjectKey, deliveryStreamName } from '../../../shared/archive/ar
 import { BatchJob } from '../../../workers/batch/batch-job.js';
 import type { BatchJobOptions } from '../../../workers/batch/batch-options.js';
 import { listAll, putBytes } from '../../../workers/lib/s3-objects.js';
+import type { ContractRoleName } from '../../../shared/iam/grants.js';
 import { getLocalEnv, uniqueStack } from '../../helpers/local-env.js';
 
 /** A test's own stack on the shared embedded environment; `cleanup()` removes everything in it. */
 export interface AnalyticsStack {
   readonly env: LocalEnv;
   readonly stack: string;
+  /** The operator's clients: test input and reading state back. Role code gets `as(role)`. */
   readonly clients: AwsClients & { destroy(): void };
+  /** Clients acting as `role` of this stack (made once per role). */
+  as(role: ContractRoleName): AwsClients;
   readonly names: StackResourceNames;
   cleanup(): Promise<void>;
 }
@@ -36,10 +40,19 @@ export async function analyticsStack(options: { rawStream?: boolean } = {}): Pro
     ...Object.values(names.buckets).map((bucket) => ensureBucket(clients.s3, bucket)),
     ...(options.rawStream ? [ensureStream(clients.kinesis, names.streams.raw, 1)] : []),
   ]);
+  const byRole = new Map<ContractRoleName, AwsClients & { destroy(): void }>();
   return {
     env,
     stack,
     clients,
+    as(role) {
+      let roleClients = byRole.get(role);
+      if (roleClients === undefined) {
+        roleClients = env.clientsFor(role, stack);
+        byRole.set(role, roleClients);
+      }
+      return roleClients;
+    },
     names,
     async cleanup() {
       for (const bucket of Object.values(names.buckets)) {
@@ -51,6 +64,7 @@ export async function analyticsStack(options: { rawStream?: boolean } = {}): Pro
         ...Object.values(names.buckets).map((name) => clients.s3.send(new DeleteBucketCommand({ Bucket: name }))),
       ]);
       clients.destroy();
+      for (const roleClients of byRole.values()) roleClients.destroy();
     },
   };
 }
@@ -70,8 +84,8 @@ export async function putRawArchiveBytes(s: AnalyticsStack, bytes: Uint8Array, a
 /** The batch job over a test stack, small chunks and one DuckDB thread (the machine is shared). */
 export function batchJob(s: AnalyticsStack, overrides: Partial<BatchJobOptions> = {}): BatchJob {
   return new BatchJob({
-    s3: s.clients.s3,
-    dynamodb: s.clients.dynamodb,
+    s3: s.as('batch').s3,
+    dynamodb: s.as('batch').dynamodb,
     rawArchiveBucket: s.names.buckets.rawArchive,
     analyticsBucket: s.names.buckets.analytics,
     batchStateTable: s.names.tables.batchState,

@@ -57,18 +57,18 @@ describe('Replay through the pipeline: raw archive → raw stream → stream-rea
 
   /** The stream-reader, scorer and projector in this process, on the fixture's stack. */
   async function startPipeline(): Promise<void> {
-    const producer = new KinesisProducer({ kinesis: fx.clients.kinesis, streamName: fx.names.streams.results, logger: silentLogger(), preserveKeyOrder: false });
+    const producer = new KinesisProducer({ kinesis: fx.as('scorer').kinesis, streamName: fx.names.streams.results, logger: silentLogger(), preserveKeyOrder: false });
     const scorer = new ScoringWorker({
       connection: fx.connection('scorer'),
       queueName: fx.names.queues.scoring,
       prefix: fx.names.queuePrefix,
-      processor: new ScoringProcessor({ scorer: pool, results: producer, rejectStore: fx.rejectStore }),
+      processor: new ScoringProcessor({ scorer: pool, results: producer, rejectStore: fx.rejectsAs('scorer') }),
       concurrency: 2,
     });
-    const dispatcher = new ScoringDispatcher({ queue: fx.queue, tracker: fx.tracker, rejectStore: fx.rejectStore, streamName: fx.names.streams.raw, maxRecordsPerJob: 50, maxInFlightJobsPerShard: 4 });
+    const dispatcher = new ScoringDispatcher({ queue: fx.queue, tracker: fx.tracker, rejectStore: fx.rejectsAs('stream-reader'), streamName: fx.names.streams.raw, maxRecordsPerJob: 50, maxInFlightJobsPerShard: 4 });
     const reader = new StreamReader({
-      kinesis: fx.clients.kinesis,
-      dynamodb: fx.clients.dynamodb,
+      kinesis: fx.as('stream-reader').kinesis,
+      dynamodb: fx.as('stream-reader').dynamodb,
       streamName: fx.names.streams.raw,
       leaseTableName: fx.names.tables.leases,
       dispatcher,
@@ -78,12 +78,12 @@ describe('Replay through the pipeline: raw archive → raw stream → stream-rea
       ...FAST,
     });
     const projector = new Projector({
-      kinesis: fx.clients.kinesis,
-      dynamodb: fx.clients.dynamodb,
+      kinesis: fx.as('projector').kinesis,
+      dynamodb: fx.as('projector').dynamodb,
       streamName: fx.names.streams.results,
       leaseTableName: fx.names.tables.leases,
       viewTableName: fx.names.tables.view,
-      rejectStore: fx.rejectStore,
+      rejectStore: fx.rejectsAs('projector'),
       consumer: FAST,
     });
     closers.push(
@@ -129,9 +129,9 @@ describe('Replay through the pipeline: raw archive → raw stream → stream-rea
     fx = await pipelineFixture({ rawShards: 1 });
     const windowStart = new Date(Date.now() - 60_000);
     const archiver = new LocalArchiver({
-      kinesis: fx.clients.kinesis,
-      dynamodb: fx.clients.dynamodb,
-      s3: fx.clients.s3,
+      kinesis: fx.as('firehose').kinesis,
+      dynamodb: fx.as('firehose').dynamodb,
+      s3: fx.as('firehose').s3,
       streamName: fx.names.streams.raw,
       leaseTableName: fx.names.tables.leases,
       bucket: fx.names.buckets.rawArchive,
@@ -142,13 +142,13 @@ describe('Replay through the pipeline: raw archive → raw stream → stream-rea
     closers.push(() => archiver.close());
     await archiver.start();
     await startPipeline();
-    await putRaw(fx.clients.kinesis, fx.names.streams.raw, syntheticRawRecords(RECORDS));
+    await putRaw(fx.as('crawler').kinesis, fx.names.streams.raw, syntheticRawRecords(RECORDS));
     await waitFor(`${RECORDS} transactions in the view`, async () => (await scanView(fx.clients.dynamodb, fx.names.tables.view)).transactions.length >= RECORDS, 60_000, 200);
     await projected(RECORDS);
     await archiver.drain();
     await archiver.close();
     const original = await scanView(fx.clients.dynamodb, fx.names.tables.view);
-    const replayer = new Replayer({ s3: fx.clients.s3, kinesis: fx.clients.kinesis, rawArchiveBucket: fx.names.buckets.rawArchive, streamName: fx.names.streams.raw });
+    const replayer = new Replayer({ s3: fx.as('replay').s3, kinesis: fx.as('replay').kinesis, rawArchiveBucket: fx.names.buckets.rawArchive, streamName: fx.names.streams.raw });
     const window = { from: windowStart, to: new Date(Date.now() + 60_000) };
 
     // Act: replay what the view already holds.

@@ -34,7 +34,7 @@ describe('Class: Replayer', function () {
       await putArchiveObject(s, [...later, '{"v":1,"transaction":{}}'], new Date('2026-11-25T10:40:00Z'));
       await putArchiveObject(s, outside, new Date('2026-11-25T11:00:00Z'));
       await putRawArchiveBytes(s, gzipSync('x').subarray(0, 5), new Date('2026-11-25T10:20:00Z'));
-      const replayer = new Replayer({ s3: s.clients.s3, kinesis: s.clients.kinesis, rawArchiveBucket: s.names.buckets.rawArchive, streamName: s.names.streams.raw });
+      const replayer = new Replayer({ s3: s.as('replay').s3, kinesis: s.as('replay').kinesis, rawArchiveBucket: s.names.buckets.rawArchive, streamName: s.names.streams.raw });
 
       // Act
       const summary = await replayer.run({ from: new Date('2026-11-25T10:00:00Z'), to: new Date('2026-11-25T11:00:00Z'), rate: 5_000 });
@@ -55,7 +55,7 @@ describe('Class: Replayer', function () {
       // Prepare
       const archived = lines('again', 15);
       await putArchiveObject(s, archived, new Date('2026-11-25T08:30:00Z'));
-      const replayer = new Replayer({ s3: s.clients.s3, kinesis: s.clients.kinesis, rawArchiveBucket: s.names.buckets.rawArchive, streamName: s.names.streams.raw });
+      const replayer = new Replayer({ s3: s.as('replay').s3, kinesis: s.as('replay').kinesis, rawArchiveBucket: s.names.buckets.rawArchive, streamName: s.names.streams.raw });
       const window = { from: new Date('2026-11-25T08:00:00Z'), to: new Date('2026-11-25T09:00:00Z') };
 
       // Act

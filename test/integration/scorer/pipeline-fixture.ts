@@ -18,6 +18,7 @@ import { createRedisConnection } from '../../../workers/lib/redis.js';
 import { RejectStore } from '../../../shared/rejects/reject-store.js';
 import type { ScoringJobData, ScoringJobResult } from '../../../shared/scoring-job.js';
 import { JobCompletionTracker } from '../../../workers/stream-reader/job-tracker.js';
+import type { ContractRoleName } from '../../../shared/iam/grants.js';
 import { getLocalEnv, uniqueStack } from '../../helpers/local-env.js';
 
 /**
@@ -27,11 +28,17 @@ import { getLocalEnv, uniqueStack } from '../../helpers/local-env.js';
  */
 export interface PipelineFixture {
   readonly env: LocalEnv;
+  /** The operator's clients: putting test input, reading state back. Role code gets `as(role)`. */
   readonly clients: AwsClients & { destroy(): void };
+  /** Clients acting as `role` of this stack, for that role's code run in this process (made once per role). */
+  as(role: ContractRoleName): AwsClients;
+  /** The reject store as `role` writes it. */
+  rejectsAs(role: ContractRoleName): RejectStore;
   readonly names: StackResourceNames;
   readonly queue: Queue<ScoringJobData, ScoringJobResult>;
   readonly queueEvents: QueueEvents;
   readonly tracker: JobCompletionTracker;
+  /** The reject store read by the operator (`list()`). */
   readonly rejectStore: RejectStore;
   /** A new Redis connection, closed by `cleanup()` (a BullMQ Worker wants one of its own). */
   connection(name: string): Redis;
@@ -54,9 +61,20 @@ export async function pipelineFixture(options: { rawShards?: number; pollInterva
   await queueEvents.waitUntilReady();
   const tracker = new JobCompletionTracker({ queue, queueEvents, pollIntervalMs: options.pollIntervalMs ?? 500 });
   const rejectStore = new RejectStore({ dynamodb: clients.dynamodb, tableName: names.tables.rejects });
+  const byRole = new Map<ContractRoleName, AwsClients & { destroy(): void }>();
+  const as = (role: ContractRoleName): AwsClients => {
+    let roleClients = byRole.get(role);
+    if (roleClients === undefined) {
+      roleClients = env.clientsFor(role, stack);
+      byRole.set(role, roleClients);
+    }
+    return roleClients;
+  };
   return {
     env,
     clients,
+    as,
+    rejectsAs: (role) => new RejectStore({ dynamodb: as(role).dynamodb, tableName: names.tables.rejects }),
     names,
     queue,
     queueEvents,
@@ -75,6 +93,7 @@ export async function pipelineFixture(options: { rawShards?: number; pollInterva
         ...Object.values(names.buckets).map((name) => clients.s3.send(new DeleteBucketCommand({ Bucket: name }))),
       ]);
       clients.destroy();
+      for (const roleClients of byRole.values()) roleClients.destroy();
     },
   };
 }

@@ -54,8 +54,8 @@ describe('Scoring pipeline: stream-reader → BullMQ → scorer → results stre
 
   /** The scorer side on the fixture's queue: the real processor on the shared pool, writing to the results stream. */
   function startScorer(options: { results?: ResultWriter; lockDurationMs?: number; stalledIntervalMs?: number } = {}): ScoringWorker {
-    const producer = new KinesisProducer({ kinesis: fx.clients.kinesis, streamName: fx.names.streams.results, logger: silentLogger(), preserveKeyOrder: false });
-    const processor = new ScoringProcessor({ scorer: pool, results: options.results ?? producer, rejectStore: fx.rejectStore });
+    const producer = new KinesisProducer({ kinesis: fx.as('scorer').kinesis, streamName: fx.names.streams.results, logger: silentLogger(), preserveKeyOrder: false });
+    const processor = new ScoringProcessor({ scorer: pool, results: options.results ?? producer, rejectStore: fx.rejectsAs('scorer') });
     const worker = new ScoringWorker({
       connection: fx.connection('scorer'),
       queueName: fx.names.queues.scoring,
@@ -75,15 +75,15 @@ describe('Scoring pipeline: stream-reader → BullMQ → scorer → results stre
     const dispatcher = new ScoringDispatcher({
       queue: fx.queue,
       tracker: fx.tracker,
-      rejectStore: fx.rejectStore,
+      rejectStore: fx.rejectsAs('stream-reader'),
       streamName: fx.names.streams.raw,
       maxRecordsPerJob,
       maxInFlightJobsPerShard: 4,
       ...(options.jobRetry === undefined ? {} : { jobRetry: options.jobRetry }),
     });
     const reader = new StreamReader({
-      kinesis: fx.clients.kinesis,
-      dynamodb: fx.clients.dynamodb,
+      kinesis: fx.as('stream-reader').kinesis,
+      dynamodb: fx.as('stream-reader').dynamodb,
       streamName: fx.names.streams.raw,
       leaseTableName: fx.names.tables.leases,
       dispatcher,
@@ -119,7 +119,7 @@ describe('Scoring pipeline: stream-reader → BullMQ → scorer → results stre
     fx = await pipelineFixture({ rawShards: 2 });
     const good = syntheticRawRecords(300);
     const unscorable: RawRecord = { ...good[0]!, transaction: { ...good[0]!.transaction, transactionId: 'tx-unscorable', amount: { value: '-1.234', currency: 'EUR' } } };
-    await putRaw(fx.clients.kinesis, fx.names.streams.raw, [...good.slice(0, 150), unscorable, '{"not": "an envelope"}', ...good.slice(150)]);
+    await putRaw(fx.as('crawler').kinesis, fx.names.streams.raw, [...good.slice(0, 150), unscorable, '{"not": "an envelope"}', ...good.slice(150)]);
     const now = new Date();
     const expected = await direct.score(good.map((r) => normaliseBrokerTransaction(r.transaction, now)));
     const started = performance.now();
@@ -166,14 +166,14 @@ describe('Scoring pipeline: stream-reader → BullMQ → scorer → results stre
     fx = await pipelineFixture({ rawShards: 1 });
     const records = syntheticRawRecords(20, 5);
     const poisonId = records[13]!.transaction.transactionId;
-    const producer = new KinesisProducer({ kinesis: fx.clients.kinesis, streamName: fx.names.streams.results, logger: silentLogger() });
+    const producer = new KinesisProducer({ kinesis: fx.as('scorer').kinesis, streamName: fx.names.streams.results, logger: silentLogger() });
     closers.push(() => producer.close());
     // One result can never be written (a transient error that never clears): its jobs fail every attempt.
     const flaky: ResultWriter = {
       put: (record: ProducerRecord): Promise<PutResult> =>
         String(record.data).includes(`"transactionId":"${poisonId}"`) ? Promise.reject(new Error('injected: results stream refuses this record')) : producer.put(record),
     };
-    await putRaw(fx.clients.kinesis, fx.names.streams.raw, records);
+    await putRaw(fx.as('crawler').kinesis, fx.names.streams.raw, records);
 
     // Act
     startScorer({ results: flaky });

@@ -3,7 +3,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { DynamoDbCalls } from '../../../local/env/front/calls/dynamodb.js';
 import { KinesisCalls } from '../../../local/env/front/calls/kinesis.js';
 import { S3Calls } from '../../../local/env/front/calls/s3.js';
-import { principalOf, roleCredentials, OPERATOR_ACCESS_KEY_ID } from '../../../local/env/front/identities.js';
+import { LOCAL_ROLES, localStackArns, principalOf, roleCredentials, OPERATOR_ACCESS_KEY_ID } from '../../../local/env/front/identities.js';
+import { renderRoleStatements } from '../../../shared/iam/render.js';
 import { sigV4Credential } from '../../../local/env/front/sigv4.js';
 import type { FrontHttpRequest } from '../../../local/env/front/types.js';
 
@@ -148,5 +149,15 @@ describe('Function: principalOf', () => {
     });
     expect(sigV4Credential({}, new URLSearchParams('X-Amz-Credential=AKID%2F20260101%2Fus-east-1%2Fs3%2Faws4_request'))?.accessKeyId).to.equal('AKID');
     expect(sigV4Credential({}, new URLSearchParams())).to.equal(undefined);
+  });
+});
+
+describe('Function: localStackArns', () => {
+  it("renders every local role's policy, the Firehose stand-in's included, with a local stack's ARNs", () => {
+    for (const role of LOCAL_ROLES) {
+      const statements = renderRoleStatements(role, localStackArns('t1234abcd'), { localStandIn: true });
+      expect(statements.length, role).to.be.greaterThan(0);
+      expect(JSON.stringify(statements), role).to.not.include('undefined');
+    }
   });
 });
