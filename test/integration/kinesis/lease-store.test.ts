@@ -1,7 +1,5 @@
-import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { expect } from 'chai';
-import { ensureTable } from '../../../local/env/provision.js';
 import { LeaseLostError } from '../../../shared/kinesis/index.js';
 import { LeaseStore } from '../../../shared/kinesis/lease-store.js';
 import { testStack, uniqueName } from '../../helpers/local-env.js';
