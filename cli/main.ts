@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { runProgram } from '../shared/command-line/run-program.js';
 import { batchCommand } from './commands/batch.js';
 import { brokerCommand } from './commands/broker.js';
+import { iamCommand } from './commands/iam.js';
 import { localEnvCommand } from './commands/local-env.js';
 import { queryCommand } from './commands/query.js';
 import { replayCommand } from './commands/replay.js';
@@ -21,6 +22,7 @@ program.addCommand(batchCommand());
 program.addCommand(queryCommand());
 program.addCommand(replayCommand());
 program.addCommand(tokenCommand());
+program.addCommand(iamCommand());
 
 // Exit codes: 0 done, 1 failed, 2 usage, 130 interrupted (shared/command-line/exit-code.ts).
 await runProgram(program);

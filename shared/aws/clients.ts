@@ -5,6 +5,7 @@ import type { KinesisClientConfig } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { isAccessDenied } from './access-denied.js';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 
@@ -29,6 +30,11 @@ export interface ClientOptions {
   /** Fixed credentials (the emulators' key pair); @default the SDK's provider chain */
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Called with every error AWS answers because the caller may not make the call (see
+   * `isAccessDenied`), before the caller sees it: a worker stops on it instead of retrying.
+   */
+  readonly onAccessDenied?: (error: Error) => void;
 }
 
 type Service = 'KINESIS' | 'DYNAMODB' | 'S3';
@@ -77,18 +83,36 @@ function common(service: Service, options: ClientOptions) {
   };
 }
 
+type MiddlewareClient = { middlewareStack: { add: (middleware: never, options: { step: 'initialize'; name: string }) => void } };
+
+/** Reports access-denied answers to `options.onAccessDenied` (after the SDK's retries, which skip them anyway). */
+function watchAccessDenied<C>(client: C, options: ClientOptions): C {
+  const report = options.onAccessDenied;
+  if (report === undefined) return client;
+  const middleware = (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
+    try {
+      return await next(args);
+    } catch (error) {
+      if (isAccessDenied(error)) report(error as Error);
+      throw error;
+    }
+  };
+  (client as unknown as MiddlewareClient).middlewareStack.add(middleware as never, { step: 'initialize', name: 'reportAccessDenied' });
+  return client;
+}
+
 export function createKinesisClient(options: ClientOptions = {}, overrides: KinesisClientConfig = {}): KinesisClient {
-  return new KinesisClient({ ...common('KINESIS', options), ...overrides });
+  return watchAccessDenied(new KinesisClient({ ...common('KINESIS', options), ...overrides }), options);
 }
 
 export function createDynamoDbClient(options: ClientOptions = {}, overrides: DynamoDBClientConfig = {}): DynamoDBClient {
-  return new DynamoDBClient({ ...common('DYNAMODB', options), ...overrides });
+  return watchAccessDenied(new DynamoDBClient({ ...common('DYNAMODB', options), ...overrides }), options);
 }
 
 export function createS3Client(options: ClientOptions = {}, overrides: S3ClientConfig = {}): S3Client {
   const base = common('S3', options);
   // Emulators (s3rver, LocalStack) serve buckets by path, not by virtual host name.
-  return new S3Client({ ...base, forcePathStyle: base.endpoint !== undefined, ...overrides });
+  return watchAccessDenied(new S3Client({ ...base, forcePathStyle: base.endpoint !== undefined, ...overrides }), options);
 }
 
 /** The clients a worker uses, built once at start-up and handed to the code that needs them. */

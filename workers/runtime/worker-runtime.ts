@@ -38,7 +38,9 @@ export async function runWorker<R extends WorkerRoleName>(role: R, start: StartR
     process.exit(2);
   }
   const logger = createLogger({ name: role, level: env.LOG_LEVEL, base: { role, stack: env.INSIGHTS_STACK } });
-  const aws = createAwsClients({ env: processEnv });
+  // A call the role may not make fails every time: the worker stops (exit 1) instead of retrying for
+  // ever, so a missing grant shows as a crash-looping task, not as a silent stall.
+  const aws = createAwsClients({ env: processEnv, onAccessDenied: (error) => deniedCall(error) });
   const health = new HealthServer(role);
   const port = await health.listen(env.HEALTH_PORT);
   logger.info({ healthPort: port }, 'worker starting');
@@ -66,6 +68,10 @@ export async function runWorker<R extends WorkerRoleName>(role: R, start: StartR
     logger.info({ code }, 'stopped');
     logger.flush();
     process.exit(code);
+  };
+  const deniedCall = (error: Error): void => {
+    logger.fatal({ err: error }, 'AWS denied a call this role needs; stopping');
+    void shutdown('access denied', 1);
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM', 0));
   process.once('SIGINT', () => void shutdown('SIGINT', 0));
