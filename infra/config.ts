@@ -1,13 +1,16 @@
-import { PROJECT, assertStackName } from '../shared/catalog.js';
-import { STREAMS } from '../shared/catalog.js';
+import * as pulumi from '@pulumi/pulumi';
+import { z } from 'zod';
+import { PROJECT, STREAMS, assertStackName } from '../shared/catalog.js';
 import type { ConfigIssue } from '../shared/errors.js';
 import { ConfigError } from './errors.js';
 import { fargateSizeProblem } from './lib/fargate.js';
+import { scheduleExpressionProblem } from './lib/schedule-expression.js';
 
 /**
- * Stack configuration: every setting a stack file may carry, its type, bounds and default, and the
- * one function that turns raw config strings into a typed, validated `StackConfig`. `index.ts`
- * hands it a reader over `pulumi.Config`; tests and `npm run plan` hand it plain maps.
+ * Stack configuration: every setting a stack file may carry, as a zod schema with its bounds and
+ * default, and the one function that turns a stack's raw config into a typed, validated
+ * `StackConfig`. `index.ts` hands it a reader over `pulumi.Config`; tests and `npm run plan` hand
+ * it plain maps. Every key is checked before anything fails, so one run names every bad key.
  */
 
 /** Config namespace of this project's own keys (`realtime-insights:rawShards`). */
@@ -107,6 +110,14 @@ export interface AlarmsConfig {
   readonly email: string | undefined;
 }
 
+/** The stack's secrets as Pulumi secret Outputs: read with `requireSecret`, never held as plain strings. */
+export interface StackSecrets {
+  /** The data broker's bearer token. */
+  readonly brokerApiKey: pulumi.Output<string>;
+  /** The ElastiCache auth token. */
+  readonly redisAuthToken: pulumi.Output<string>;
+}
+
 /** Everything that runs compute: absent on a data-plane-only stack (LocalStack). */
 export interface ComputeConfig {
   readonly network: NetworkConfig;
@@ -115,11 +126,9 @@ export interface ComputeConfig {
   readonly scaling: ScalingConfig;
   /** Seconds ECS waits after SIGTERM before SIGKILL (Fargate allows up to 120). */
   readonly stopTimeoutSeconds: number;
+  /** The data broker's base URL: https, its port the crawler's only way out. */
   readonly brokerUrl: string;
-  /** Plain value, turned into a Pulumi secret by the program before it is used. */
-  readonly brokerApiKey: string;
-  /** Plain value, turned into a Pulumi secret by the program before it is used. */
-  readonly redisAuthToken: string;
+  readonly secrets: StackSecrets;
   /** EventBridge Scheduler expression of the batch job (`rate(1 hour)`, `cron(15 * * * ? *)`). */
   readonly batchSchedule: string;
   readonly alarms: AlarmsConfig;
@@ -142,7 +151,10 @@ export interface StackConfig {
 /** Reads one fully qualified key (`realtime-insights:rawShards`, `aws:region`); undefined when unset. */
 export type ConfigSource = (key: string) => string | undefined;
 
-/** Keys that hold secrets: never echoed in errors, and `npm run plan` substitutes placeholders. */
+/** Reads one secret key as a Pulumi secret (`Config.requireSecret`); undefined when unset. */
+export type SecretSource = (key: string) => pulumi.Output<string> | undefined;
+
+/** Keys that hold secrets: never echoed in errors, read as secrets, and `npm run plan` substitutes placeholders. */
 export const SECRET_KEYS = [`${NAMESPACE}:brokerApiKey`, `${NAMESPACE}:redisAuthToken`] as const;
 
 const DEFAULT_TASKS: Readonly<Record<TaskRole, TaskSize>> = {
@@ -158,295 +170,291 @@ const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 const NODE_TYPE = /^cache\.[a-z0-9]+\.[a-z0-9]+$/;
 const ENGINE_VERSION = /^\d+\.\d+$/;
-const SCHEDULE = /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^)]+\))$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-// ElastiCache: 16 to 128 printable ASCII characters, none of space, '"', '/' or '@'.
-const AUTH_TOKEN = /^[!#-.0-?A-~]{16,128}$/;
-
-type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
-
-/** Collects every problem before failing, so one run names every bad key. */
-class Reader {
-  public readonly issues: ConfigIssue[] = [];
-
-  public constructor(private readonly source: ConfigSource) {}
-
-  public fail(key: string, problem: string): void {
-    this.issues.push({ key, problem });
-  }
-
-  public raw(key: string): string | undefined {
-    const value = this.source(key);
-    return value === undefined || value.trim() === '' ? undefined : value.trim();
-  }
-
-  public has(key: string): boolean {
-    return this.raw(key) !== undefined;
-  }
-
-  public int(key: string, min: number, max: number, fallback: number): number {
-    return this.intFrom(key, this.raw(key), min, max, fallback);
-  }
-
-  public intFrom(key: string, raw: Json | undefined, min: number, max: number, fallback: number): number {
-    if (raw === undefined || raw === null) return fallback;
-    const text = String(raw).trim();
-    if (!/^-?\d+$/.test(text)) {
-      this.fail(key, `must be a whole number between ${min} and ${max}, got '${text}'`);
-      return fallback;
-    }
-    const n = Number(text);
-    if (n < min || n > max) {
-      this.fail(key, `must be between ${min} and ${max}, got ${n}`);
-      return fallback;
-    }
-    return n;
-  }
-
-  public bool(key: string, fallback: boolean): boolean {
-    const raw = this.raw(key);
-    if (raw === undefined) return fallback;
-    if (raw === 'true') return true;
-    if (raw === 'false') return false;
-    this.fail(key, `must be true or false, got '${raw}'`);
-    return fallback;
-  }
-
-  public oneOf<T extends string | number>(key: string, allowed: readonly T[], fallback: T): T {
-    const raw = this.raw(key);
-    if (raw === undefined) return fallback;
-    const match = allowed.find((value) => String(value) === raw);
-    if (match === undefined) {
-      this.fail(key, `must be one of ${allowed.join(', ')}, got '${raw}'`);
-      return fallback;
-    }
-    return match;
-  }
-
-  public pattern(key: string, pattern: RegExp, what: string, fallback: string | undefined, secret = false): string | undefined {
-    const raw = this.raw(key);
-    if (raw === undefined) return fallback;
-    if (!pattern.test(raw)) {
-      this.fail(key, `must be ${what}, got ${secret ? '(secret)' : `'${raw}'`}`);
-      return fallback;
-    }
-    return raw;
-  }
-
-  public required(key: string, why: string): void {
-    if (!this.has(key)) this.fail(key, `is required ${why}`);
-  }
-
-  public object(key: string): Record<string, Json> {
-    const raw = this.raw(key);
-    if (raw === undefined) return {};
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      this.fail(key, 'must be an object (a YAML mapping)');
-      return {};
-    }
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      this.fail(key, 'must be an object (a YAML mapping)');
-      return {};
-    }
-    return value as Record<string, Json>;
-  }
-
-  /** Reads a nested mapping, rejecting keys it does not know (a typo would otherwise be ignored). */
-  public mapping(key: string, value: Json | undefined, known: readonly string[]): Record<string, Json> {
-    if (value === undefined) return {};
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      this.fail(key, 'must be an object (a YAML mapping)');
-      return {};
-    }
-    for (const name of Object.keys(value)) {
-      if (!known.includes(name)) this.fail(`${key}.${name}`, `is not a known setting; allowed are ${known.join(', ')}`);
-    }
-    return value;
-  }
-}
+// ElastiCache AUTH: 16 to 128 printable characters; the only non-alphanumerics allowed are ! & # $ ^ < > -.
+const AUTH_TOKEN = /^[A-Za-z0-9!&#$^<>-]{16,128}$/;
 
 function k(name: string): string {
   return `${NAMESPACE}:${name}`;
 }
 
-function readStreams(r: Reader): StreamsConfig {
-  const mode = r.oneOf(k('streamMode'), STREAM_MODES, 'provisioned');
+/** The stack file key of a setting: the region is the AWS provider's, the rest are this project's. */
+function fullKey(name: string): string {
+  return name === 'region' ? 'aws:region' : k(name);
+}
+
+// ---- Schemas of single values, with messages that say what is allowed and what was given. ----
+
+/** A whole number in a range, given as a YAML number or the string Pulumi passes for one. */
+function wholeNumber(min: number, max: number) {
+  const outside = (iss: { input?: unknown }) => `must be between ${min} and ${max}, got ${String(iss.input)}`;
+  return z.preprocess(
+    (raw) => (typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw),
+    z
+      .number({ error: (iss) => `must be a whole number between ${min} and ${max}, got '${String(iss.input)}'` })
+      .int({ error: (iss) => `must be a whole number between ${min} and ${max}, got '${String(iss.input)}'` })
+      .min(min, { error: outside })
+      .max(max, { error: outside }),
+  );
+}
+
+const flag = z.preprocess(
+  (raw) => (raw === 'true' ? true : raw === 'false' ? false : raw),
+  z.boolean({ error: (iss) => `must be true or false, got '${String(iss.input)}'` }),
+);
+
+function oneOf<const T extends readonly (string | number)[]>(allowed: T) {
+  return z.preprocess(
+    (raw) => (typeof raw === 'string' ? (allowed.find((value) => String(value) === raw) ?? raw) : raw),
+    z.custom<T[number]>((value) => allowed.includes(value as T[number]), { error: (iss) => `must be one of ${allowed.join(', ')}, got '${String(iss.input)}'` }),
+  );
+}
+
+function matching(pattern: RegExp, what: string, options: { secret?: boolean } = {}) {
+  return z.string().regex(pattern, { error: (iss) => `must be ${what}, got ${options.secret === true ? '(secret)' : `'${String(iss.input)}'`}` });
+}
+
+/** A nested mapping (a YAML mapping in the stack file, JSON in the string Pulumi passes): unknown keys are named, not ignored. */
+function mapping<Shape extends z.ZodRawShape>(shape: Shape) {
+  const known = Object.keys(shape).join(', ');
+  return z.preprocess(
+    (raw) => {
+      if (typeof raw !== 'string') return raw;
+      try {
+        return JSON.parse(raw) as unknown;
+      } catch {
+        return raw;
+      }
+    },
+    z.strictObject(shape, {
+      error: (iss) => (iss.code === 'unrecognized_keys' ? `is not a known setting; allowed are ${known}` : 'must be an object (a YAML mapping)'),
+    }),
+  );
+}
+
+const httpsUrl = z.string().superRefine((raw, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `must be an https URL, got '${raw}'` });
+    return;
+  }
+  if (url.protocol !== 'https:') ctx.addIssue({ code: 'custom', message: `must use https: (the crawler reaches the broker over TLS only), got ${url.protocol}` });
+});
+
+const schedule = z.string().superRefine((raw, ctx) => {
+  const problem = scheduleExpressionProblem(raw);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `must be an EventBridge Scheduler expression like rate(1 hour) or cron(15 * * * ? *): ${problem}, got '${raw}'` });
+});
+
+const cidr = matching(CIDR, 'an IPv4 CIDR block like 10.0.0.0/16').superRefine((raw, ctx) => {
+  const prefix = Number(CIDR.exec(raw)?.[5]);
+  if (prefix < 16 || prefix > 22) ctx.addIssue({ code: 'custom', message: `must have a prefix between /16 and /22 (room for a subnet per zone), got /${prefix}` });
+});
+
+const taskSize = (fallback: TaskSize) =>
+  mapping({ cpu: wholeNumber(256, 16384).default(fallback.cpu), memory: wholeNumber(512, 122880).default(fallback.memory) })
+    .default({ cpu: fallback.cpu, memory: fallback.memory })
+    .superRefine((size, ctx) => {
+      const problem = fargateSizeProblem(size.cpu, size.memory);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+    });
+
+const bounds = (fallback: Bounds, ceiling: number) => ({ min: wholeNumber(1, ceiling).default(fallback.min), max: wholeNumber(1, ceiling).optional() });
+const lagTarget = wholeNumber(100, 3_600_000).default(5000);
+
+// ---- The settings, in the order their problems are reported. ----
+
+const SETTINGS = {
+  region: matching(REGION, 'an AWS region like eu-west-1'),
+  dataPlaneOnly: flag.default(false),
+  logLevel: oneOf(LOG_LEVELS).default('info'),
+  deletionProtection: flag.default(false),
+  forceDestroy: flag.default(false),
+  streamMode: oneOf(STREAM_MODES).default('provisioned'),
+  rawShards: wholeNumber(1, 500).default(STREAMS.raw.defaultShards),
+  resultsShards: wholeNumber(1, 500).default(STREAMS.results.defaultShards),
+  streamRetentionHours: wholeNumber(24, 8760).default(24),
+  firehoseBufferMb: wholeNumber(1, 128).default(5),
+  firehoseBufferSeconds: wholeNumber(0, 900).default(300),
+  // S3 wants 30 days in Standard-IA before the next transition, and expiry after the last one.
+  archiveInfrequentAccessDays: wholeNumber(30, 3650).default(30),
+  archiveGlacierDays: wholeNumber(60, 3650).default(90),
+  archiveExpireDays: wholeNumber(0, 36500).default(0),
+  logRetentionDays: oneOf(LOG_RETENTION_DAYS).default(14),
+} as const;
+
+const COMPUTE_SETTINGS = {
+  natGateways: oneOf(NAT_STRATEGIES).default('none'),
+  availabilityZones: wholeNumber(2, 3).default(2),
+  vpcCidr: cidr.default('10.0.0.0/16'),
+  redisNodeType: matching(NODE_TYPE, 'an ElastiCache node type like cache.t4g.micro').default('cache.t4g.micro'),
+  redisEngineVersion: matching(ENGINE_VERSION, 'a major.minor Redis version like 7.1').default('7.1'),
+  redisReplicas: wholeNumber(0, 5).default(0),
+  redisMultiAz: flag.default(false),
+  taskSize: mapping(Object.fromEntries(TASK_ROLES.map((role) => [role, taskSize(DEFAULT_TASKS[role])])) as Record<TaskRole, ReturnType<typeof taskSize>>).default(
+    DEFAULT_TASKS as Record<TaskRole, TaskSize>,
+  ),
+  scaling: mapping({
+    streamReader: mapping({ ...bounds({ min: 1, max: 1 }, 500), iteratorAgeMs: lagTarget }).default({ min: 1, iteratorAgeMs: 5000 }),
+    scorer: mapping({ ...bounds({ min: 1, max: 2 }, 200), backlogPerTask: wholeNumber(1, 100_000).default(20), cpuPercent: wholeNumber(10, 95).default(60) }).default({
+      min: 1,
+      backlogPerTask: 20,
+      cpuPercent: 60,
+    }),
+    projector: mapping({ ...bounds({ min: 1, max: 1 }, 500), iteratorAgeMs: lagTarget }).default({ min: 1, iteratorAgeMs: 5000 }),
+  }).default({ streamReader: { min: 1, iteratorAgeMs: 5000 }, scorer: { min: 1, backlogPerTask: 20, cpuPercent: 60 }, projector: { min: 1, iteratorAgeMs: 5000 } }),
+  stopTimeoutSeconds: wholeNumber(10, 120).default(60),
+  brokerUrl: httpsUrl,
+  brokerApiKey: z.string(),
+  redisAuthToken: matching(AUTH_TOKEN, `16 to 128 characters: letters, digits and ! & # $ ^ < > - only`, { secret: true }),
+  batchSchedule: schedule.default('rate(1 hour)'),
+  iteratorAgeAlarmMs: wholeNumber(1000, 86_400_000).default(60_000),
+  rejectsAlarmPer5Min: wholeNumber(1, 1_000_000).default(100),
+  alarmEmail: matching(EMAIL, 'an e-mail address').optional(),
+} as const;
+
+/** How to set a key that has no default, named in the error when it is missing. */
+const REQUIRED_HINT: Readonly<Record<string, string>> = {
+  'aws:region': '(set it with: pulumi config set aws:region eu-west-1)',
+  [k('brokerUrl')]: `unless ${k('dataPlaneOnly')} is true (set it with: pulumi config set brokerUrl https://<broker>)`,
+  [k('brokerApiKey')]: `unless ${k('dataPlaneOnly')} is true (set it with: pulumi config set --secret brokerApiKey <key>)`,
+  [k('redisAuthToken')]: `unless ${k('dataPlaneOnly')} is true (set it with: pulumi config set --secret redisAuthToken <16-128 chars>)`,
+};
+
+/** Parses the keys of one schema table, collecting every problem; a key that fails is left out of the result. */
+function parseSettings<T extends Record<string, z.ZodType>>(table: T, source: ConfigSource, issues: ConfigIssue[]): Partial<{ [K in keyof T]: z.output<T[K]> }> {
+  const out: Record<string, unknown> = {};
+  for (const [name, schema] of Object.entries(table)) {
+    const key = fullKey(name);
+    const raw = source(key)?.trim();
+    const given = raw === undefined || raw === '' ? undefined : raw;
+    const result = schema.safeParse(given);
+    if (result.success) {
+      out[name] = result.data;
+      continue;
+    }
+    for (const issue of result.error.issues) {
+      if (issue.code === 'invalid_type' && given === undefined && issue.path.length === 0) {
+        issues.push({ key, problem: `is required ${REQUIRED_HINT[key] ?? ''}`.trim() });
+        continue;
+      }
+      const at = [key, ...issue.path.map(String)].join('.');
+      if (issue.code === 'unrecognized_keys') for (const name of issue.keys) issues.push({ key: `${at}.${name}`, problem: issue.message });
+      else issues.push({ key: at, problem: issue.message });
+    }
+  }
+  return out as Partial<{ [K in keyof T]: z.output<T[K]> }>;
+}
+
+type Settings = Partial<{ [K in keyof typeof SETTINGS]: z.output<(typeof SETTINGS)[K]> }>;
+type ComputeSettings = Partial<{ [K in keyof typeof COMPUTE_SETTINGS]: z.output<(typeof COMPUTE_SETTINGS)[K]> }>;
+
+function scalingOf(s: ComputeSettings, issues: ConfigIssue[]): ScalingConfig {
+  const given = s.scaling ?? { streamReader: { min: 1, iteratorAgeMs: 5000 }, scorer: { min: 1, backlogPerTask: 20, cpuPercent: 60 }, projector: { min: 1, iteratorAgeMs: 5000 } };
+  const withMax = <B extends { min: number; max?: number | undefined }>(key: string, b: B, fallbackMax: number): B & Bounds => {
+    const max = b.max ?? Math.max(fallbackMax, b.min);
+    if (b.min > max) issues.push({ key: `${key}.min`, problem: `must not exceed ${key}.max (${max}), got ${b.min}` });
+    return { ...b, max };
+  };
+  return {
+    streamReader: withMax(`${k('scaling')}.streamReader`, given.streamReader, 1),
+    scorer: withMax(`${k('scaling')}.scorer`, given.scorer, 2),
+    projector: withMax(`${k('scaling')}.projector`, given.projector, 1),
+  };
+}
+
+function computeOf(s: ComputeSettings, secrets: SecretSource, issues: ConfigIssue[]): ComputeConfig {
+  const network: NetworkConfig = { natGateways: s.natGateways ?? 'none', availabilityZones: s.availabilityZones ?? 2, cidr: s.vpcCidr ?? '10.0.0.0/16' };
+  const redis: RedisConfig = {
+    nodeType: s.redisNodeType ?? 'cache.t4g.micro',
+    engineVersion: s.redisEngineVersion ?? '7.1',
+    replicas: s.redisReplicas ?? 0,
+    multiAz: s.redisMultiAz ?? false,
+  };
+  if (redis.multiAz && redis.replicas < 1) {
+    issues.push({ key: k('redisMultiAz'), problem: `needs at least one replica to fail over to: set ${k('redisReplicas')} to 1 or more, or redisMultiAz to false` });
+  }
+  const secret = (key: string): pulumi.Output<string> => secrets(key) ?? pulumi.secret('');
+  return {
+    network,
+    redis,
+    tasks: s.taskSize ?? DEFAULT_TASKS,
+    scaling: scalingOf(s, issues),
+    stopTimeoutSeconds: s.stopTimeoutSeconds ?? 60,
+    brokerUrl: s.brokerUrl ?? '',
+    secrets: { brokerApiKey: secret(k('brokerApiKey')), redisAuthToken: secret(k('redisAuthToken')) },
+    batchSchedule: s.batchSchedule ?? 'rate(1 hour)',
+    alarms: { iteratorAgeMs: s.iteratorAgeAlarmMs ?? 60_000, rejectsPer5Min: s.rejectsAlarmPer5Min ?? 100, email: s.alarmEmail },
+  };
+}
+
+function streamsOf(s: Settings, source: ConfigSource, issues: ConfigIssue[]): StreamsConfig {
+  const mode = s.streamMode ?? 'provisioned';
   // Exclusive arguments first: a shard count means nothing to an on-demand stream.
   if (mode === 'on-demand') {
     for (const name of ['rawShards', 'resultsShards']) {
-      if (r.has(k(name))) r.fail(k(name), `is set but ${k('streamMode')} is on-demand: remove ${name}, or set streamMode to provisioned`);
+      if ((source(k(name)) ?? '').trim() !== '') issues.push({ key: k(name), problem: `is set but ${k('streamMode')} is on-demand: remove ${name}, or set streamMode to provisioned` });
     }
   }
   const provisioned = mode === 'provisioned';
   return {
     mode,
-    rawShards: provisioned ? r.int(k('rawShards'), 1, 500, STREAMS.raw.defaultShards) : undefined,
-    resultsShards: provisioned ? r.int(k('resultsShards'), 1, 500, STREAMS.results.defaultShards) : undefined,
-    retentionHours: r.int(k('streamRetentionHours'), 24, 8760, 24),
+    rawShards: provisioned ? (s.rawShards ?? STREAMS.raw.defaultShards) : undefined,
+    resultsShards: provisioned ? (s.resultsShards ?? STREAMS.results.defaultShards) : undefined,
+    retentionHours: s.streamRetentionHours ?? 24,
   };
 }
 
-function readArchive(r: Reader): ArchiveConfig {
-  const infrequentAccessDays = r.int(k('archiveInfrequentAccessDays'), 30, 3650, 30);
-  const glacierDays = r.int(k('archiveGlacierDays'), 60, 3650, 90);
-  const expireDays = r.int(k('archiveExpireDays'), 0, 36500, 0);
-  // S3 wants 30 days in Standard-IA before the next transition, and expiry after the last one.
+function archiveOf(s: Settings, issues: ConfigIssue[]): ArchiveConfig {
+  const infrequentAccessDays = s.archiveInfrequentAccessDays ?? 30;
+  const glacierDays = s.archiveGlacierDays ?? 90;
+  const expireDays = s.archiveExpireDays ?? 0;
   if (glacierDays < infrequentAccessDays + 30) {
-    r.fail(k('archiveGlacierDays'), `must be at least archiveInfrequentAccessDays + 30 (${infrequentAccessDays + 30}), got ${glacierDays}`);
+    issues.push({ key: k('archiveGlacierDays'), problem: `must be at least archiveInfrequentAccessDays + 30 (${infrequentAccessDays + 30}), got ${glacierDays}` });
   }
   if (expireDays !== 0 && expireDays <= glacierDays) {
-    r.fail(k('archiveExpireDays'), `must be 0 (keep forever) or more than archiveGlacierDays (${glacierDays}), got ${expireDays}`);
+    issues.push({ key: k('archiveExpireDays'), problem: `must be 0 (keep forever) or more than archiveGlacierDays (${glacierDays}), got ${expireDays}` });
   }
-  return {
-    bufferSizeMb: r.int(k('firehoseBufferMb'), 1, 128, 5),
-    bufferIntervalSeconds: r.int(k('firehoseBufferSeconds'), 0, 900, 300),
-    infrequentAccessDays,
-    glacierDays,
-    expireDays,
-  };
-}
-
-function readNetwork(r: Reader): NetworkConfig {
-  const cidr = r.pattern(k('vpcCidr'), CIDR, 'an IPv4 CIDR block like 10.0.0.0/16', '10.0.0.0/16') ?? '10.0.0.0/16';
-  const prefix = Number(CIDR.exec(cidr)?.[5] ?? '16');
-  if (prefix < 16 || prefix > 22) r.fail(k('vpcCidr'), `must have a prefix between /16 and /22 (room for a subnet per zone), got /${prefix}`);
-  return {
-    natGateways: r.oneOf(k('natGateways'), NAT_STRATEGIES, 'none'),
-    availabilityZones: r.int(k('availabilityZones'), 2, 3, 2),
-    cidr,
-  };
-}
-
-function readRedis(r: Reader, zones: number): RedisConfig {
-  const replicas = r.int(k('redisReplicas'), 0, 5, 0);
-  const multiAz = r.bool(k('redisMultiAz'), false);
-  if (multiAz && replicas < 1) {
-    r.fail(k('redisMultiAz'), `needs at least one replica to fail over to: set ${k('redisReplicas')} to 1 or more, or redisMultiAz to false`);
-  }
-  if (multiAz && zones < 2) r.fail(k('redisMultiAz'), 'needs availabilityZones of 2 or more');
-  return {
-    nodeType: r.pattern(k('redisNodeType'), NODE_TYPE, 'an ElastiCache node type like cache.t4g.micro', 'cache.t4g.micro') ?? 'cache.t4g.micro',
-    engineVersion: r.pattern(k('redisEngineVersion'), ENGINE_VERSION, 'a major.minor Redis version like 7.1', '7.1') ?? '7.1',
-    replicas,
-    multiAz,
-  };
-}
-
-function readTasks(r: Reader): Record<TaskRole, TaskSize> {
-  const key = k('taskSize');
-  const given = r.mapping(key, r.object(key), TASK_ROLES);
-  const out = { ...DEFAULT_TASKS };
-  for (const role of TASK_ROLES) {
-    const roleKey = `${key}.${role}`;
-    const entry = r.mapping(roleKey, given[role], ['cpu', 'memory']);
-    const cpu = r.intFrom(`${roleKey}.cpu`, entry['cpu'], 256, 16384, DEFAULT_TASKS[role].cpu);
-    const memory = r.intFrom(`${roleKey}.memory`, entry['memory'], 512, 122880, DEFAULT_TASKS[role].memory);
-    const problem = fargateSizeProblem(cpu, memory);
-    if (problem !== undefined) r.fail(roleKey, problem);
-    out[role] = { cpu, memory };
-  }
-  return out;
-}
-
-function readBounds(r: Reader, key: string, entry: Record<string, Json>, fallback: Bounds, ceiling: number): Bounds {
-  const min = r.intFrom(`${key}.min`, entry['min'], 1, ceiling, fallback.min);
-  const max = r.intFrom(`${key}.max`, entry['max'], 1, ceiling, Math.max(fallback.max, min));
-  if (min > max) r.fail(`${key}.min`, `must not exceed ${key}.max (${max}), got ${min}`);
-  return { min, max };
-}
-
-function readScaling(r: Reader): ScalingConfig {
-  const key = k('scaling');
-  const given = r.mapping(key, r.object(key), ['streamReader', 'scorer', 'projector']);
-  const reader = r.mapping(`${key}.streamReader`, given['streamReader'], ['min', 'max', 'iteratorAgeMs']);
-  const scorer = r.mapping(`${key}.scorer`, given['scorer'], ['min', 'max', 'backlogPerTask', 'cpuPercent']);
-  const projector = r.mapping(`${key}.projector`, given['projector'], ['min', 'max', 'iteratorAgeMs']);
-  return {
-    streamReader: {
-      ...readBounds(r, `${key}.streamReader`, reader, { min: 1, max: 1 }, 500),
-      iteratorAgeMs: r.intFrom(`${key}.streamReader.iteratorAgeMs`, reader['iteratorAgeMs'], 100, 3600000, 5000),
-    },
-    scorer: {
-      ...readBounds(r, `${key}.scorer`, scorer, { min: 1, max: 2 }, 200),
-      backlogPerTask: r.intFrom(`${key}.scorer.backlogPerTask`, scorer['backlogPerTask'], 1, 100000, 20),
-      cpuPercent: r.intFrom(`${key}.scorer.cpuPercent`, scorer['cpuPercent'], 10, 95, 60),
-    },
-    projector: {
-      ...readBounds(r, `${key}.projector`, projector, { min: 1, max: 1 }, 500),
-      iteratorAgeMs: r.intFrom(`${key}.projector.iteratorAgeMs`, projector['iteratorAgeMs'], 100, 3600000, 5000),
-    },
-  };
-}
-
-function readCompute(r: Reader): ComputeConfig {
-  const why = `unless ${k('dataPlaneOnly')} is true`;
-  r.required(k('brokerUrl'), why);
-  r.required(k('brokerApiKey'), `${why} (set it with: pulumi config set --secret brokerApiKey <key>)`);
-  r.required(k('redisAuthToken'), `${why} (set it with: pulumi config set --secret redisAuthToken <16-128 chars>)`);
-  const network = readNetwork(r);
-  const brokerUrl = r.raw(k('brokerUrl'));
-  if (brokerUrl !== undefined) {
-    let protocol = '';
-    try {
-      protocol = new URL(brokerUrl).protocol;
-    } catch {
-      r.fail(k('brokerUrl'), `must be an http(s) URL, got '${brokerUrl}'`);
-    }
-    if (protocol !== '' && protocol !== 'https:' && protocol !== 'http:') r.fail(k('brokerUrl'), `must use https: or http:, got ${protocol}`);
-  }
-  const stopTimeoutSeconds = r.int(k('stopTimeoutSeconds'), 10, 120, 60);
-  return {
-    network,
-    redis: readRedis(r, network.availabilityZones),
-    tasks: readTasks(r),
-    scaling: readScaling(r),
-    stopTimeoutSeconds,
-    brokerUrl: brokerUrl ?? '',
-    brokerApiKey: r.raw(k('brokerApiKey')) ?? '',
-    redisAuthToken:
-      r.pattern(k('redisAuthToken'), AUTH_TOKEN, '16 to 128 printable ASCII characters without space, " / or @', undefined, true) ?? '',
-    batchSchedule:
-      r.pattern(k('batchSchedule'), SCHEDULE, 'an EventBridge Scheduler expression like rate(1 hour) or cron(15 * * * ? *)', 'rate(1 hour)') ??
-      'rate(1 hour)',
-    alarms: {
-      iteratorAgeMs: r.int(k('iteratorAgeAlarmMs'), 1000, 86400000, 60000),
-      rejectsPer5Min: r.int(k('rejectsAlarmPer5Min'), 1, 1000000, 100),
-      email: r.pattern(k('alarmEmail'), EMAIL, 'an e-mail address', undefined),
-    },
-  };
+  return { bufferSizeMb: s.firehoseBufferMb ?? 5, bufferIntervalSeconds: s.firehoseBufferSeconds ?? 300, infrequentAccessDays, glacierDays, expireDays };
 }
 
 /**
  * Turns a stack's raw config into a typed `StackConfig`. Throws one `ConfigError` that names every
- * bad key, what it got and what is allowed; secret values are never echoed.
+ * bad key, what it got and what is allowed; secret values are never echoed. Secrets reach the
+ * program only as Pulumi secrets: from `secrets` (`Config.requireSecret` in `index.ts`), or wrapped
+ * with `pulumi.secret` when a caller hands plain values (tests, the planner).
  */
-export function parseStackConfig(stack: string, source: ConfigSource): StackConfig {
-  const r = new Reader(source);
+export function parseStackConfig(stack: string, source: ConfigSource, secrets?: SecretSource): StackConfig {
+  const issues: ConfigIssue[] = [];
   try {
     assertStackName(stack);
   } catch (error) {
-    r.fail('stack', (error as Error).message);
+    issues.push({ key: 'stack', problem: (error as Error).message });
   }
-  r.required('aws:region', '(set it with: pulumi config set aws:region eu-west-1)');
-  const region = r.pattern('aws:region', REGION, 'an AWS region like eu-west-1', 'us-east-1') ?? 'us-east-1';
-  const dataPlaneOnly = r.bool(k('dataPlaneOnly'), false);
+  const settings = parseSettings(SETTINGS, source, issues);
+  const dataPlaneOnly = settings.dataPlaneOnly ?? false;
+  const readSecret: SecretSource =
+    secrets ??
+    ((key) => {
+      const value = source(key);
+      return value === undefined ? undefined : pulumi.secret(value.trim());
+    });
   const config: StackConfig = {
     stack,
-    region,
-    logLevel: r.oneOf(k('logLevel'), LOG_LEVELS, 'info'),
-    deletionProtection: r.bool(k('deletionProtection'), false),
-    forceDestroy: r.bool(k('forceDestroy'), false),
-    streams: readStreams(r),
-    archive: readArchive(r),
-    logRetentionDays: r.oneOf(k('logRetentionDays'), LOG_RETENTION_DAYS, 14),
-    compute: dataPlaneOnly ? undefined : readCompute(r),
+    region: settings.region ?? 'us-east-1',
+    logLevel: settings.logLevel ?? 'info',
+    deletionProtection: settings.deletionProtection ?? false,
+    forceDestroy: settings.forceDestroy ?? false,
+    streams: streamsOf(settings, source, issues),
+    archive: archiveOf(settings, issues),
+    logRetentionDays: settings.logRetentionDays ?? 14,
+    compute: dataPlaneOnly ? undefined : computeOf(parseSettings(COMPUTE_SETTINGS, source, issues), readSecret, issues),
   };
   if (config.deletionProtection && config.forceDestroy) {
-    r.fail(k('forceDestroy'), `contradicts ${k('deletionProtection')}: a protected stack must not force-delete buckets; set one of them to false`);
+    issues.push({ key: k('forceDestroy'), problem: `contradicts ${k('deletionProtection')}: a protected stack must not force-delete buckets; set one of them to false` });
   }
-  if (r.issues.length > 0) throw new ConfigError(`stack config of '${stack}' is invalid`, r.issues);
+  if (issues.length > 0) throw new ConfigError(`stack config of '${stack}' is invalid`, issues);
   return config;
 }

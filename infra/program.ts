@@ -2,12 +2,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { bucketName, queueName, queuePrefix, resourceNames } from '../shared/catalog.js';
-import type { TableName } from '../shared/catalog.js';
+import { bucketName } from '../shared/catalog.js';
 import { WORKER_VARIABLES, resourceVariables } from '../shared/worker-env.js';
 import type { StackConfig } from './config.js';
 import type { StackContext } from './context.js';
 import { Analytics } from './components/analytics.js';
+import { BatchSchedule } from './components/batch-schedule.js';
 import { Autoscaling } from './components/autoscaling.js';
 import { Encryption } from './components/encryption.js';
 import { Network } from './components/network.js';
@@ -20,6 +20,8 @@ import { Tables } from './components/tables.js';
 import { HEALTH_PORT } from './components/worker-task.js';
 import { Workers } from './components/workers.js';
 import type { ImageSource } from './components/workers.js';
+import { catalogArns, catalogNames } from './lib/catalog-outputs.js';
+import type { CatalogResources } from './lib/catalog-outputs.js';
 import { serviceBounds } from './lib/scaling.js';
 
 /** CloudWatch namespace and backlog metric: the contract's defaults, so workers and alarms agree. */
@@ -59,56 +61,65 @@ export function createProgram(config: StackConfig, options: ProgramOptions = {})
     forceDestroy: config.forceDestroy,
     logRetentionDays: config.logRetentionDays,
   };
-  const names = resourceNames(config.stack);
-  // S3 names are global: the account id keeps two accounts' stacks of the same name apart.
-  const buckets = {
-    rawArchive: identity.accountId.apply((id) => bucketName(config.stack, 'rawArchive', id)),
-    analytics: identity.accountId.apply((id) => bucketName(config.stack, 'analytics', id)),
-  };
 
+  // ---- Data plane: the key, the catalog's streams, tables and buckets, the archive and analytics. ----
   const encryption = new Encryption('encryption', { context });
   const keyArn = encryption.keyArn;
   const streams = new Streams('streams', { context, config: config.streams, keyArn });
   const tables = new Tables('tables', { context, keyArn });
-  const archive = new RawArchive('raw-archive', { context, config: config.archive, keyArn, bucketName: buckets.rawArchive, rawStreamArn: streams.arns.raw });
+  // S3 names are global: the account id keeps two accounts' stacks of the same name apart.
+  const bucketNameOf = (logical: 'rawArchive' | 'analytics') => identity.accountId.apply((id) => bucketName(config.stack, logical, id));
+  const archive = new RawArchive('raw-archive', {
+    context,
+    config: config.archive,
+    keyArn,
+    bucketName: bucketNameOf('rawArchive'),
+    rawStreamArn: streams.resources.raw.arn,
+  });
+  const analytics = new Analytics('analytics', {
+    context,
+    keyArn,
+    bucketName: bucketNameOf('analytics'),
+    rawArchiveBucketName: archive.bucket.name,
+    bucketOnly: config.compute === undefined,
+  });
+  /** Every catalog resource as its component created it: the one source of names and ARNs below. */
+  const catalog: CatalogResources = {
+    streams: streams.resources,
+    tables: tables.resources,
+    buckets: { rawArchive: archive.bucket, analytics: analytics.bucket },
+  };
+  const names = catalogNames(config.stack, catalog);
 
   const dataPlane = {
     stack: config.stack,
     region: config.region,
     keyArn,
     keyAlias: encryption.aliasName,
-    streams: {
-      raw: { name: names.streams.raw, arn: streams.arns.raw },
-      results: { name: names.streams.results, arn: streams.arns.results },
-    },
+    streams: { raw: streams.resources.raw, results: streams.resources.results },
     tables: names.tables,
-    buckets: { rawArchive: archive.bucket.name, analytics: buckets.analytics },
+    buckets: names.buckets,
     deliveryStreamName: archive.deliveryStreamName,
     /** The variables that name data-plane resources, for running workers against this stack. */
-    dataPlaneEnvironment: pulumi.all([archive.bucket.name, buckets.analytics]).apply(([rawArchive, analytics]) => ({
-      INSIGHTS_STACK: config.stack,
-      ...resourceVariables({ ...names, buckets: { rawArchive, analytics }, queues: { scoring: queueName(config.stack, 'scoring'), sync: queueName(config.stack, 'sync') }, queuePrefix: queuePrefix(config.stack) }),
-    })),
+    dataPlaneEnvironment: names.apply((resourceNames) => ({ INSIGHTS_STACK: config.stack, ...resourceVariables(resourceNames) })),
   };
 
   const compute = config.compute;
-  if (compute === undefined) {
-    const analytics = new Analytics('analytics', { context, keyArn, bucketName: buckets.analytics, rawArchiveBucketName: archive.bucket.name, bucketOnly: true });
-    return { ...dataPlane, buckets: { rawArchive: archive.bucket.name, analytics: analytics.bucket.name } };
-  }
+  if (compute === undefined) return dataPlane;
 
+  // ---- Compute: network, queue, the workers, their scaling, the batch schedule, alarms. ----
   const secrets = new Secrets('secrets', {
     context,
     keyArn,
-    brokerApiKey: pulumi.secret(compute.brokerApiKey),
-    redisAuthToken: pulumi.secret(compute.redisAuthToken),
+    brokerApiKey: compute.secrets.brokerApiKey,
+    redisAuthToken: compute.secrets.redisAuthToken,
   });
   const network = new Network('network', { context, config: compute.network });
   const queue = new Queue('queue', {
     context,
     config: compute.redis,
     keyArn,
-    authToken: pulumi.secret(compute.redisAuthToken),
+    authToken: compute.secrets.redisAuthToken,
     subnetIds: network.taskSubnetIds,
     securityGroupId: network.redisSecurityGroupId,
   });
@@ -126,31 +137,18 @@ export function createProgram(config: StackConfig, options: ProgramOptions = {})
       projector: bounds.projector.min,
     },
     stopTimeoutSeconds: compute.stopTimeoutSeconds,
-    values: pulumi.all([buckets.rawArchive, buckets.analytics, queue.redisUrl]).apply(([rawArchive, analytics, redisUrl]) => ({
+    values: pulumi.all([names, queue.redisUrl]).apply(([resources, redisUrl]) => ({
       stack: config.stack,
       logLevel: config.logLevel,
       stopTimeoutSeconds: compute.stopTimeoutSeconds,
       healthPort: HEALTH_PORT,
-      streams: names.streams,
-      tables: names.tables,
-      buckets: { rawArchive, analytics },
+      resources,
       redisUrl,
-      scoringQueue: names.queues.scoring,
-      syncQueue: names.queues.sync,
-      queuePrefix: names.queuePrefix,
       brokerUrl: compute.brokerUrl,
       metricsNamespace: METRICS_NAMESPACE,
       backlogMetricName: BACKLOG_METRIC_NAME,
     })),
-    arns: pulumi
-      .all([keyArn, streams.arns.raw, streams.arns.results, pulumi.all(tables.arns) as pulumi.Output<Record<TableName, string>>, buckets.rawArchive, buckets.analytics, partition])
-      .apply(([key, raw, results, tableArns, rawArchive, analytics, part]) => ({
-        keyArn: key,
-        streams: { raw, results },
-        tables: tableArns,
-        buckets: { rawArchive: `arn:${part}:s3:::${rawArchive}`, analytics: `arn:${part}:s3:::${analytics}` },
-        metricsNamespace: METRICS_NAMESPACE,
-      })),
+    arns: catalogArns(catalog, { keyArn, metricsNamespace: METRICS_NAMESPACE }),
     secretArns: pulumi.all(secrets.arns),
     subnetIds: network.taskSubnetIds,
     securityGroupId: network.taskSecurityGroupId,
@@ -160,19 +158,17 @@ export function createProgram(config: StackConfig, options: ProgramOptions = {})
     context,
     config: compute.scaling,
     bounds,
-    streamNames: names.streams,
+    streamNames: { raw: streams.resources.raw.name, results: streams.resources.results.name },
     clusterName: workers.clusterName,
     serviceNames: workers.serviceNames,
     backlogMetric: { namespace: METRICS_NAMESPACE, metricName: BACKLOG_METRIC_NAME },
   });
 
   const batch = workers.tasks.batch;
-  const analytics = new Analytics('analytics', {
-    context,
-    keyArn,
-    bucketName: buckets.analytics,
-    rawArchiveBucketName: archive.bucket.name,
-    batch: {
+  const batchSchedule = new BatchSchedule(
+    'analytics-batch',
+    {
+      context,
       expression: compute.batchSchedule,
       clusterArn: workers.clusterArn,
       taskDefinitionArn: batch.taskDefinitionArn,
@@ -182,16 +178,17 @@ export function createProgram(config: StackConfig, options: ProgramOptions = {})
       subnetIds: network.taskSubnetIds,
       securityGroupId: network.taskSecurityGroupId,
     },
-  });
+    { parent: analytics },
+  );
 
   const observability = new Observability('observability', {
     context,
     config: compute.alarms,
     keyArn,
-    streams: names.streams,
+    streams: { raw: streams.resources.raw.name, results: streams.resources.results.name },
     deliveryStreamName: archive.deliveryStreamName,
     deliveryBufferSeconds: config.archive.bufferIntervalSeconds,
-    tables: { view: names.tables.view, rejects: names.tables.rejects },
+    tables: { view: tables.resources.view.name, rejects: tables.resources.rejects.name },
     clusterName: workers.clusterName,
     serviceNames: Object.values(workers.serviceNames),
     redisReplicationGroupId: queue.replicationGroupId,
@@ -201,7 +198,6 @@ export function createProgram(config: StackConfig, options: ProgramOptions = {})
 
   return {
     ...dataPlane,
-    buckets: { rawArchive: archive.bucket.name, analytics: analytics.bucket.name },
     redisEndpoint: queue.primaryEndpoint,
     redisUrl: queue.redisUrl,
     clusterName: workers.clusterName,
@@ -210,7 +206,7 @@ export function createProgram(config: StackConfig, options: ProgramOptions = {})
     replayTaskDefinition: workers.tasks.replay.taskDefinitionArn,
     glueDatabase: analytics.databaseName,
     athenaWorkgroup: analytics.workgroupName,
-    batchSchedule: analytics.scheduleName,
+    batchSchedule: batchSchedule.scheduleName,
     alarmTopicArn: observability.topicArn,
     dashboardUrl: observability.dashboardUrl,
   };

@@ -12,23 +12,7 @@ import {
 } from '../../shared/analytics-schema.js';
 import type { StackContext } from '../context.js';
 import { glueColumns, glueDatabaseName, projectionParameters } from '../lib/glue.js';
-import { policyDocument, render, renderTrust, serviceTrust } from '../lib/iam.js';
-import { schedulerStatements } from '../lib/permissions.js';
 import { SecureBucket } from './secure-bucket.js';
-
-/** What the scheduled batch job runs on; absent on a data-plane-only stack. */
-export interface BatchScheduleArgs {
-  /** EventBridge Scheduler expression, `rate(1 hour)` or `cron(...)`. */
-  readonly expression: string;
-  readonly clusterArn: pulumi.Input<string>;
-  readonly taskDefinitionArn: pulumi.Input<string>;
-  /** `realtime-insights-<stack>-batch`; RunTask is granted on any revision of it. */
-  readonly taskFamily: string;
-  readonly taskRoleArn: pulumi.Input<string>;
-  readonly executionRoleArn: pulumi.Input<string>;
-  readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
-  readonly securityGroupId: pulumi.Input<string>;
-}
 
 export interface AnalyticsArgs {
   readonly context: StackContext;
@@ -37,20 +21,19 @@ export interface AnalyticsArgs {
   readonly bucketName: pulumi.Input<string>;
   /** The raw archive bucket's name, for the Glue table over it. */
   readonly rawArchiveBucketName: pulumi.Input<string>;
-  /** Leave out Glue, Athena and the schedule (LocalStack's free edition has none of them). */
+  /** Leave out Glue and Athena (LocalStack's free edition has neither). */
   readonly bucketOnly?: boolean;
-  readonly batch?: BatchScheduleArgs;
 }
 
 /**
  * Analytics: the secure analytics bucket (enriched Parquet and Athena results), a Glue database
  * with a table over the raw archive (gz NDJSON) and one over the enriched Parquet, both with
- * partition projection so no crawler is needed, an Athena workgroup that enforces its settings and
- * encrypts results with the project key, and an EventBridge Scheduler schedule that runs the batch
- * job as a Fargate task.
+ * partition projection so no crawler is needed, and an Athena workgroup that enforces its settings
+ * and encrypts results with the project key. The batch job that writes the Parquet is scheduled by
+ * `BatchSchedule`, a child of this component.
  *
  * @example
- * new Analytics('dev-analytics', { context, keyArn, bucketName, rawArchiveBucketName, batch });
+ * new Analytics('dev-analytics', { context, keyArn, bucketName, rawArchiveBucketName });
  */
 export class Analytics extends pulumi.ComponentResource {
   public readonly bucket: SecureBucket;
@@ -58,8 +41,6 @@ export class Analytics extends pulumi.ComponentResource {
   public readonly databaseName: pulumi.Output<string> | undefined;
   /** Athena workgroup name; undefined when bucket-only. */
   public readonly workgroupName: pulumi.Output<string> | undefined;
-  /** Scheduler schedule name; undefined without a batch task. */
-  public readonly scheduleName: pulumi.Output<string> | undefined;
 
   public constructor(name: string, args: AnalyticsArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super('realtime-insights:analytics:Analytics', name, {}, opts);
@@ -147,61 +128,10 @@ export class Analytics extends pulumi.ComponentResource {
       this.workgroupName = workgroup.name;
     }
 
-    if (args.batch !== undefined) {
-      const batch = args.batch;
-      const role = new aws.iam.Role(
-        `${name}-scheduler-role`,
-        {
-          description: `EventBridge Scheduler: run ${batch.taskFamily} on the cluster`,
-          assumeRolePolicy: pulumi.output(context.accountId).apply((accountId) => renderTrust(serviceTrust('scheduler.amazonaws.com', accountId))),
-        },
-        { parent: this },
-      );
-      const familyArn = pulumi.interpolate`arn:${context.partition}:ecs:${context.region}:${context.accountId}:task-definition/${batch.taskFamily}`;
-      const policy = new aws.iam.RolePolicy(
-        `${name}-scheduler-policy`,
-        {
-          role: role.id,
-          policy: pulumi
-            .all([familyArn, batch.clusterArn, batch.taskRoleArn, batch.executionRoleArn])
-            .apply(([taskDefinitionFamilyArn, clusterArn, taskRoleArn, executionRoleArn]) =>
-              render(policyDocument(schedulerStatements({ taskDefinitionFamilyArn, clusterArn, passRoleArns: [taskRoleArn, executionRoleArn] }))),
-            ),
-        },
-        { parent: this },
-      );
-      const schedule = new aws.scheduler.Schedule(
-        `${name}-batch-schedule`,
-        {
-          name: `${PROJECT}-${context.stack}-batch`,
-          description: 'Turns new raw archive objects into enriched Parquet',
-          scheduleExpression: batch.expression,
-          scheduleExpressionTimezone: 'UTC',
-          flexibleTimeWindow: { mode: 'OFF' },
-          target: {
-            arn: batch.clusterArn,
-            roleArn: role.arn,
-            ecsParameters: {
-              taskDefinitionArn: batch.taskDefinitionArn,
-              launchType: 'FARGATE',
-              platformVersion: 'LATEST',
-              taskCount: 1,
-              networkConfiguration: { subnets: batch.subnetIds, securityGroups: [batch.securityGroupId], assignPublicIp: false },
-            },
-            // The job is idempotent (it records which objects it has turned into Parquet), so a retry is safe.
-            retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 3600 },
-          },
-        },
-        { parent: this, dependsOn: [policy] },
-      );
-      this.scheduleName = schedule.name;
-    }
-
     this.registerOutputs({
       bucketName: this.bucket.name,
       databaseName: this.databaseName,
       workgroupName: this.workgroupName,
-      scheduleName: this.scheduleName,
     });
   }
 }

@@ -10,7 +10,7 @@ export interface AutoscalingArgs {
   readonly config: ScalingConfig;
   /** Task-count bounds per service (see `serviceBounds`). */
   readonly bounds: Readonly<Record<ServiceRole, Bounds>>;
-  readonly streamNames: { readonly raw: string; readonly results: string };
+  readonly streamNames: { readonly raw: pulumi.Input<string>; readonly results: pulumi.Input<string> };
   readonly clusterName: pulumi.Input<string>;
   readonly serviceNames: Readonly<Record<ServiceRole, pulumi.Input<string>>>;
   /** CloudWatch namespace and metric name of the scorer's backlog (from the environment contract). */
@@ -52,7 +52,7 @@ export class Autoscaling extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-    const iteratorAgePolicy = (role: 'stream-reader' | 'projector', t: aws.appautoscaling.Target, stream: string, targetMs: number) =>
+    const iteratorAgePolicy = (role: 'stream-reader' | 'projector', t: aws.appautoscaling.Target, stream: pulumi.Input<string>, targetMs: number) =>
       new aws.appautoscaling.Policy(
         `${name}-${role}-iterator-age`,
         {

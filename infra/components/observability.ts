@@ -9,11 +9,11 @@ export interface ObservabilityArgs {
   readonly context: StackContext;
   readonly config: AlarmsConfig;
   readonly keyArn: pulumi.Input<string>;
-  readonly streams: { readonly raw: string; readonly results: string };
+  readonly streams: { readonly raw: pulumi.Input<string>; readonly results: pulumi.Input<string> };
   readonly deliveryStreamName: pulumi.Input<string>;
   /** Buffer interval of the delivery stream, seconds: data older than twice that is late. */
   readonly deliveryBufferSeconds: number;
-  readonly tables: { readonly view: string; readonly rejects: string };
+  readonly tables: { readonly view: pulumi.Input<string>; readonly rejects: pulumi.Input<string> };
   readonly clusterName: pulumi.Input<string>;
   readonly serviceNames: pulumi.Input<pulumi.Input<string>[]>;
   readonly redisReplicationGroupId: pulumi.Input<string>;
@@ -61,7 +61,7 @@ export class Observability extends pulumi.ComponentResource {
       ['results', args.streams.results, 'projector'],
     ] as const) {
       alarm(`${logical}-iterator-age`, {
-        alarmDescription: `The ${reader} is falling behind on ${stream} (oldest unread record is older than ${config.iteratorAgeMs} ms), or not reading at all.`,
+        alarmDescription: pulumi.interpolate`The ${reader} is falling behind on ${stream} (oldest unread record is older than ${config.iteratorAgeMs} ms), or not reading at all.`,
         namespace: 'AWS/Kinesis',
         metricName: 'GetRecords.IteratorAgeMilliseconds',
         dimensions: { StreamName: stream },
@@ -142,15 +142,15 @@ export class Observability extends pulumi.ComponentResource {
       {
         dashboardName: prefix,
         dashboardBody: pulumi
-          .all([args.deliveryStreamName, args.clusterName, args.serviceNames, args.redisReplicationGroupId])
-          .apply(([deliveryStream, cluster, services, redisGroup]) =>
+          .all([args.deliveryStreamName, args.clusterName, args.serviceNames, args.redisReplicationGroupId, args.streams.raw, args.streams.results, args.tables.view, args.tables.rejects])
+          .apply(([deliveryStream, cluster, services, redisGroup, raw, results, view, rejects]) =>
             JSON.stringify(
               dashboardBody({
                 stack: context.stack,
                 region: context.region,
-                streams: args.streams,
+                streams: { raw, results },
                 deliveryStream,
-                tables: args.tables,
+                tables: { view, rejects },
                 compute: { cluster, services, redisCluster: `${redisGroup}-001` },
                 namespace: args.namespace,
                 backlogMetric: args.backlogMetric,

@@ -5,6 +5,7 @@ import type { StreamName } from '../../shared/catalog.js';
 import type { StreamsConfig } from '../config.js';
 import type { StackContext } from '../context.js';
 import { ComponentArgsError } from '../errors.js';
+import type { CatalogResource } from '../lib/catalog-outputs.js';
 
 export interface StreamsArgs {
   readonly context: StackContext;
@@ -30,15 +31,13 @@ export const SHARD_LEVEL_METRICS = [
  *
  * @example
  * const streams = new Streams('dev-streams', { context, config: config.streams, keyArn });
- * streams.arns.raw; // for the crawler's PutRecords grant
+ * streams.resources.raw.arn; // for the crawler's PutRecords grant
  */
 export class Streams extends pulumi.ComponentResource {
   /** The stream resources by logical name. */
   public readonly streams: Readonly<Record<StreamName, aws.kinesis.Stream>>;
-  /** Physical names by logical name (from the catalog). */
-  public readonly names: Readonly<Record<StreamName, string>>;
-  /** ARNs by logical name. */
-  public readonly arns: Readonly<Record<StreamName, pulumi.Output<string>>>;
+  /** Name and ARN of each stream, as the stream reports them: what tasks and policies are given. */
+  public readonly resources: Readonly<Record<StreamName, CatalogResource>>;
 
   public constructor(name: string, args: StreamsArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super('realtime-insights:streams:Streams', name, {}, opts);
@@ -65,8 +64,8 @@ export class Streams extends pulumi.ComponentResource {
         { parent: this, protect: context.protect },
       );
     this.streams = { raw: make('raw'), results: make('results') };
-    this.names = { raw: streamName(context.stack, 'raw'), results: streamName(context.stack, 'results') };
-    this.arns = { raw: this.streams.raw.arn, results: this.streams.results.arn };
-    this.registerOutputs({ names: this.names, arns: this.arns });
+    const resource = (stream: aws.kinesis.Stream): CatalogResource => ({ name: stream.name, arn: stream.arn });
+    this.resources = { raw: resource(this.streams.raw), results: resource(this.streams.results) };
+    this.registerOutputs({ resources: this.resources });
   }
 }

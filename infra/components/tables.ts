@@ -3,6 +3,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { TABLES, tableName } from '../../shared/catalog.js';
 import type { TableName, TableSpec } from '../../shared/catalog.js';
 import type { StackContext } from '../context.js';
+import type { CatalogResource } from '../lib/catalog-outputs.js';
 
 export interface TablesArgs {
   readonly context: StackContext;
@@ -22,19 +23,16 @@ export function keyAttributes(spec: TableSpec): { name: string; type: string }[]
  *
  * @example
  * const tables = new Tables('dev-tables', { context, keyArn });
- * tables.arns.leases;
+ * tables.resources.leases.arn;
  */
 export class Tables extends pulumi.ComponentResource {
-  /** Physical names by logical name (from the catalog). */
-  public readonly names: Readonly<Record<TableName, string>>;
-  /** ARNs by logical name. */
-  public readonly arns: Readonly<Record<TableName, pulumi.Output<string>>>;
+  /** Name and ARN of each table, as the table reports them: what tasks and policies are given. */
+  public readonly resources: Readonly<Record<TableName, CatalogResource>>;
 
   public constructor(name: string, args: TablesArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super('realtime-insights:tables:Tables', name, {}, opts);
     const { context } = args;
-    const names = {} as Record<TableName, string>;
-    const arns = {} as Record<TableName, pulumi.Output<string>>;
+    const resources = {} as Record<TableName, CatalogResource>;
     for (const logical of Object.keys(TABLES) as TableName[]) {
       const spec: TableSpec = TABLES[logical];
       const table = new aws.dynamodb.Table(
@@ -53,11 +51,9 @@ export class Tables extends pulumi.ComponentResource {
         },
         { parent: this, protect: context.protect },
       );
-      names[logical] = tableName(context.stack, logical);
-      arns[logical] = table.arn;
+      resources[logical] = { name: table.name, arn: table.arn };
     }
-    this.names = names;
-    this.arns = arns;
-    this.registerOutputs({ names: this.names, arns: this.arns });
+    this.resources = resources;
+    this.registerOutputs({ resources: this.resources });
   }
 }

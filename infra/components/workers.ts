@@ -29,10 +29,10 @@ export interface WorkersArgs {
   /** Tasks each service starts with (autoscaling takes over from there). */
   readonly initialCount: Readonly<Record<ServiceRole, number>>;
   readonly stopTimeoutSeconds: number;
-  /** Names, URLs and settings every role's environment is filled from. */
-  readonly values: pulumi.Input<StackValues>;
-  /** The ARNs the task roles' permissions name. */
-  readonly arns: pulumi.Input<PipelineArns>;
+  /** Names, URLs and settings every role's environment is filled from (Outputs of the resources they name). */
+  readonly values: pulumi.Output<StackValues>;
+  /** The ARNs the task roles' permissions name (Outputs of the resources themselves). */
+  readonly arns: pulumi.Output<PipelineArns>;
   /** Secrets Manager ARNs of BROKER_API_KEY and REDIS_AUTH_TOKEN. */
   readonly secretArns: pulumi.Input<SecretArns>;
   readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
@@ -92,9 +92,9 @@ export class Workers extends pulumi.ComponentResource {
           image: image.imageUri,
           keyArn: args.keyArn,
           environment: pulumi
-            .all([pulumi.output(args.values), pulumi.output(args.secretArns)])
-            .apply(([values, secretArns]) => containerEnvironment(role, stackWorkerValues(role, values as StackValues), secretArns as SecretArns)),
-          taskStatements: pulumi.output(args.arns).apply((arns) => taskRoleStatements(role, arns as PipelineArns)),
+            .all([args.values, pulumi.output(args.secretArns)])
+            .apply(([values, secretArns]) => containerEnvironment(role, stackWorkerValues(values), secretArns as SecretArns)),
+          taskStatements: args.arns.apply((arns) => taskRoleStatements(role, arns)),
           executionStatements: (logGroupArn) =>
             pulumi
               .all([args.keyArn, repositoryArn, logGroupArn, pulumi.output(args.secretArns)])

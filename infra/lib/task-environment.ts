@@ -1,5 +1,6 @@
 import { buildWorkerEnv, parseWorkerEnv, resourceVariables, secretVariables } from '../../shared/worker-env.js';
 import type { WorkerRoleName, WorkerVariable } from '../../shared/worker-env.js';
+import type { StackResourceNames } from '../../shared/catalog.js';
 import { ComponentArgsError } from '../errors.js';
 import type { SecretArns } from './permissions.js';
 
@@ -58,20 +59,9 @@ export interface StackValues {
   /** Seconds ECS gives a task between SIGTERM and SIGKILL. */
   readonly stopTimeoutSeconds: number;
   readonly healthPort: number;
-  readonly streams: { readonly raw: string; readonly results: string };
-  readonly tables: {
-    readonly view: string;
-    readonly leases: string;
-    readonly ingestLedger: string;
-    readonly crawlerState: string;
-    readonly rejects: string;
-    readonly batchState: string;
-  };
-  readonly buckets: { readonly rawArchive: string; readonly analytics: string };
+  /** The stack's streams, tables, buckets and queues, as the resources report their names. */
+  readonly resources: StackResourceNames;
   readonly redisUrl: string;
-  readonly scoringQueue: string;
-  readonly syncQueue: string;
-  readonly queuePrefix: string;
   readonly brokerUrl: string;
   readonly metricsNamespace: string;
   readonly backlogMetricName: string;
@@ -84,18 +74,19 @@ export const SHUTDOWN_MARGIN_SECONDS = 5;
 
 /**
  * Every plain variable a stack sets, for any role (`containerEnvironment` keeps each role's own).
- * Only the scorer publishes metrics: it sees the queue backlog and holds PutMetricData.
+ * Every role writes its metrics (Embedded Metric Format lines the log driver ships: no API call,
+ * no grant): the alarms and scaling read the scorer's backlog and the consumers' lag from them.
  */
-export function stackWorkerValues(role: WorkerRoleName, v: StackValues): PlainValues {
+export function stackWorkerValues(v: StackValues): PlainValues {
   return {
     INSIGHTS_STACK: v.stack,
     LOG_LEVEL: v.logLevel,
     HEALTH_PORT: v.healthPort,
     SHUTDOWN_TIMEOUT_MS: (v.stopTimeoutSeconds - SHUTDOWN_MARGIN_SECONDS) * 1000,
-    METRICS_ENABLED: role === 'scorer',
+    METRICS_ENABLED: true,
     METRICS_NAMESPACE: v.metricsNamespace,
     BACKLOG_METRIC_NAME: v.backlogMetricName,
-    ...resourceVariables({ streams: v.streams, tables: v.tables, buckets: v.buckets, queues: { scoring: v.scoringQueue, sync: v.syncQueue }, queuePrefix: v.queuePrefix }),
+    ...resourceVariables(v.resources),
     REDIS_URL: v.redisUrl,
     BROKER_URL: v.brokerUrl,
     ...(v.auth === undefined ? {} : { AUTH_ISSUER: v.auth.issuer, AUTH_AUDIENCE: v.auth.audience, AUTH_JWKS_URL: v.auth.jwksUrl, AUTH_USER_CLAIM: v.auth.userClaim }),

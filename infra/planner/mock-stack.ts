@@ -26,6 +26,8 @@ export interface PlannedResource {
 export interface ResourceOptionsSeen {
   readonly protect: boolean;
   readonly ignoreChanges: readonly string[];
+  /** `type::name` of every resource this one depends on (the Outputs among its inputs, and `dependsOn`). */
+  readonly dependencies: readonly string[];
 }
 
 export interface MockStackOptions {
@@ -51,6 +53,7 @@ interface RegisterRequest {
   getParent(): string;
   getProtect(): boolean | undefined;
   getIgnorechangesList(): string[];
+  getDependenciesList(): string[];
 }
 
 interface MonitorLike {
@@ -165,7 +168,7 @@ export async function runMockStack(options: MockStackOptions, program: () => unk
           parent: urnToRef(request?.parent ?? ''),
           custom: args.custom ?? false,
           inputs,
-          options: request?.options ?? { protect: false, ignoreChanges: [] },
+          options: request?.options ?? { protect: false, ignoreChanges: [], dependencies: [] },
         });
         return { id: `${args.name}-id`, state: { ...inputs, ...fakeOutputs(args.type, args.name, inputs, region, account) } };
       },
@@ -186,7 +189,11 @@ export async function runMockStack(options: MockStackOptions, program: () => unk
   monitor.registerResource = (req, callback) => {
     seen.set(`${req.getType()}::${req.getName()}`, {
       parent: req.getParent(),
-      options: { protect: req.getProtect() ?? false, ignoreChanges: req.getIgnorechangesList() },
+      options: {
+        protect: req.getProtect() ?? false,
+        ignoreChanges: req.getIgnorechangesList(),
+        dependencies: req.getDependenciesList().flatMap((urn) => urnToRef(urn) ?? []),
+      },
     });
     return register(req, callback);
   };

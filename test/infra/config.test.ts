@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import * as pulumi from '@pulumi/pulumi';
 import { ConfigError } from '../../shared/errors.js';
 import { LOG_RETENTION_DAYS, NAMESPACE, SECRET_KEYS, TASK_ROLES, parseStackConfig } from '../../infra/config.js';
 import { FARGATE_MEMORY, fargateSizeProblem } from '../../infra/lib/fargate.js';
@@ -63,13 +64,15 @@ describe('Function: parseStackConfig', () => {
   });
 
   describe('Method: defaults', () => {
-    it('needs only the region and the per-deployment settings', () => {
+    it('needs only the region and the per-deployment settings, and hands secrets on as Pulumi secrets', async () => {
       // Act
       const config = parse(base());
 
       // Assess
       expect(config.streams.mode).to.equal('provisioned');
-      expect(config.compute?.redisAuthToken).to.equal(TOKEN);
+      const token = config.compute?.secrets.redisAuthToken;
+      expect(token !== undefined && (await pulumi.isSecret(token))).to.equal(true);
+      expect(await new Promise((resolve) => token?.apply(resolve))).to.equal(TOKEN);
       expect(Object.keys(config.compute?.tasks ?? {})).to.have.members([...TASK_ROLES]);
     });
 
@@ -107,10 +110,14 @@ describe('Function: parseStackConfig', () => {
       { what: 'a retention CloudWatch does not offer', values: base({ [k('logRetentionDays')]: '8' }), key: k('logRetentionDays'), says: new RegExp(LOG_RETENTION_DAYS.join(', ')) },
       { what: 'an unknown NAT strategy', values: base({ [k('natGateways')]: 'two' }), key: k('natGateways'), says: /none, single, one-per-az/ },
       { what: 'a boolean that is not one', values: base({ [k('forceDestroy')]: 'yes' }), key: k('forceDestroy'), says: /true or false/ },
-      { what: 'a broker URL that is not http(s)', values: base({ [k('brokerUrl')]: 'ftp://broker' }), key: k('brokerUrl'), says: /https: or http:/ },
+      { what: 'a broker URL that is not https', values: base({ [k('brokerUrl')]: 'http://broker.example.com' }), key: k('brokerUrl'), says: /must use https:/ },
+      { what: 'a broker URL that is no URL', values: base({ [k('brokerUrl')]: 'broker' }), key: k('brokerUrl'), says: /must be an https URL/ },
       { what: 'a missing broker key', values: base({ [k('brokerApiKey')]: undefined }), key: k('brokerApiKey'), says: /pulumi config set --secret brokerApiKey/ },
       { what: 'a glacier move too soon after IA', values: base({ [k('archiveInfrequentAccessDays')]: '40', [k('archiveGlacierDays')]: '60' }), key: k('archiveGlacierDays'), says: /at least archiveInfrequentAccessDays \+ 30/ },
       { what: 'a schedule EventBridge cannot read', values: base({ [k('batchSchedule')]: 'hourly' }), key: k('batchSchedule'), says: /rate\(1 hour\)/ },
+      { what: 'a rate of 1 with a plural unit', values: base({ [k('batchSchedule')]: 'rate(1 hours)' }), key: k('batchSchedule'), says: /singular: rate\(1 hour\)/ },
+      { what: 'a cron with both day fields set', values: base({ [k('batchSchedule')]: 'cron(0 * * * * *)' }), key: k('batchSchedule'), says: /exactly one of day-of-month and day-of-week/ },
+      { what: 'an auth token with a character ElastiCache refuses', values: base({ [k('redisAuthToken')]: 'abcdefghijklmnop%' }), key: k('redisAuthToken'), says: /letters, digits and ! & # \$ \^ < > - only/ },
       {
         what: 'multi-AZ Redis without a replica',
         values: base({ [k('redisMultiAz')]: 'true', [k('redisReplicas')]: '0' }),

@@ -27,13 +27,14 @@ const VALUES: StackValues = {
   logLevel: 'info',
   stopTimeoutSeconds: 60,
   healthPort: 8080,
-  streams: { raw: 'raw-stream', results: 'results-stream' },
-  tables: { view: 'view', leases: 'leases', ingestLedger: 'ledger', crawlerState: 'cursor', rejects: 'rejects', batchState: 'batch' },
-  buckets: { rawArchive: 'archive', analytics: 'analytics' },
+  resources: {
+    streams: { raw: 'raw-stream', results: 'results-stream' },
+    tables: { view: 'view', leases: 'leases', ingestLedger: 'ledger', crawlerState: 'cursor', rejects: 'rejects', batchState: 'batch' },
+    buckets: { rawArchive: 'archive', analytics: 'analytics' },
+    queues: { scoring: 'dev-scoring', sync: 'dev-sync' },
+    queuePrefix: '{realtime-insights-dev}',
+  },
   redisUrl: 'rediss://redis.example:6379',
-  scoringQueue: 'dev-scoring',
-  syncQueue: 'dev-sync',
-  queuePrefix: '{realtime-insights-dev}',
   brokerUrl: 'https://broker.example',
   metricsNamespace: 'RealtimeInsights',
   backlogMetricName: 'ScoringBacklog',
@@ -44,7 +45,7 @@ const SECRET_ARNS = { BROKER_API_KEY: 'arn:broker', REDIS_AUTH_TOKEN: 'arn:redis
 describe('Function: containerEnvironment', () => {
   it('gives the scorer the stack\'s results stream, queue and Redis, and its auth token by ARN only', () => {
     // Act
-    const container = containerEnvironment('scorer', stackWorkerValues('scorer', VALUES), SECRET_ARNS);
+    const container = containerEnvironment('scorer', stackWorkerValues(VALUES), SECRET_ARNS);
     const seen = parseContainerEnvironment('scorer', container);
 
     // Assess: what the scorer parses at start-up is the stack's, and the secret never travels as a value
@@ -64,7 +65,7 @@ describe('Function: containerEnvironment', () => {
 
   it('gives the crawler its broker and raw stream, and no queue, view or archive of other roles', () => {
     // Act
-    const container = containerEnvironment('crawler', stackWorkerValues('crawler', VALUES), SECRET_ARNS);
+    const container = containerEnvironment('crawler', stackWorkerValues(VALUES), SECRET_ARNS);
     const names = container.environment.map((e) => e.name);
 
     // Assess
@@ -75,7 +76,7 @@ describe('Function: containerEnvironment', () => {
 
   it('gives replay the archive and the raw stream only: no tables, no queue, no broker', () => {
     // Act
-    const container = containerEnvironment('replay', stackWorkerValues('replay', VALUES), SECRET_ARNS);
+    const container = containerEnvironment('replay', stackWorkerValues(VALUES), SECRET_ARNS);
 
     // Assess
     expect(parseContainerEnvironment('replay', container)).to.include({ RAW_ARCHIVE_BUCKET: 'archive', RAW_STREAM_NAME: 'raw-stream' });
@@ -83,20 +84,20 @@ describe('Function: containerEnvironment', () => {
     expect(container.environment.map((e) => e.name).filter((n) => n.endsWith('_TABLE_NAME') || n.startsWith('REDIS') || n.startsWith('BROKER'))).to.deep.equal([]);
   });
 
-  it('publishes metrics from the scorer only, and drains before the stop timeout', () => {
+  it('turns metrics on for every role (EMF lines: the lag, backlog and alarm counts), and drains before the stop timeout', () => {
     // Act
-    const enabled = WORKER_ROLES.filter((role) => stackWorkerValues(role, VALUES).METRICS_ENABLED === true);
-    const shutdown = stackWorkerValues('scorer', VALUES).SHUTDOWN_TIMEOUT_MS;
+    const enabled = WORKER_ROLES.filter((role) => parseContainerEnvironment(role, containerEnvironment(role, stackWorkerValues(VALUES), SECRET_ARNS)).METRICS_ENABLED);
+    const shutdown = stackWorkerValues(VALUES).SHUTDOWN_TIMEOUT_MS;
 
     // Assess
-    expect(enabled).to.deep.equal(['scorer']);
+    expect(enabled).to.deep.equal([...WORKER_ROLES]);
     expect(shutdown).to.equal((VALUES.stopTimeoutSeconds - SHUTDOWN_MARGIN_SECONDS) * 1000);
   });
 
   it('refuses a secret passed as a plain value, a secret without an ARN, and a missing variable', () => {
-    expect(() => containerEnvironment('crawler', { ...stackWorkerValues('crawler', VALUES), BROKER_API_KEY: 'oops' }, SECRET_ARNS)).to.throw(ComponentArgsError, /is a secret/);
-    expect(() => containerEnvironment('crawler', stackWorkerValues('crawler', VALUES), {})).to.throw(ComponentArgsError, /BROKER_API_KEY/);
-    expect(() => containerEnvironment('crawler', { ...stackWorkerValues('crawler', VALUES), BROKER_URL: undefined }, SECRET_ARNS)).to.throw(ConfigError, /BROKER_URL/);
+    expect(() => containerEnvironment('crawler', { ...stackWorkerValues(VALUES), BROKER_API_KEY: 'oops' }, SECRET_ARNS)).to.throw(ComponentArgsError, /is a secret/);
+    expect(() => containerEnvironment('crawler', stackWorkerValues(VALUES), {})).to.throw(ComponentArgsError, /BROKER_API_KEY/);
+    expect(() => containerEnvironment('crawler', { ...stackWorkerValues(VALUES), BROKER_URL: undefined }, SECRET_ARNS)).to.throw(ConfigError, /BROKER_URL/);
   });
 });
 

@@ -114,7 +114,7 @@ describe('Function: parseStackFile', () => {
 
 describe('Function: summarize and the mock helpers', () => {
   it('summarises a resource type it has no rule for by its name', () => {
-    expect(summarize({ type: 'aws:x/y:Z', name: 'n', parent: undefined, custom: true, inputs: { name: 'thing' }, options: { protect: false, ignoreChanges: [] } })).to.equal('name=thing');
+    expect(summarize({ type: 'aws:x/y:Z', name: 'n', parent: undefined, custom: true, inputs: { name: 'thing' }, options: { protect: false, ignoreChanges: [], dependencies: [] } })).to.equal('name=thing');
   });
 
   it('turns URNs into type::name references and hides secret values', () => {

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { ENRICHED_COLUMNS, ENRICHED_PARTITIONS, RAW_ARCHIVE_COLUMNS, RAW_ARCHIVE_PARTITIONS } from '../../shared/analytics-schema.js';
-import { TABLES, resourceNames } from '../../shared/catalog.js';
+import { QUEUES, STREAMS, TABLES, resourceNames } from '../../shared/catalog.js';
 import { catalogArns, renderRoleStatements } from '../../shared/iam/index.js';
-import { WORKER_VARIABLES, secretVariables } from '../../shared/worker-env.js';
+import { WORKER_VARIABLES, resourceVariables, secretVariables } from '../../shared/worker-env.js';
 import type { WorkerRoleName } from '../../shared/worker-env.js';
 import { SERVICE_ROLES, TASK_ROLES } from '../../infra/config.js';
 import type { StackConfig } from '../../infra/config.js';
@@ -282,6 +282,35 @@ describe('Program: every stack under mocks', function () {
           for (const s of c.secrets) expect(secretArns).to.include(s.valueFrom);
           expect(c.environment.map((e) => e.name).filter((name) => (secrets as string[]).includes(name)), role).to.deep.equal([]);
           expect(c.command).to.deep.equal(workerCommand(role as WorkerRoleName));
+        }
+      });
+
+      it('builds each task from the resources it names: its definition depends on them, and names them as they report it', () => {
+        // Prepare: which resource each naming variable stands for, from the contract's own mapping
+        const refs = (type: string, prefix: string, record: Record<string, unknown>) => Object.fromEntries(Object.keys(record).map((logical) => [logical, `${type}::${prefix}${logical}`]));
+        const byVariable = resourceVariables({
+          streams: refs(T.stream, 'streams-', STREAMS) as Record<keyof typeof STREAMS, string>,
+          tables: refs(T.table, 'tables-', TABLES) as Record<keyof typeof TABLES, string>,
+          buckets: { rawArchive: `${T.bucket}::raw-archive-bucket-s3`, analytics: `${T.bucket}::analytics-bucket-s3` },
+          queues: Object.fromEntries(Object.keys(QUEUES).map((q) => [q, 'not-a-resource'])) as Record<keyof typeof QUEUES, string>,
+          queuePrefix: 'not-a-resource',
+        }) as Record<string, string | undefined>;
+        const byRef = new Map(plan.resources.map((r) => [`${r.type}::${r.name}`, r]));
+
+        for (const role of TASK_ROLES) {
+          // Act
+          const definition = named(plan.resources, T.taskDefinition, `workers-${role}-task`);
+          const environment = container(plan, role).environment;
+
+          // Assess
+          const named_ = environment.filter((e) => byVariable[e.name] !== undefined && byVariable[e.name] !== 'not-a-resource');
+          expect(named_.length, role).to.be.greaterThan(0);
+          for (const { name, value } of named_) {
+            const ref = byVariable[name] ?? '';
+            expect(definition.options.dependencies, `${role} ${name}`).to.include(ref);
+            const resource = byRef.get(ref);
+            expect(value, `${role} ${name}`).to.equal(resource?.inputs['name'] ?? resource?.inputs['bucket']);
+          }
         }
       });
 
