@@ -11,8 +11,6 @@ export const SHARD_WRITE_LIMIT = { recordsPerSecond: 1000, bytesPerSecond: 1024 
 export const SHARD_HEADROOM = 0.8;
 /** Plan tasks to this CPU share: the scorer's scaling target in the prod stack (cpuPercent 60). */
 export const CPU_TARGET = 0.6;
-/** TransactWriteItems costs two write units per item up to 1 KiB; view items are under 1 KiB. */
-export const WRU_PER_TRANSACTIONAL_ACTION = 2;
 /** DynamoDB's default per-table throughput quota (on-demand maximum, adjustable). */
 export const TABLE_WRU_QUOTA = 40_000;
 /** One Node.js process does its JavaScript on one core, so a single crawler cursor tops out near its per-core rate. */
@@ -30,8 +28,8 @@ export interface CapacityInputs {
   readonly taskVcpus: Readonly<Record<string, number>>;
   readonly rawRecordBytes: number;
   readonly resultRecordBytes: number;
-  /** View write actions per record (marker, item, anomaly copy, share of a total update). */
-  readonly viewActionsPerRecord: number;
+  /** View write capacity per record, as DynamoDB reported it consumed in the bench. */
+  readonly viewWruPerRecord: number;
   /** BullMQ no-op records/s measured here against one Redis. */
   readonly queueCeilingPerSecond: number;
 }
@@ -67,7 +65,7 @@ export function capacityPlan(inputs: CapacityInputs, targets: readonly number[] 
         tasks[role] = shards[leased];
       } else tasks[role] = needed;
     }
-    const wru = Math.round(rate * inputs.viewActionsPerRecord * WRU_PER_TRANSACTIONAL_ACTION);
+    const wru = Math.round(rate * inputs.viewWruPerRecord);
     const crawlerMax = (inputs.recordsPerCpuSecond['crawler'] ?? Infinity) * SINGLE_CURSOR_CORES;
     if (rate > crawlerMax) limits.push(`one crawler cursor (about ${Math.round(crawlerMax).toLocaleString('en-US')}/s on one core): the broker must offer partitioned cursors, one crawler each`);
     if (wru > TABLE_WRU_QUOTA) limits.push(`view table at ${wru.toLocaleString('en-US')} WRU/s, over DynamoDB's ${TABLE_WRU_QUOTA.toLocaleString('en-US')} per-table default quota: raise it`);
@@ -96,7 +94,7 @@ export function capacityMarkdown(rows: readonly CapacityRow[], inputs: CapacityI
     ...lines,
     '',
     `Derived from the measured records per CPU second (${perCore}; task sizes from Pulumi.${stack}.yaml), tasks planned at ${CPU_TARGET * 100} % CPU,`,
-    `shards at ${SHARD_HEADROOM * 100} % of 1,000 records/s or 1 MiB/s (raw records ${inputs.rawRecordBytes} B, results ${inputs.resultRecordBytes} B), ${inputs.viewActionsPerRecord} view write actions per record at`,
-    `${WRU_PER_TRANSACTIONAL_ACTION} WRU each (transactional). One crawler per broker cursor. Per-core rates assume a task's rate scales with its vCPUs.`,
+    `shards at ${SHARD_HEADROOM * 100} % of 1,000 records/s or 1 MiB/s (raw records ${inputs.rawRecordBytes} B, results ${inputs.resultRecordBytes} B), ${inputs.viewWruPerRecord} view WRU per record`,
+    `(consumed capacity as DynamoDB reported it). One crawler per broker cursor. Per-core rates assume a task's rate scales with its vCPUs.`,
   ].join('\n');
 }

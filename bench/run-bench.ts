@@ -9,13 +9,12 @@ import type { LocalEnv } from '../local/env/start.js';
 import { LOCAL_TUNING } from '../local/runner/pipeline.js';
 import { TransactionScorer } from '../models/index.js';
 import { createRedisConnection } from '../workers/lib/redis.js';
-import { Grouping, planTransactions, transactionActions } from '../workers/projector/transaction-planner.js';
 import { capacityPlan } from './capacity.js';
 import { JOB_RECORDS, SCORER_CONCURRENCY, queueCeiling } from './ceilings/bullmq.js';
 import { PROJECTOR_BATCH, viewWriteCeiling } from './ceilings/dynamodb.js';
 import { inferenceCeiling } from './ceilings/inference.js';
 import { kinesisCeilings } from './ceilings/kinesis.js';
-import { benchScoredResults, benchTransactions, chunks } from './fixtures.js';
+import { benchScoredResults, benchTransactions } from './fixtures.js';
 import { stackTaskVcpus } from '../local/infra-settings.js';
 import { pipelineBench } from './pipeline/pipeline-bench.js';
 import { scorerStage } from './pipeline/scorer-stage.js';
@@ -99,11 +98,11 @@ export async function runBench(options: BenchOptions): Promise<BenchResult & { r
 
     step(`ceilings: DynamoDB view writes through ViewWriter, ${profile.viewRecords} records`);
     const scored = await benchScoredResults(sample.slice(0, profile.viewRecords + profile.viewWarmUp), scorer);
-    const viewWrites = await viewWriteCeiling({ dynamodb: clients.dynamodb, tableName: `bench-view-${id}`, warmUp: scored.slice(profile.viewRecords), results: scored.slice(0, profile.viewRecords) });
+    const viewWrite = await viewWriteCeiling({ dynamodb: clients.dynamodb, tableName: `bench-view-${id}`, warmUp: scored.slice(profile.viewRecords), results: scored.slice(0, profile.viewRecords) });
 
     step(`ceilings: BullMQ no-op, ${profile.queueRecords / JOB_RECORDS} jobs of ${JOB_RECORDS}`);
     const queueNoop = await queueCeiling({ connections: redis, queueName: `bench-noop-${id}`, prefix: `{bench-${id}}`, records: rawRecords.slice(0, profile.queueRecords) });
-    const ceilings: Record<CeilingName, typeof queueNoop> = { putRecords: kinesis.putRecords, getRecords: kinesis.getRecords, viewWrites, queueNoop, inference };
+    const ceilings: Record<CeilingName, typeof queueNoop> = { putRecords: kinesis.putRecords, getRecords: kinesis.getRecords, viewWrites: viewWrite.rate, queueNoop, inference };
 
     step(`scorer: one process on ${profile.scorerRecords / JOB_RECORDS} queued jobs`);
     const scorerStack = await isolatedStack(env, { stack: `bs${id}` });
@@ -124,11 +123,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult & { r
     // The path from broker to view crosses every ceiling measured here.
     const [lowestName, lowest] = (Object.entries(ceilings) as [CeilingName, typeof queueNoop][]).reduce((a, b) => (b[1].perSecond < a[1].perSecond ? b : a));
     const measured = scored.slice(0, profile.viewRecords);
-    const plannedActions = chunks(measured, PROJECTOR_BATCH)
-      .flatMap((batch) => planTransactions(batch, Grouping.Packed))
-      .reduce((n, transaction) => n + transactionActions(transaction), 0);
     const averageBytes = (items: readonly unknown[]): number => Math.round(items.reduce((n: number, item) => n + Buffer.byteLength(JSON.stringify(item)), 0) / Math.max(1, items.length));
-    const workload = { rawRecordBytes: averageBytes(rawRecords.slice(0, 2_000)), resultRecordBytes: averageBytes(measured), viewActionsPerRecord: Math.round((plannedActions / measured.length) * 100) / 100 };
+    const workload = { rawRecordBytes: averageBytes(rawRecords.slice(0, 2_000)), resultRecordBytes: averageBytes(measured), viewWruPerRecord: viewWrite.wruPerRecord };
     const partial: Omit<BenchResult, 'figures' | 'files' | 'capacity'> = {
       version: BENCH_RESULT_VERSION,
       mode: options.quick === true ? 'quick' : 'full',

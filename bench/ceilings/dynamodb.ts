@@ -20,23 +20,31 @@ export interface ViewWriteCeilingOptions {
 /** Records per write: what one GetRecords call hands the projector (GET_RECORDS_LIMIT's default). */
 export const PROJECTOR_BATCH = Number(WORKER_VARIABLES.GET_RECORDS_LIMIT.default);
 
+/** What writing the view cost: records per second, and the write capacity DynamoDB reported per record. */
+export interface ViewWriteCeiling {
+  readonly rate: Rate;
+  /** Consumed WRU (as `ReturnConsumedCapacity` reports it) per record written. */
+  readonly wruPerRecord: number;
+}
+
 /**
  * DynamoDB writes per second the way the projector writes: the projector's own `ViewWriter` with
- * its defaults (markers, items and totals in grouped `TransactWriteItems`), fed batches of the
- * size one GetRecords call gives it, one batch after another as one shard's lease does.
+ * its defaults (one item per version, plain `BatchWriteItem`), fed batches of the size one
+ * GetRecords call gives it, one batch after another as one shard's lease does.
  */
-export async function viewWriteCeiling(options: ViewWriteCeilingOptions): Promise<Rate> {
+export async function viewWriteCeiling(options: ViewWriteCeilingOptions): Promise<ViewWriteCeiling> {
   const { dynamodb, tableName } = options;
   await ensureTable(dynamodb, tableName, 'view');
   try {
     const writer = new ViewWriter({ dynamodb, tableName });
     for (const batch of chunks(options.warmUp, PROJECTOR_BATCH)) await writer.write(batch);
+    const before = writer.stats.consumedWru;
     const { value: written, ms } = await timed(async () => {
       let count = 0;
       for (const batch of chunks(options.results, PROJECTOR_BATCH)) count += (await writer.write(batch)).written;
       return count;
     });
-    return rate(written, ms);
+    return { rate: rate(written, ms), wruPerRecord: Math.round(((writer.stats.consumedWru - before) / Math.max(1, options.results.length)) * 100) / 100 };
   } finally {
     await dynamodb.send(new DeleteTableCommand({ TableName: tableName })).catch(() => undefined);
   }

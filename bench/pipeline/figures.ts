@@ -1,9 +1,9 @@
 import { percentiles } from '../../local/runner/stats.js';
 import type { Percentiles } from '../../local/runner/stats.js';
-import { latencyMs } from '../../workers/projector/view-model.js';
-import type { TransactionItem } from '../../workers/projector/view-model.js';
+import { latencyMs } from '../../shared/view/version.js';
+import type { LiveVersion } from '../../shared/view/version.js';
 
-type Timed = Pick<TransactionItem, 'ingestedAt' | 'viewedAt'>;
+type Timed = Pick<LiveVersion, 'ingestedAt' | 'viewedAt'>;
 
 /** Records per second into the view: the items over the span from the first ingest to the last write. */
 export function viewThroughput(items: readonly Timed[]): number {

@@ -6,7 +6,7 @@ import { createDynamoDbClient } from '../../shared/aws/clients.js';
 import { tableName } from '../../shared/catalog.js';
 import { InsightsQuery, MAX_RECENT_LIMIT } from '../../workers/api/insights-query.js';
 import type { UserInsights } from '../../workers/api/insights-query.js';
-import { isMonth } from '../../workers/projector/view-model.js';
+import { isMonth } from '../../shared/view/months.js';
 import { output } from '../progress.js';
 
 export interface ViewFlags {

@@ -1,10 +1,9 @@
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { RejectStore } from '../../shared/rejects/reject-store.js';
-import { scanView } from '../../workers/projector/view-scan.js';
-import { localMonth, totalSk } from '../../workers/projector/view-model.js';
+import { localMonth } from '../../shared/view/months.js';
+import { scanView, shownTransactionIds } from '../../shared/view/scan-view.js';
 import type { ExpectedOutcome } from './expected.js';
 import { percentiles } from './stats.js';
 import type { Percentiles } from './stats.js';
@@ -59,33 +58,9 @@ export async function distinctIdsOnStream(kinesis: KinesisClient, streamName: st
   return ids;
 }
 
-/** Markers in the view: one per distinct transaction written. Cheap enough to poll for progress. */
+/** Transactions the view shows (the read model's collapse of every version). Cheap enough to poll for progress. */
 export async function countInView(dynamodb: DynamoDBClient, tableName: string): Promise<number> {
-  const segments = 4;
-  const counts = await Promise.all(
-    Array.from({ length: segments }, async (_, segment) => {
-      let count = 0;
-      let start: Record<string, never> | undefined;
-      do {
-        const page = await dynamodb.send(
-          new ScanCommand({
-            TableName: tableName,
-            Segment: segment,
-            TotalSegments: segments,
-            Select: 'COUNT',
-            FilterExpression: '#kind = :marker',
-            ExpressionAttributeNames: { '#kind': 'kind' },
-            ExpressionAttributeValues: { ':marker': { S: 'marker' } },
-            ExclusiveStartKey: start,
-          }),
-        );
-        count += page.Count ?? 0;
-        start = page.LastEvaluatedKey as Record<string, never> | undefined;
-      } while (start !== undefined);
-      return count;
-    }),
-  );
-  return counts.reduce((a, b) => a + b, 0);
+  return (await shownTransactionIds(dynamodb, tableName)).size;
 }
 
 /**
@@ -103,20 +78,23 @@ export async function measureRun(clients: MeasureClients, names: MeasureNames, e
 
   const inViewIds = new Set(view.transactions.map((t) => t.transactionId).filter((id) => expected.accepted.has(id)));
 
-  const expectedTotals = new Map<string, { sumMinor: number; txnCount: number }>();
+  // The totals the read model computes from the view, against sums of the accepted amounts: a
+  // transaction counted twice, at a superseded version or after its removal makes them differ.
+  const totalKey = (userId: string, month: string, category: string, currency: string): string => `${userId}\u0000${month}\u0000${category}\u0000${currency}`;
+  const expectedTotals = new Map<string, { sumMinor: number; count: number }>();
   for (const txn of view.transactions) {
     const source = expected.accepted.get(txn.transactionId);
     if (source === undefined) continue;
-    const key = `${txn.pk}\u0000${totalSk(localMonth(source.bookedAt), txn.category, source.amount.currency)}`;
-    const before = expectedTotals.get(key) ?? { sumMinor: 0, txnCount: 0 };
-    expectedTotals.set(key, { sumMinor: before.sumMinor + source.amount.minor, txnCount: before.txnCount + 1 });
+    const key = totalKey(source.userId, localMonth(source.bookedAt), txn.category, source.amount.currency);
+    const before = expectedTotals.get(key) ?? { sumMinor: 0, count: 0 };
+    expectedTotals.set(key, { sumMinor: before.sumMinor + source.amount.minor, count: before.count + 1 });
   }
   let doubleCounted = 0;
   for (const total of view.totals) {
-    const key = `${total.pk}\u0000${total.sk}`;
-    const want = expectedTotals.get(key) ?? { sumMinor: 0, txnCount: 0 };
+    const key = totalKey(total.userId, total.month, total.category, total.currency);
+    const want = expectedTotals.get(key) ?? { sumMinor: 0, count: 0 };
     expectedTotals.delete(key);
-    if (want.sumMinor !== total.sumMinor || want.txnCount !== total.txnCount) doubleCounted += 1;
+    if (want.sumMinor !== total.sumMinor || want.count !== total.count) doubleCounted += 1;
   }
   doubleCounted += expectedTotals.size; // transactions counted in no total at all
 

@@ -93,14 +93,14 @@ export const TASK_ROLE_GRANTS: Readonly<Record<WorkerRoleName, readonly Grant[]>
   projector: [
     readStream('ReadResults', 'results'),
     SHARD_LEASES,
-    // workers/projector/view-writer.ts: one TransactWriteItems per group of results; AWS authorises
-    // each entry by its own action (Put -> PutItem, Update -> UpdateItem).
-    { sid: 'WriteView', actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: [table('view')] },
+    // workers/projector/view-writer.ts: one item per version of a transaction, put with plain
+    // BatchWriteItem (no transactions, no conditions, no reads).
+    { sid: 'WriteView', actions: ['dynamodb:BatchWriteItem'], resources: [table('view')] },
     WRITE_REJECTS,
     keyDecrypt,
   ],
   api: [
-    // workers/api/insights-query.ts: one user's items by sort-key range (Query only).
+    // shared/view/read-insights.ts (the read model, through workers/api/insights-query.ts): one Query per local month of the user.
     { sid: 'ReadView', actions: ['dynamodb:Query'], resources: [table('view')] },
     keyDecrypt,
   ],
@@ -125,8 +125,8 @@ export const TASK_ROLE_GRANTS: Readonly<Record<WorkerRoleName, readonly Grant[]>
     // workers/batch/batch-state.ts: done-markers per archive object (BatchGetItem, PutItem);
     // workers/batch/run-lock.ts: the run lock (conditional PutItem, UpdateItem to release).
     { sid: 'BatchState', actions: ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: [table('batchState')] },
-    // workers/batch/view-scores.ts: scores of a chunk of transactions at once.
-    { sid: 'LookUpScores', actions: ['dynamodb:BatchGetItem'], resources: [table('view')] },
+    // workers/batch/view-scores.ts: scores as the read model shows them, one Query per user and local month.
+    { sid: 'LookUpScores', actions: ['dynamodb:Query'], resources: [table('view')] },
     WRITE_REJECTS,
     keyUse,
   ],

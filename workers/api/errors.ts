@@ -5,16 +5,11 @@ export class ApiError extends WorkerError {
   public override readonly name: string = 'ApiError';
 }
 
-/** A request the read path cannot answer as asked (HTTP 400); names the parameter. */
-export class InvalidRequestError extends ApiError {
-  public override readonly name = 'InvalidRequestError';
-  public constructor(
-    public readonly parameter: string,
-    public readonly problem: string,
-  ) {
-    super(`${parameter} ${problem}`);
-  }
-}
+/**
+ * A request the read path cannot answer as asked (HTTP 400); names the parameter. The read model
+ * (shared/view) throws it too, so the server tells bad requests apart from failures with one check.
+ */
+export { InvalidRequestError } from '../../shared/view/errors.js';
 
 /** Why a request was not authenticated; stable codes that clients may show or log. */
 export const AuthFailure = {

@@ -18,22 +18,22 @@ export class MalformedResultError extends ProjectorError {
 }
 
 /**
- * A view transaction DynamoDB refused for a reason retrying will not fix (a validation error, an
- * item too large). The batch fails; the consumer bisects it until the record is alone and hands
+ * View items DynamoDB refuses (or would refuse) for a reason retrying will not fix: a key too long,
+ * a validation error. The batch fails; the consumer bisects it until the record is alone and hands
  * it to the reject store as `unprojectable`.
  */
-export class UnwritableTransactionError extends ProjectorError {
-  public override readonly name = 'UnwritableTransactionError';
+export class UnwritableItemsError extends ProjectorError {
+  public override readonly name = 'UnwritableItemsError';
   public constructor(
     public readonly transactionIds: readonly string[],
     public readonly reason: string,
     options?: { cause?: unknown },
   ) {
-    super(`view transaction for ${transactionIds.length} record(s) (first ${transactionIds[0] ?? 'none'}) cannot be written: ${reason}`, options);
+    super(`view items of ${transactionIds.length} record(s) (first ${transactionIds[0] ?? 'none'}) cannot be written: ${reason}`, options);
   }
 }
 
-/** Conflicts or throttling outlasted every retry; the batch is retried by the consumer later. */
+/** Throttling or transport errors outlasted every retry; the batch is retried by the consumer later. */
 export class RetriesExhaustedError extends ProjectorError {
   public override readonly name = 'RetriesExhaustedError';
   public constructor(
@@ -41,7 +41,7 @@ export class RetriesExhaustedError extends ProjectorError {
     public readonly lastReason: string,
     options?: { cause?: unknown },
   ) {
-    super(`view transaction still failing after ${attempts} attempt(s): ${lastReason}`, options);
+    super(`view writes still failing after ${attempts} attempt(s): ${lastReason}`, options);
   }
 }
 

@@ -4,7 +4,7 @@ import { Projector } from './projector.js';
 
 /**
  * The projector role: the results stream into the insights view. Thin wiring; the logic is in
- * `Projector` (consumer and rejects) and `ViewWriter` (exactly-once view writes).
+ * `Projector` (consumer and rejects) and `ViewWriter` (one idempotent item per version).
  */
 export const start: StartRole<'projector'> = async ({ env, logger, aws, health }) => {
   const projector = new Projector({

@@ -9,7 +9,7 @@ import { RejectStage, buildRejectRecord } from '../../shared/rejects/reject-reco
 import type { RejectSource } from '../../shared/rejects/reject-record.js';
 import type { ScoredResult } from '../../shared/schemas/scored-result.js';
 import type { RejectStore } from '../../shared/rejects/reject-store.js';
-import { MalformedResultError, ProjectorError, UnwritableTransactionError } from './errors.js';
+import { MalformedResultError, ProjectorError, UnwritableItemsError } from './errors.js';
 import { parseScoredResult } from './result-parser.js';
 import { ViewWriter } from './view-writer.js';
 import type { ViewWriterOptions, WriterStats } from './view-writer.js';
@@ -34,7 +34,7 @@ export interface ProjectorOptions {
   readonly logger?: Logger;
   /** Passed to the `ShardConsumer` (failover, read idle time, batch size, shutdown budget...). */
   readonly consumer?: Partial<Omit<ShardConsumerOptions, OwnConsumerOptions>>;
-  /** Passed to the `ViewWriter` (grouping, concurrency, retries, retention). */
+  /** Passed to the `ViewWriter` (requests in flight, retries, retention). */
   readonly writer?: Partial<Omit<ViewWriterOptions, 'dynamodb' | 'tableName' | 'logger'>>;
   /**
    * The health check fails once batches have failed without a success for this long: the shard is
@@ -182,12 +182,12 @@ export class Projector {
       return;
     }
     let error = poison.error;
-    if (!(error instanceof UnwritableTransactionError)) {
+    if (!(error instanceof UnwritableItemsError)) {
       try {
         await this.writer.write([result]);
         return;
       } catch (retryError) {
-        if (!(retryError instanceof UnwritableTransactionError)) throw retryError;
+        if (!(retryError instanceof UnwritableItemsError)) throw retryError;
         error = retryError;
       }
     }

@@ -2,7 +2,7 @@ import { isActiveCurrency } from '../../shared/money.js';
 import { scoredResultSchema } from '../../shared/schemas/scored-result.js';
 import type { ScoredResult } from '../../shared/schemas/scored-result.js';
 import { MalformedResultError } from './errors.js';
-import { isBookedAt } from './view-model.js';
+import { isBookedAt } from '../../shared/view/months.js';
 
 /**
  * Decodes one results-stream record into a `ScoredResult` the view can hold, or throws

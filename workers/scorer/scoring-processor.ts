@@ -7,6 +7,7 @@ import { RejectCode } from '../../shared/schemas/reject-codes.js';
 import { RejectStage, buildRejectRecord } from '../../shared/rejects/reject-record.js';
 import { SCORED_RESULT_VERSION, scoredResultSchema } from '../../shared/schemas/scored-result.js';
 import type { ScoredResult } from '../../shared/schemas/scored-result.js';
+import { streamPartitionKey } from '../../shared/schemas/stream-partition-key.js';
 import { normaliseBrokerTransaction } from '../../shared/schemas/transaction.js';
 import type { Transaction } from '../../shared/schemas/transaction.js';
 import type { RejectStore } from '../../shared/rejects/reject-store.js';
@@ -52,7 +53,7 @@ function clamp01(value: number): number {
 /**
  * Runs one scoring job: normalises each record, featurises and scores them in one batch on the
  * inference pool, and writes one `ScoredResult` per record to the results stream (partition key
- * userId). A record that can never be scored (it does not normalise, its scores are not finite
+ * user and month, see `streamPartitionKey`), its change envelope carried over unchanged. A record that can never be scored (it does not normalise, its scores are not finite
  * probabilities, its result breaks the contract or cannot be put) goes to the reject store as
  * `unscorable` and the rest proceed; the job resolves only once every result and reject is
  * durable, and rejects (so BullMQ retries it) if any write failed.
@@ -106,7 +107,7 @@ export class ScoringProcessor {
 
     const writes = [
       ...results.map(({ entry, result }) =>
-        this.results.put({ data: JSON.stringify(result), partitionKey: result.userId }).then(
+        this.results.put({ data: JSON.stringify(result), partitionKey: streamPartitionKey(result) }).then(
           () => 'scored' as const,
           async (error: unknown) => {
             // A record the producer can never send (it says so at once) is unscorable, not a retry.
@@ -152,6 +153,8 @@ export class ScoringProcessor {
       contentHash: entry.record.contentHash,
       ingestedAt: entry.record.ingestedAt,
       scoredAt,
+      // Which version of the transaction this is: passed on untouched for the view to collapse.
+      ...(entry.record.change === undefined ? {} : { change: entry.record.change }),
     };
     const parsed = scoredResultSchema.safeParse(candidate);
     if (!parsed.success) return `result breaks the contract: ${parsed.error.issues[0]?.message ?? 'invalid'}`;

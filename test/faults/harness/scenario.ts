@@ -19,9 +19,10 @@ import type { WorkerProcess } from '../../../local/runner/worker-process.js';
 import { generateTransactions } from '../../../models/index.js';
 import type { AwsClients } from '../../../shared/aws/clients.js';
 import type { WorkerVariable } from '../../../shared/worker-env.js';
-import { latencyMs } from '../../../workers/projector/view-model.js';
-import type { TransactionItem, ViewContents } from '../../../workers/projector/view-model.js';
-import { scanView } from '../../../workers/projector/view-scan.js';
+import { scanView } from '../../../shared/view/scan-view.js';
+import type { ViewContents } from '../../../shared/view/scan-view.js';
+import { latencyMs } from '../../../shared/view/version.js';
+import type { LiveVersion } from '../../../shared/view/version.js';
 import { getLocalEnv, uniqueStack } from '../../helpers/local-env.js';
 import { recordRow } from '../../../local/faults/report.js';
 import type { ScenarioRow } from '../../../local/faults/report.js';
@@ -101,7 +102,7 @@ export function syntheticLines(count: number, seed: number): string[] {
  * Time from the last fault's end until the last record it held up reached the view; 0 when
  * nothing was held up; null when there was no fault in time.
  */
-export function recoveryTime(items: readonly TransactionItem[], faults: readonly { startMs: number; endMs: number }[]): number | null {
+export function recoveryTime(items: readonly LiveVersion[], faults: readonly { startMs: number; endMs: number }[]): number | null {
   if (faults.length === 0) return null;
   const firstStart = Math.min(...faults.map((f) => f.startMs));
   const lastEnd = Math.max(...faults.map((f) => f.endMs));

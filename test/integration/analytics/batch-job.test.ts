@@ -1,5 +1,4 @@
 import { DeleteItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'chai';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,7 +6,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { ENRICHED_COLUMNS, ENRICHED_PARTITIONS } from '../../../shared/analytics-schema.js';
 import { CATEGORIES } from '../../../shared/schemas/categories.js';
-import { toTransactionItem } from '../../../workers/projector/view-model.js';
+import { ViewWriter } from '../../../workers/projector/view-writer.js';
 import { ObjectStatus } from '../../../workers/batch/batch-state.js';
 import { DUCKDB_TYPE_BY_GLUE } from '../../../workers/batch/duckdb-session.js';
 import { EnrichedReader } from '../../../workers/batch/enriched-reader.js';
@@ -57,8 +56,7 @@ describe('Class: BatchJob', function () {
       const scored = VALID_CASES.slice(0, 2).map(({ raw }, i) =>
         scoredResult({ transactionId: raw.transaction.transactionId, userId: raw.transaction.userId, bookedAt: raw.transaction.bookedAt, category: CATEGORIES[i] ?? 'other', anomalyScore: 0.25 + i / 2, isAnomaly: i === 1 }),
       );
-      const doc = DynamoDBDocumentClient.from(s.clients.dynamodb);
-      for (const result of scored) await doc.send(new PutCommand({ TableName: s.names.tables.view, Item: toTransactionItem(result, new Date().toISOString()) }));
+      await new ViewWriter({ dynamodb: s.clients.dynamodb, tableName: s.names.tables.view }).write(scored);
 
       // Act
       const summary = await batchJob(s).run();

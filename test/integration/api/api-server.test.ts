@@ -13,7 +13,7 @@ import { UserRateLimiter } from '../../../workers/api/auth/user-rate-limiter.js'
 import { InsightsQuery } from '../../../workers/api/insights-query.js';
 import type { UserInsights } from '../../../workers/api/insights-query.js';
 import { PageAssets } from '../../../workers/api/page-assets.js';
-import { utcInstant } from '../../../workers/projector/view-model.js';
+import { utcInstant } from '../../../shared/view/months.js';
 import { ViewWriter } from '../../../workers/projector/view-writer.js';
 import { getLocalEnv } from '../../helpers/local-env.js';
 import { expectedTotals, scoredResults } from '../projector/scored-results.js';

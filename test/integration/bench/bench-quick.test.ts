@@ -25,7 +25,7 @@ interface WrittenBench {
     readonly timeline: { perSecond: readonly unknown[] };
   };
   readonly capacity: { rows: readonly { transactionsPerSecond: number; shards: { raw: number; results: number }; tasks: Record<string, number>; limits: readonly unknown[] }[] };
-  readonly workload: { viewActionsPerRecord: number };
+  readonly workload: { viewWruPerRecord: number };
   readonly figures: readonly { name: string; value: number }[];
   readonly files: { json: string; report: string; latencySvg: string; throughputSvg: string };
 }
@@ -107,7 +107,7 @@ describe('Command: npm run bench', function () {
         for (const role of ['crawler', 'stream-reader', 'scorer', 'projector']) positive(row.tasks[role], `${role} tasks at ${row.transactionsPerSecond}/s`);
         expect(row.limits.length, `limits at ${row.transactionsPerSecond}/s`).to.be.greaterThan(0);
       }
-      positive(written.workload.viewActionsPerRecord, 'view write actions per record');
+      positive(written.workload.viewWruPerRecord, 'view WRU per record');
       expect(p.lost).to.equal(0);
       expect(p.doubleCounted).to.equal(0);
       expect(p.timeline.perSecond.length).to.be.greaterThan(0);

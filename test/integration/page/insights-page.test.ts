@@ -9,7 +9,7 @@ import { TokenVerifier } from '../../../workers/api/auth/token-verifier.js';
 import { InsightsQuery } from '../../../workers/api/insights-query.js';
 import type { UserInsights } from '../../../workers/api/insights-query.js';
 import { PageAssets } from '../../../workers/api/page-assets.js';
-import { utcInstant } from '../../../workers/projector/view-model.js';
+import { utcInstant } from '../../../shared/view/months.js';
 import { ViewWriter } from '../../../workers/projector/view-writer.js';
 import { launchBrowser } from '../../helpers/browser.js';
 import type { Browser } from '../../helpers/browser.js';

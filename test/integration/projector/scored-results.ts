@@ -6,6 +6,9 @@ import { CATEGORIES } from '../../../shared/schemas/categories.js';
 import type { Category } from '../../../shared/schemas/categories.js';
 import { SCORED_RESULT_VERSION } from '../../../shared/schemas/scored-result.js';
 import type { ScoredResult } from '../../../shared/schemas/scored-result.js';
+import { Lane } from '../../../shared/schemas/transaction-change.js';
+import type { ChangeKindName } from '../../../shared/schemas/transaction-change.js';
+import type { ViewContents } from '../../../shared/view/scan-view.js';
 import { uniqueName } from '../../helpers/local-env.js';
 
 /** A valid scored result; override any field. */
@@ -88,6 +91,16 @@ export function expectedTotals(results: readonly ScoredResult[]): Map<string, { 
     totals.set(key, { sumMinor: before.sumMinor + r.amount.minor, txnCount: before.txnCount + 1 });
   }
   return totals;
+}
+
+/** `result` as version `revision` of its transaction, as the crawler marks a change (`pendingTransactionId` on a posted one). */
+export function withChange(result: ScoredResult, kind: ChangeKindName, revision: number, pendingTransactionId?: string): ScoredResult {
+  return { ...result, change: { kind, revision, connectionId: 'conn-1', lane: Lane.Live, ...(pendingTransactionId === undefined ? {} : { pendingTransactionId }) } };
+}
+
+/** The totals the read model computes from a scanned view, in the shape `expectedTotals` gives. */
+export function shownTotals(view: ViewContents): Map<string, { sumMinor: number; txnCount: number }> {
+  return new Map(view.totals.map((t) => [`${t.userId}|${t.month}|${t.category}|${t.currency}`, { sumMinor: t.sumMinor, txnCount: t.count }]));
 }
 
 /** A view table of its own (catalog key schema), and a way to drop it. */

@@ -1,56 +1,54 @@
 import { expect } from 'chai';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { BatchWriteItemCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ScoredResult } from '../../../shared/schemas/scored-result.js';
-import { RetriesExhaustedError, UnwritableTransactionError, WriteAbortedError } from '../../../workers/projector/errors.js';
-import { Grouping } from '../../../workers/projector/transaction-planner.js';
-import { auditTotals, localMonth, markerKey, transactionSk, userPk } from '../../../workers/projector/view-model.js';
-import type { ViewContents } from '../../../workers/projector/view-model.js';
-import { scanView } from '../../../workers/projector/view-scan.js';
+import { ChangeKind } from '../../../shared/schemas/transaction-change.js';
+import { WRU_ITEM_BYTES, itemSizeBytes } from '../../../shared/view/item-size.js';
+import { localMonth } from '../../../shared/view/months.js';
+import { readInsights } from '../../../shared/view/read-insights.js';
+import { scanView } from '../../../shared/view/scan-view.js';
+import type { ViewContents } from '../../../shared/view/scan-view.js';
+import { toItem, versionOf } from '../../../shared/view/version.js';
+import { RetriesExhaustedError, UnwritableItemsError, WriteAbortedError } from '../../../workers/projector/errors.js';
 import { ViewWriter } from '../../../workers/projector/view-writer.js';
 import { getLocalEnv } from '../../helpers/local-env.js';
-import { createViewTable, expectedTotals, scoredResult, scoredResults } from './scored-results.js';
+import { createViewTable, expectedTotals, scoredResult, scoredResults, seeded, shownTotals, withChange } from './scored-results.js';
+
+type Clients = ReturnType<Awaited<ReturnType<typeof getLocalEnv>>['clients']>;
 
 /**
- * Makes the first `times` TransactWriteItems calls of a client fail before they reach DynamoDB.
- * DynamoDB Local runs transactions one at a time, so it never answers TransactionConflict or
- * throttles; this is how the retry path meets those answers.
+ * Makes the first `times` BatchWriteItem calls of a client come back with some items unprocessed
+ * (`keep` of them are sent, the rest answered as UnprocessedItems, as DynamoDB does when a
+ * partition throttles), or fail with `error` before they reach DynamoDB.
  */
-function failTransactions(client: DynamoDBClient, times: number, error: () => Error): { readonly failed: () => number } {
-  let failed = 0;
+function interfere(client: DynamoDBClient, times: number, fault: { readonly keep: number } | { readonly error: () => Error }): { readonly interfered: () => number } {
+  let interfered = 0;
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      if (context.commandName === 'TransactWriteItemsCommand' && failed < times) {
-        failed += 1;
-        throw error();
-      }
-      return next(args);
+      if (context.commandName !== 'BatchWriteItemCommand' || interfered >= times) return next(args);
+      interfered += 1;
+      if ('error' in fault) throw fault.error();
+      const input = args.input as BatchWriteItemCommandInput;
+      const [table, requests] = Object.entries(input.RequestItems ?? {})[0] ?? ['', []];
+      const sent = requests.slice(0, fault.keep);
+      const held = requests.slice(fault.keep);
+      const out = sent.length === 0 ? { output: { $metadata: {}, ConsumedCapacity: [] }, response: {} } : await next({ ...args, input: { ...input, RequestItems: { [table]: sent } } });
+      return { ...out, output: { ...(out.output as object), UnprocessedItems: held.length === 0 ? {} : { [table]: held } } } as typeof out;
     },
-    { step: 'initialize', name: 'injectTransactionFaults' },
+    { step: 'initialize', name: 'interfereWithBatchWrites' },
   );
-  return { failed: () => failed };
-}
-
-function conflict(actions: number): Error {
-  return Object.assign(new Error('Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict]'), {
-    name: 'TransactionCanceledException',
-    CancellationReasons: Array.from({ length: actions }, (_, i) => ({ Code: i === 0 ? 'TransactionConflict' : 'None' })),
-  });
+  return { interfered: () => interfered };
 }
 
 function throttled(): Error {
   return Object.assign(new Error('Rate of requests exceeds the allowed throughput'), { name: 'ProvisionedThroughputExceededException' });
 }
 
-/** Totals of a scanned view in the shape `expectedTotals` computes. */
-function storedTotals(view: ViewContents): Map<string, { sumMinor: number; txnCount: number }> {
-  return new Map(view.totals.map((t) => [`${t.userId}|${t.month}|${t.category}|${t.currency}`, { sumMinor: t.sumMinor, txnCount: t.txnCount }]));
-}
-
-/** Everything but the per-attempt timestamps, for "nothing changed" comparisons. */
+/** What the read model shows, without the time each version was last written: for "nothing changed" comparisons. */
 function snapshot(view: ViewContents): unknown {
-  const strip = (items: readonly object[]) =>
-    items.map((item) => Object.fromEntries(Object.entries(item).filter(([k]) => k !== 'viewedAt' && k !== 'updatedAt'))).sort((a, b) => `${a['pk']}${a['sk']}`.localeCompare(`${b['pk']}${b['sk']}`));
-  return { transactions: strip(view.transactions), anomalies: strip(view.anomalies), totals: strip(view.totals), markers: strip(view.markers) };
+  return {
+    transactions: view.transactions.map(({ viewedAt: _viewedAt, ...rest }) => rest).sort((a, b) => a.transactionId.localeCompare(b.transactionId)),
+    totals: [...shownTotals(view).entries()].sort(([a], [b]) => a.localeCompare(b)),
+  };
 }
 
 describe('Class: ViewWriter', function () {
@@ -60,8 +58,7 @@ describe('Class: ViewWriter', function () {
   const drops: (() => Promise<void>)[] = [];
 
   before(async () => {
-    const env = await getLocalEnv();
-    const clients = env.clients();
+    const clients = (await getLocalEnv()).clients();
     dynamodb = clients.dynamodb;
     destroy = () => clients.destroy();
   });
@@ -78,7 +75,7 @@ describe('Class: ViewWriter', function () {
   }
 
   describe('Method: write', () => {
-    it('keeps totals equal to the sums of a few hundred results across users, local months, categories and currencies', async () => {
+    it('makes totals equal to the sums of a few hundred results across users, local months, categories and currencies, at 1 WRU per result', async () => {
       // Prepare
       const tableName = await table();
       const results = scoredResults(400, { seed: 7, users: 6 });
@@ -89,21 +86,19 @@ describe('Class: ViewWriter', function () {
       const view = await scanView(dynamodb, tableName);
 
       // Assess
-      expect(outcome.written).to.equal(results.length);
-      expect(outcome.duplicates).to.equal(0);
+      expect(outcome).to.include({ written: results.length, repeated: 0, consumedWru: results.length });
+      expect(outcome.requests).to.equal(Math.ceil(results.length / 25));
+      expect(view.versions).to.have.length(results.length);
       expect(view.transactions).to.have.length(results.length);
-      expect(view.markers).to.have.length(results.length);
-      expect(view.anomalies).to.have.length(results.filter((r) => r.isAnomaly).length);
-      expect(storedTotals(view)).to.deep.equal(expectedTotals(results));
-      expect(auditTotals(view)).to.deep.equal([]);
+      expect(shownTotals(view)).to.deep.equal(expectedTotals(results));
       const crossing = results.filter((r) => localMonth(r.bookedAt) !== new Date(r.bookedAt).toISOString().slice(0, 7));
       expect(crossing.length, 'some results whose UTC month differs from their local month').to.be.greaterThan(0);
     });
 
-    it('stores every field of the scored result on its item, with viewedAt and ingestedAt', async () => {
+    it('stores every field the read model shows on one item of under 1 KB, with viewedAt', async () => {
       // Prepare
       const tableName = await table();
-      const result = scoredResult({ transactionId: 'tx-fields', isAnomaly: true, anomalyScore: 0.99, merchant: { name: 'NAME WITH "QUOTES"' } });
+      const result = withChange(scoredResult({ transactionId: 'tx-fields', isAnomaly: true, anomalyScore: 0.99, merchant: { name: 'NAME WITH "QUOTES"' } }), ChangeKind.Added, 3, 'tx-pending');
       const before = Date.now();
       const writer = new ViewWriter({ dynamodb, tableName });
 
@@ -112,118 +107,129 @@ describe('Class: ViewWriter', function () {
       const view = await scanView(dynamodb, tableName);
 
       // Assess
-      const [item] = view.transactions;
-      expect(item).to.include({ pk: userPk(result.userId), sk: transactionSk(result.bookedAt, result.transactionId), transactionId: result.transactionId, bookedAt: result.bookedAt, category: result.category, anomalyScore: result.anomalyScore, isAnomaly: true, contentHash: result.contentHash, ingestedAt: result.ingestedAt, scoredAt: result.scoredAt, month: '2026-11' });
-      expect(item?.amount).to.deep.equal(result.amount);
-      expect(item?.merchant).to.deep.equal(result.merchant);
-      expect(item?.categoryScores).to.deep.equal(result.categoryScores);
-      expect(item?.models).to.deep.equal(result.models);
-      expect(Date.parse(item?.viewedAt ?? '')).to.be.at.least(before - 1);
-      expect(view.markers[0]).to.include({ ...markerKey(result.transactionId), txnSk: item?.sk, userId: result.userId });
-      expect(view.anomalies[0]).to.include({ transactionId: result.transactionId, anomalyScore: 0.99 });
+      const [version] = view.versions;
+      expect(version).to.deep.include({ userId: result.userId, month: '2026-11', transactionId: 'tx-fields', revision: 3, change: 'added', pendingTransactionId: 'tx-pending', bookedAt: result.bookedAt, category: result.category, anomalyScore: 0.99, isAnomaly: true, contentHash: result.contentHash, ingestedAt: result.ingestedAt, scoredAt: result.scoredAt });
+      expect(version).to.deep.include({ amount: result.amount, merchant: result.merchant, models: result.models, categoryScore: 0.89 });
+      expect(Date.parse(version?.viewedAt ?? '')).to.be.at.least(before - 1);
+      expect(itemSizeBytes(toItem(versionOf(result, new Date().toISOString())))).to.be.at.most(WRU_ITEM_BYTES);
     });
 
-    it('changes nothing when the same batch is written again (a replay)', async () => {
+    it('keeps an item within 1 WRU with the longest ids, merchant name and model names the contracts allow', async () => {
+      // Prepare
+      const tableName = await table();
+      const id = (c: string): string => c.repeat(64);
+      const result = withChange(
+        scoredResult({ transactionId: id('t'), userId: id('u'), accountId: id('a'), merchant: { name: 'M'.repeat(200), mcc: '5411' }, bookedAt: '2026-11-20T10:15:00.123456789+01:00', models: { categoriser: 'categoriser@10.20.30+b8163893737a', anomaly: 'anomaly@10.20.30+5c1e0b6d2f9a' } }),
+        ChangeKind.Modified,
+        Number.MAX_SAFE_INTEGER,
+        id('p'),
+      );
+      const writer = new ViewWriter({ dynamodb, tableName });
+
+      // Act
+      const outcome = await writer.write([result]);
+
+      // Assess
+      expect(itemSizeBytes(toItem(versionOf(result, new Date().toISOString())))).to.be.at.most(WRU_ITEM_BYTES);
+      expect(outcome.consumedWru, 'as DynamoDB bills it').to.equal(1);
+    });
+
+    it('changes nothing the read model shows when the same batch is written again (a replay)', async () => {
       // Prepare
       const tableName = await table();
       const results = scoredResults(150, { seed: 11 });
       const writer = new ViewWriter({ dynamodb, tableName });
       await writer.write(results);
-      const first = snapshot(await scanView(dynamodb, tableName));
+      const first = await scanView(dynamodb, tableName);
 
       // Act
       const again = await writer.write(results);
-      const second = snapshot(await scanView(dynamodb, tableName));
+      const second = await scanView(dynamodb, tableName);
 
       // Assess
-      expect(again).to.include({ written: 0, duplicates: results.length });
-      expect(second).to.deep.equal(first);
+      expect(again).to.include({ written: results.length, consumedWru: results.length });
+      expect(second.versions).to.have.length(results.length);
+      expect(snapshot(second)).to.deep.equal(snapshot(first));
     });
 
-    it('writes only the new part of a batch that overlaps one already written', async () => {
-      // Prepare
-      const tableName = await table();
-      const results = scoredResults(120, { seed: 12 });
-      const writer = new ViewWriter({ dynamodb, tableName });
-      await writer.write(results.slice(0, 70));
-
-      // Act
-      const outcome = await writer.write(results);
-      const view = await scanView(dynamodb, tableName);
-
-      // Assess
-      expect(outcome).to.include({ written: 50, duplicates: 70 });
-      expect(storedTotals(view)).to.deep.equal(expectedTotals(results));
-    });
-
-    it('counts each transactionId once within a batch, even when a copy spells or moves bookedAt differently', async () => {
+    it('writes a version repeated within one batch once', async () => {
       // Prepare
       const tableName = await table();
       const results = scoredResults(60, { seed: 13 });
-      const respelled = results.slice(0, 20).map((r) => ({ ...r, bookedAt: new Date(r.bookedAt).toISOString() }));
-      const moved = results.slice(20, 30).map((r) => ({ ...r, bookedAt: '2026-08-15T12:00:00+02:00', amount: { minor: 1, currency: 'EUR' }, contentHash: 'changed' }));
-      const batch: ScoredResult[] = [...results, ...results.slice(0, 30), ...respelled, ...moved];
+      const batch: ScoredResult[] = [...results, ...results.slice(0, 30)];
       const writer = new ViewWriter({ dynamodb, tableName });
 
       // Act
-      const inBatch = await writer.write(batch);
-      const later = await writer.write([...respelled, ...moved]);
+      const outcome = await writer.write(batch);
       const view = await scanView(dynamodb, tableName);
 
       // Assess
-      expect(inBatch).to.include({ written: results.length, duplicates: batch.length - results.length, conflicting: moved.length });
-      expect(later).to.include({ written: 0, duplicates: respelled.length + moved.length, conflicting: moved.length });
+      expect(outcome).to.include({ written: results.length, repeated: batch.length - results.length, consumedWru: results.length });
+      expect(view.versions).to.have.length(results.length);
+      expect(shownTotals(view)).to.deep.equal(expectedTotals(results));
+    });
+
+    it('counts a copy ingested again with bookedAt spelled in UTC once: the first copy stands', async () => {
+      // Prepare: lines the crawler's ledger no longer remembered, sent again an hour later
+      const tableName = await table();
+      const results = scoredResults(60, { seed: 19 });
+      const respelled = results.map((r) => ({ ...r, bookedAt: new Date(r.bookedAt).toISOString(), ingestedAt: new Date(Date.parse(r.ingestedAt) + 3_600_000).toISOString() }));
+      const writer = new ViewWriter({ dynamodb, tableName });
+
+      // Act
+      await writer.write(respelled);
+      await writer.write(results);
+      const view = await scanView(dynamodb, tableName);
+
+      // Assess
+      expect(respelled.filter((r, i) => localMonth(r.bookedAt) !== localMonth(results[i]!.bookedAt)).length, 'copies that land in another month').to.be.greaterThan(0);
       expect(view.transactions).to.have.length(results.length);
-      expect(storedTotals(view)).to.deep.equal(expectedTotals(results));
+      expect(shownTotals(view)).to.deep.equal(expectedTotals(results));
     });
 
     it('keeps totals exact when two writers write overlapping batches for the same users at once', async () => {
       // Prepare
       const tableName = await table();
       const results = scoredResults(300, { seed: 14, users: 2 });
-      const a = new ViewWriter({ dynamodb, tableName, maxConcurrentTransactions: 4, backoffBaseMs: 5 });
-      const b = new ViewWriter({ dynamodb, tableName, maxConcurrentTransactions: 4, backoffBaseMs: 5 });
+      const a = new ViewWriter({ dynamodb, tableName, maxConcurrentRequests: 4 });
+      const b = new ViewWriter({ dynamodb, tableName, maxConcurrentRequests: 4 });
 
       // Act
-      const [fromA, fromB] = await Promise.all([a.write(results.slice(0, 200)), b.write([...results.slice(100)].reverse())]);
+      await Promise.all([a.write(results.slice(0, 200)), b.write([...results.slice(100)].reverse())]);
       const view = await scanView(dynamodb, tableName);
 
       // Assess
-      expect(fromA.written + fromB.written).to.equal(results.length);
-      expect(fromA.duplicates + fromB.duplicates).to.equal(100);
-      expect(storedTotals(view)).to.deep.equal(expectedTotals(results));
-      expect(auditTotals(view)).to.deep.equal([]);
+      expect(view.transactions).to.have.length(results.length);
+      expect(shownTotals(view)).to.deep.equal(expectedTotals(results));
     });
 
-    for (const grouping of [Grouping.PerRecord, Grouping.UserMonth]) {
-      it(`builds the same view with '${grouping}' grouping`, async () => {
-        // Prepare
-        const tableName = await table();
-        const results = scoredResults(60, { seed: 15 });
-        const writer = new ViewWriter({ dynamodb, tableName, grouping });
-
-        // Act
-        const outcome = await writer.write([...results, ...results.slice(0, 10)]);
-        const view = await scanView(dynamodb, tableName);
-
-        // Assess
-        expect(outcome).to.include({ written: results.length, duplicates: 10 });
-        expect(storedTotals(view)).to.deep.equal(expectedTotals(results));
-      });
-    }
-
-    it('rejects with UnwritableTransactionError when DynamoDB refuses the items for good', async () => {
+    it('rejects with UnwritableItemsError, sending nothing, when a key is longer than DynamoDB allows', async () => {
       // Prepare
       const tableName = await table();
       const writer = new ViewWriter({ dynamodb, tableName });
       const tooLong = scoredResult({ transactionId: 'tx-long', userId: 'u'.repeat(2100) });
 
       // Act
-      const error = await writer.write([tooLong]).then(() => undefined, (e: unknown) => e);
+      const error = await writer.write([scoredResult(), tooLong]).then(() => undefined, (e: unknown) => e);
 
       // Assess
-      expect(error).to.be.instanceOf(UnwritableTransactionError);
-      expect((error as UnwritableTransactionError).transactionIds).to.deep.equal(['tx-long']);
+      expect(error).to.be.instanceOf(UnwritableItemsError);
+      expect((error as UnwritableItemsError).transactionIds).to.deep.equal(['tx-long']);
+      expect(writer.stats.requests).to.equal(0);
+    });
+
+    it('rejects with UnwritableItemsError when DynamoDB refuses the items for good', async () => {
+      // Prepare
+      const tableName = await table();
+      const writer = new ViewWriter({ dynamodb, tableName });
+      const tooLarge = scoredResult({ transactionId: 'tx-large', merchant: { name: 'x'.repeat(420 * 1024) } });
+
+      // Act
+      const error = await writer.write([tooLarge]).then(() => undefined, (e: unknown) => e);
+
+      // Assess
+      expect(error).to.be.instanceOf(UnwritableItemsError);
+      expect((error as UnwritableItemsError).reason).to.match(/^ValidationException/);
     });
 
     it('stops with WriteAbortedError when its signal aborts', async () => {
@@ -238,42 +244,147 @@ describe('Class: ViewWriter', function () {
 
       // Assess
       expect(error).to.be.instanceOf(WriteAbortedError);
-      expect((await scanView(dynamodb, tableName)).transactions).to.have.length(0);
+      expect((await scanView(dynamodb, tableName)).versions).to.have.length(0);
     });
   });
 
-  describe('Method: write, when DynamoDB answers conflicts and throttling', () => {
-    let faulty: ReturnType<Awaited<ReturnType<typeof getLocalEnv>>['clients']>;
+  describe('Method: write, with changes after the fact', () => {
+    /** Three transactions and their lives: one modified, one removed, one pending then posted under a new id. */
+    function lives(): { readonly deliveries: ScoredResult[]; readonly final: ScoredResult[] } {
+      const modified = scoredResult({ transactionId: 'tx-mod', amount: { minor: -1000, currency: 'EUR' } });
+      const removed = scoredResult({ transactionId: 'tx-rem', amount: { minor: -700, currency: 'EUR' } });
+      const pending = scoredResult({ transactionId: 'tx-pnd', amount: { minor: -2000, currency: 'EUR' }, category: 'dining' });
+      const kept = scoredResult({ transactionId: 'tx-kept', amount: { minor: -300, currency: 'EUR' } });
+      const modifiedLater = withChange({ ...modified, amount: { minor: -1250, currency: 'EUR' }, contentHash: 'mod-1' }, ChangeKind.Modified, 4);
+      const posted = withChange({ ...pending, transactionId: 'tx-posted', amount: { minor: -2300, currency: 'EUR' }, contentHash: 'posted' }, ChangeKind.Added, 6, 'tx-pnd');
+      const deliveries = [
+        withChange(modified, ChangeKind.Added, 1),
+        withChange(removed, ChangeKind.Added, 2),
+        withChange(pending, ChangeKind.Added, 3),
+        kept,
+        modifiedLater,
+        withChange(removed, ChangeKind.Removed, 5),
+        posted,
+        withChange(pending, ChangeKind.Removed, 7),
+      ];
+      return { deliveries, final: [modifiedLater, posted, kept] };
+    }
+
+    it('shows each transaction at its latest version, whatever the order and repetition of deliveries', async () => {
+      // Prepare
+      const { deliveries, final } = lives();
+      const random = seeded(41);
+      const orders = [deliveries, [...deliveries].reverse(), ...Array.from({ length: 4 }, () => [...deliveries, ...deliveries].sort(() => random() - 0.5))];
+
+      for (const [index, order] of orders.entries()) {
+        const tableName = await table();
+        const writer = new ViewWriter({ dynamodb, tableName });
+
+        // Act: one result per write, as separate batches of a stream would bring them
+        for (const result of order) await writer.write([result]);
+        const view = await scanView(dynamodb, tableName);
+        const page = await readInsights({ dynamodb, tableName, consistentRead: true, clock: () => new Date('2026-11-25T12:00:00Z') }, { userId: 'user-1' });
+
+        // Assess
+        const label = `delivery order ${index}`;
+        expect(view.transactions.map((t) => [t.transactionId, t.amount.minor]).sort(), label).to.deep.equal(final.map((r) => [r.transactionId, r.amount.minor]).sort());
+        expect(shownTotals(view), label).to.deep.equal(expectedTotals(final));
+        expect(page?.recent.map((t) => t.transactionId).sort(), label).to.deep.equal(['tx-kept', 'tx-mod', 'tx-posted']);
+        expect(page?.recent.find((t) => t.transactionId === 'tx-posted')?.replacesPendingTransactionId, label).to.equal('tx-pnd');
+        expect(page?.months[0]?.totals.map((t) => [t.category, t.sum.minor, t.count]).sort(), label).to.deep.equal([
+          ['dining', -2300, 1],
+          ['groceries', -1550, 2],
+        ]);
+      }
+    });
+
+    it('hides a pending transaction as soon as its posted one is in, before the pending one is removed', async () => {
+      // Prepare
+      const tableName = await table();
+      const pending = withChange(scoredResult({ transactionId: 'tx-pnd', amount: { minor: -2000, currency: 'EUR' } }), ChangeKind.Added, 1);
+      const posted = withChange(scoredResult({ transactionId: 'tx-posted', amount: { minor: -2300, currency: 'EUR' } }), ChangeKind.Added, 2, 'tx-pnd');
+      const writer = new ViewWriter({ dynamodb, tableName });
+
+      // Act
+      await writer.write([pending]);
+      const before = await scanView(dynamodb, tableName);
+      await writer.write([posted]);
+      const after = await scanView(dynamodb, tableName);
+
+      // Assess
+      expect(before.transactions.map((t) => t.transactionId)).to.deep.equal(['tx-pnd']);
+      expect(after.transactions.map((t) => t.transactionId)).to.deep.equal(['tx-posted']);
+      expect(after.totals.map((t) => t.sumMinor)).to.deep.equal([-2300]);
+    });
+
+    it('counts a transaction moved to another month only there once the crawler removes it from the old one', async () => {
+      // Prepare
+      const tableName = await table();
+      const october = withChange(scoredResult({ transactionId: 'tx-moved', bookedAt: '2026-10-31T23:30:00+01:00' }), ChangeKind.Added, 1);
+      const november = withChange({ ...october, bookedAt: '2026-11-01T00:30:00+01:00', contentHash: 'moved' }, ChangeKind.Modified, 2);
+      const leftOctober = withChange(october, ChangeKind.Removed, 2);
+      const writer = new ViewWriter({ dynamodb, tableName });
+      const read = (month: string) => readInsights({ dynamodb, tableName, consistentRead: true, clock: () => new Date('2026-11-25T12:00:00Z') }, { userId: 'user-1', month });
+
+      // Act
+      await writer.write([november, october, leftOctober]);
+      const [inOctober, inNovember] = await Promise.all([read('2026-10'), read('2026-11')]);
+      const view = await scanView(dynamodb, tableName);
+
+      // Assess
+      expect(inOctober?.months[0]?.totals).to.deep.equal([]);
+      expect(inNovember?.months[0]?.totals.map((t) => t.count)).to.deep.equal([1]);
+      expect(view.transactions.map((t) => [t.transactionId, t.month])).to.deep.equal([['tx-moved', '2026-11']]);
+    });
+  });
+
+  describe('Method: write, when DynamoDB throttles', () => {
+    let faulty: Clients;
     beforeEach(async () => {
       faulty = (await getLocalEnv()).clients();
     });
     afterEach(() => faulty.destroy());
 
-    for (const [label, error] of [['TransactionConflict', () => conflict(3)], ['throttling', throttled]] as const) {
-      it(`backs off and retries after ${label}, and counts each result once`, async () => {
-        // Prepare
-        const tableName = await table();
-        const results = scoredResults(40, { seed: 16 });
-        const faults = failTransactions(faulty.dynamodb, 3, error);
-        const writer = new ViewWriter({ dynamodb: faulty.dynamodb, tableName, backoffBaseMs: 1, maxConcurrentTransactions: 1 });
-
-        // Act
-        const outcome = await writer.write(results);
-        const view = await scanView(dynamodb, tableName);
-
-        // Assess
-        expect(faults.failed()).to.equal(3);
-        expect(outcome).to.include({ written: results.length, retries: 3 });
-        expect(storedTotals(view)).to.deep.equal(expectedTotals(results));
-      });
-    }
-
-    it('rejects with RetriesExhaustedError when conflicts outlast maxAttempts, and a later write completes exactly', async () => {
+    it('sends unprocessed items again until every one is written, and counts each once', async () => {
       // Prepare
       const tableName = await table();
-      const results = scoredResults(30, { seed: 17 });
-      failTransactions(faulty.dynamodb, 3, () => conflict(3));
-      const writer = new ViewWriter({ dynamodb: faulty.dynamodb, tableName, backoffBaseMs: 1, maxAttempts: 3 });
+      const results = scoredResults(60, { seed: 16 });
+      const faults = interfere(faulty.dynamodb, 4, { keep: 5 });
+      const writer = new ViewWriter({ dynamodb: faulty.dynamodb, tableName, backoffBaseMs: 1, maxConcurrentRequests: 1 });
+
+      // Act
+      const outcome = await writer.write(results);
+      const view = await scanView(dynamodb, tableName);
+
+      // Assess
+      expect(faults.interfered()).to.equal(4);
+      expect(outcome).to.include({ written: results.length, retries: 4 });
+      expect(shownTotals(view)).to.deep.equal(expectedTotals(results));
+    });
+
+    it('backs off and retries after ProvisionedThroughputExceededException', async () => {
+      // Prepare
+      const tableName = await table();
+      const results = scoredResults(40, { seed: 17 });
+      const faults = interfere(faulty.dynamodb, 3, { error: throttled });
+      const writer = new ViewWriter({ dynamodb: faulty.dynamodb, tableName, backoffBaseMs: 1, maxConcurrentRequests: 1 });
+
+      // Act
+      const outcome = await writer.write(results);
+      const view = await scanView(dynamodb, tableName);
+
+      // Assess
+      expect(faults.interfered()).to.equal(3);
+      expect(outcome).to.include({ written: results.length, retries: 3 });
+      expect(shownTotals(view)).to.deep.equal(expectedTotals(results));
+    });
+
+    it('rejects with RetriesExhaustedError when nothing gets through for maxAttempts, and a later write completes exactly', async () => {
+      // Prepare
+      const tableName = await table();
+      const results = scoredResults(30, { seed: 18 });
+      interfere(faulty.dynamodb, 3, { keep: 0 });
+      const writer = new ViewWriter({ dynamodb: faulty.dynamodb, tableName, backoffBaseMs: 1, maxAttempts: 3, maxConcurrentRequests: 1 });
 
       // Act
       const error = await writer.write(results).then(() => undefined, (e: unknown) => e);
@@ -283,7 +394,7 @@ describe('Class: ViewWriter', function () {
       // Assess
       expect(error).to.be.instanceOf(RetriesExhaustedError);
       expect(retried.written).to.equal(results.length);
-      expect(storedTotals(view)).to.deep.equal(expectedTotals(results));
+      expect(shownTotals(view)).to.deep.equal(expectedTotals(results));
     });
   });
 });

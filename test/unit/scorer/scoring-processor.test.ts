@@ -72,7 +72,7 @@ function job(ids: readonly string[], overrides: Record<string, Record<string, un
 
 describe('Class: ScoringProcessor', () => {
   describe('Method: process', () => {
-    it('scores the whole job in one batch and writes one contract-valid result per record, keyed by user', async () => {
+    it('scores the whole job in one batch and writes one contract-valid result per record, keyed by user and month', async () => {
       // Prepare
       const scorer = fakeScorer();
       const results = sink();
@@ -86,9 +86,33 @@ describe('Class: ScoringProcessor', () => {
       expect(scorer.batches).to.deep.equal([3]);
       const parsed = results.put_.map((r) => scoredResultSchema.parse(JSON.parse(String(r.data))));
       expect(parsed.map((r) => r.transactionId)).to.deep.equal(['a', 'b', 'c']);
-      expect(results.put_.every((r) => r.partitionKey === 'user-1')).to.equal(true);
+      expect(results.put_.every((r) => r.partitionKey === 'user-1#2026-11')).to.equal(true);
       expect(parsed[0]).to.deep.include({ category: 'groceries', anomalyScore: 0.25, isAnomaly: false, models: VERSIONS, scoredAt: NOW.toISOString(), amount: { minor: -1250, currency: 'EUR' } });
       expect(parsed[0]?.ingestedAt).to.equal(job(['a']).records[0]?.record.ingestedAt);
+    });
+
+    it('passes each record\'s change envelope on to its result unchanged, and adds none where the record has none', async () => {
+      // Prepare
+      const results = sink();
+      const processor = new ScoringProcessor({ scorer: fakeScorer(), results, rejectStore: fakeRejects(), now: () => NOW });
+      const data = job(['plain', 'posted', 'gone']);
+      const changes = {
+        posted: { kind: 'added', revision: 7, connectionId: 'conn-1', lane: 'history', pendingTransactionId: 'pending-1' },
+        gone: { kind: 'removed', revision: 9, connectionId: 'conn-1', lane: 'live' },
+      } as const;
+      const records = data.records.map((r) => {
+        const change = changes[r.record.transaction.transactionId as keyof typeof changes];
+        return change === undefined ? r : { ...r, record: { ...r.record, change } };
+      });
+
+      // Act
+      await processor.process({ ...data, records }, 'job-changes');
+
+      // Assess
+      const parsed = new Map(results.put_.map((r) => scoredResultSchema.parse(JSON.parse(String(r.data)))).map((r) => [r.transactionId, r]));
+      expect(parsed.get('posted')?.change).to.deep.equal(changes.posted);
+      expect(parsed.get('gone')?.change).to.deep.equal(changes.gone);
+      expect(parsed.get('plain')).to.not.have.property('change');
     });
 
     it('sets aside records that do not normalise, score NaN, fail alone in the thread or can never be put, and writes the rest', async () => {
