@@ -10,7 +10,7 @@ import { z } from 'zod';
  * | kind       | meaning for the view                                                         |
  * |------------|------------------------------------------------------------------------------|
  * | `added`    | a new transaction; a changed copy under the same id without `modified` is a `conflicting-duplicate` |
- * | `modified` | replaces the versions of lower revision                                      |
+ * | `modified` | replaces the versions of lower revision; one that moves the transaction to another local date comes with a `removed` change carrying the previous version at the same revision, so the month and day it leaves forget it (the view reads by month, the batch job rewrites by day) |
  * | `removed`  | the transaction disappears; `transaction` still holds its last version so every stage knows the user and month |
  *
  * A posted transaction names the pending one it replaces in `pendingTransactionId`; the pending

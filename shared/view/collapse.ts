@@ -85,7 +85,7 @@ export function monthTotals(current: Iterable<LiveVersion>): MonthTotal[] {
   return [...totals.values()];
 }
 
-/** Newest booking first; ties by transaction id, so the order is the same on every read. */
+/** Newest booking first, as a month's sort keys read backwards: ties by transaction id, descending. */
 export function newestFirst(a: Pick<ViewVersion, 'bookedAt' | 'transactionId'>, b: Pick<ViewVersion, 'bookedAt' | 'transactionId'>): number {
-  return Date.parse(b.bookedAt) - Date.parse(a.bookedAt) || (a.transactionId < b.transactionId ? -1 : a.transactionId > b.transactionId ? 1 : 0);
+  return Date.parse(b.bookedAt) - Date.parse(a.bookedAt) || (a.transactionId < b.transactionId ? 1 : a.transactionId > b.transactionId ? -1 : 0);
 }
