@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { ensureTable } from '../../../local/env/provision.js';
 import { LeaseAttribute } from '../../../shared/kinesis/index.js';
 import { RejectCode } from '../../../shared/schemas/reject-codes.js';
 import { RejectStore } from '../../../shared/rejects/reject-store.js';
@@ -9,16 +8,18 @@ import { ChangeKind } from '../../../shared/schemas/transaction-change.js';
 import { streamPartitionKey } from '../../../shared/schemas/stream-partition-key.js';
 import { scanView } from '../../../shared/view/scan-view.js';
 import { PROJECTOR_APPLICATION, Projector } from '../../../workers/projector/projector.js';
-import { uniqueName } from '../../helpers/local-env.js';
-import { FAST_LEASES, kinesisFixture } from '../kinesis/helpers.js';
-import type { KinesisFixture } from '../kinesis/helpers.js';
-import { createViewTable, expectedTotals, scoredResult, scoredResults, seeded, shownTotals, withChange } from './scored-results.js';
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import type { AwsClients } from '../../../shared/aws/clients.js';
+import { testStack } from '../../helpers/local-env.js';
+import type { TestStack } from '../../helpers/local-env.js';
+import { FAST_LEASES } from '../kinesis/helpers.js';
+import { expectedTotals, scoredResult, scoredResults, seeded, shownTotals, withChange } from './scored-results.js';
 
-/** Puts lines on the stream in order, partition key first field. */
-async function putLines(fixture: KinesisFixture, lines: readonly { key: string; data: string }[]): Promise<void> {
+/** Puts lines on the results stream in order, as the scorer role does. */
+async function putLines(own: TestStack, lines: readonly { key: string; data: string }[]): Promise<void> {
   for (let i = 0; i < lines.length; i += 500) {
     const chunk = lines.slice(i, i + 500);
-    const out = await fixture.kinesis.send(new PutRecordsCommand({ StreamName: fixture.streamName, Records: chunk.map((l) => ({ PartitionKey: l.key, Data: Buffer.from(l.data) })) }));
+    const out = await own.as('scorer').kinesis.send(new PutRecordsCommand({ StreamName: own.names.streams.results, Records: chunk.map((l) => ({ PartitionKey: l.key, Data: Buffer.from(l.data) })) }));
     expect(out.FailedRecordCount ?? 0).to.equal(0);
   }
 }
@@ -36,32 +37,34 @@ const handled = (projector: Projector): number => projector.writer.stats.written
 
 describe('Class: Projector', function () {
   this.timeout(60_000);
-  let fixture: KinesisFixture;
-  let viewTable: { tableName: string; drop(): Promise<void> };
+  // A stack of its own: the projector acts as its role (reads the results stream, writes the view),
+  // the scorer's role puts the results, the operator reads the view and the leases back.
+  let own: TestStack;
+  let role: AwsClients;
   let rejects: RejectStore;
   const running: Projector[] = [];
 
   beforeEach(async () => {
-    fixture = await kinesisFixture(2);
-    viewTable = await createViewTable(fixture.dynamodb, 'projector-view');
-    const rejectsTable = uniqueName('projector-rejects');
-    await ensureTable(fixture.dynamodb, rejectsTable, 'rejects');
-    rejects = new RejectStore({ dynamodb: fixture.dynamodb, tableName: rejectsTable });
+    own = await testStack({ shards: { results: 2 } });
+    role = own.as('projector');
+    rejects = new RejectStore({ dynamodb: role.dynamodb, tableName: own.names.tables.rejects });
   });
 
   afterEach(async () => {
     await Promise.all(running.splice(0).map((p) => p.close()));
-    await viewTable.drop();
-    await fixture.cleanup();
+    await own.cleanup();
   });
+
+  const viewOf = () => scanView(own.operator.dynamodb, own.names.tables.view);
+  const listRejects = () => new RejectStore({ dynamodb: own.operator.dynamodb, tableName: own.names.tables.rejects }).list();
 
   function projector(): Projector {
     const created = new Projector({
-      kinesis: fixture.kinesis,
-      dynamodb: fixture.dynamodb,
-      streamName: fixture.streamName,
-      leaseTableName: fixture.leaseTableName,
-      viewTableName: viewTable.tableName,
+      kinesis: role.kinesis,
+      dynamodb: role.dynamodb,
+      streamName: own.names.streams.results,
+      leaseTableName: own.names.tables.leases,
+      viewTableName: own.names.tables.view,
       rejectStore: rejects,
       consumer: { ...FAST_LEASES, maxBatchRetries: 1, maxRecordsPerCall: 1000, maxBatchSize: 1000 },
       writer: { backoffBaseMs: 5, maxAttempts: 3 },
@@ -84,16 +87,16 @@ describe('Class: Projector', function () {
         { key: 'long', data: JSON.stringify(unwritable) },
         ...duplicates.map((r) => ({ key: r.userId, data: JSON.stringify(r) })),
       ];
-      await putLines(fixture, lines);
+      await putLines(own, lines);
       const worker = projector();
       const startedAt = new Date().toISOString();
 
       // Act
       await worker.start();
-      await until('every record projected or rejected', 45_000, async () => handled(worker) >= results.length + duplicates.length && (await rejects.list()).length === 4);
+      await until('every record projected or rejected', 45_000, async () => handled(worker) >= results.length + duplicates.length && (await listRejects()).length === 4);
       const health = worker.health();
-      const view = await scanView(fixture.dynamodb, viewTable.tableName);
-      const rejected = await rejects.list();
+      const view = await viewOf();
+      const rejected = await listRejects();
 
       // Assess
       expect(view.transactions).to.have.length(results.length);
@@ -102,7 +105,7 @@ describe('Class: Projector', function () {
       expect(view.transactions.filter((t) => t.viewedAt < startedAt || t.viewedAt > new Date().toISOString())).to.deep.equal([]);
       expect(rejected.map((r) => r.code).sort()).to.deep.equal([RejectCode.MalformedRecord, RejectCode.MalformedRecord, RejectCode.MalformedRecord, RejectCode.Unprojectable].sort());
       expect(rejected.find((r) => r.code === RejectCode.Unprojectable)).to.include({ transactionId: 'tx-too-long', stage: 'projector' });
-      for (const reject of rejected) expect(reject.source).to.include({ stream: fixture.streamName }).and.to.have.keys('stream', 'shardId', 'sequenceNumber');
+      for (const reject of rejected) expect(reject.source).to.include({ stream: own.names.streams.results }).and.to.have.keys('stream', 'shardId', 'sequenceNumber');
       expect(health.leasesHeld).to.equal(2);
       expect(health.lastBatchAt).to.be.a('string');
     });
@@ -110,20 +113,20 @@ describe('Class: Projector', function () {
     it('changes nothing when the stream delivers the same results again after a restart', async () => {
       // Prepare
       const results = scoredResults(200, { seed: 32, users: 4 });
-      await putLines(fixture, results.map((r) => ({ key: r.userId, data: JSON.stringify(r) })));
+      await putLines(own, results.map((r) => ({ key: r.userId, data: JSON.stringify(r) })));
       const first = projector();
       await first.start();
       await until('first delivery projected', 30_000, () => handled(first) >= results.length);
       await first.close();
-      const before = await scanView(fixture.dynamodb, viewTable.tableName);
-      await putLines(fixture, results.map((r) => ({ key: r.userId, data: JSON.stringify(r) })));
+      const before = await viewOf();
+      await putLines(own, results.map((r) => ({ key: r.userId, data: JSON.stringify(r) })));
       const second = projector();
 
       // Act
       await second.start();
       // From the checkpoint: the first delivery is not read again, the second one is.
       await until('replay read', 30_000, () => handled(second) >= results.length);
-      const view = await scanView(fixture.dynamodb, viewTable.tableName);
+      const view = await viewOf();
 
       // Assess
       const strip = (v: typeof view) => v.transactions.map(({ viewedAt: _viewedAt, ...rest }) => rest).sort((a, b) => a.transactionId.localeCompare(b.transactionId));
@@ -146,13 +149,13 @@ describe('Class: Projector', function () {
       const final = [...base.filter((r) => !changedIds.has(r.transactionId)), ...changes.filter((c) => c.change?.kind !== ChangeKind.Removed)];
       const random = seeded(35);
       const deliveries = [...base, ...changes, ...changes].sort(() => random() - 0.5);
-      await putLines(fixture, deliveries.map((r) => ({ key: streamPartitionKey(r), data: JSON.stringify(r) })));
+      await putLines(own, deliveries.map((r) => ({ key: streamPartitionKey(r), data: JSON.stringify(r) })));
       const worker = projector();
 
       // Act
       await worker.start();
       await until('every delivery projected', 45_000, () => handled(worker) >= deliveries.length);
-      const view = await scanView(fixture.dynamodb, viewTable.tableName);
+      const view = await viewOf();
 
       // Assess
       expect(view.transactions.map((t) => `${t.transactionId} ${t.amount.minor}`).sort()).to.deep.equal(final.map((r) => `${r.transactionId} ${r.amount.minor}`).sort());
@@ -162,14 +165,15 @@ describe('Class: Projector', function () {
 
   describe('Method: onPoisonRecord and health', () => {
     it('holds the shard instead of rejecting records while the view cannot be written, and reports unhealthy', async () => {
-      // Prepare
+      // Prepare: the stack's view table is gone
+      await own.operator.dynamodb.send(new DeleteTableCommand({ TableName: own.names.tables.view }));
       let now = Date.parse('2026-11-25T12:00:00Z');
       const worker = new Projector({
-        kinesis: fixture.kinesis,
-        dynamodb: fixture.dynamodb,
-        streamName: fixture.streamName,
-        leaseTableName: fixture.leaseTableName,
-        viewTableName: uniqueName('missing-view'),
+        kinesis: role.kinesis,
+        dynamodb: role.dynamodb,
+        streamName: own.names.streams.results,
+        leaseTableName: own.names.tables.leases,
+        viewTableName: own.names.tables.view,
         rejectStore: rejects,
         writer: { backoffBaseMs: 1, maxAttempts: 2 },
         unhealthyAfterMs: 30_000,
@@ -187,7 +191,7 @@ describe('Class: Projector', function () {
       // Assess
       expect(batchError).to.be.instanceOf(Error);
       expect(poisonError, 'the consumer must keep retrying, not move past the record').to.be.instanceOf(Error);
-      expect(await rejects.list()).to.deep.equal([]);
+      expect(await listRejects()).to.deep.equal([]);
       expect(healthyAtFirst.failingSince).to.be.a('string');
       expect(() => worker.health()).to.throw(/failing since/);
     });
@@ -197,7 +201,7 @@ describe('Class: Projector', function () {
     it('drains, releases its leases and is idempotent', async () => {
       // Prepare
       const results = scoredResults(100, { seed: 33 });
-      await putLines(fixture, results.map((r) => ({ key: r.userId, data: JSON.stringify(r) })));
+      await putLines(own, results.map((r) => ({ key: r.userId, data: JSON.stringify(r) })));
       const worker = projector();
       await worker.start();
       await until('batch projected', 30_000, () => worker.writer.stats.written === results.length);
@@ -206,8 +210,8 @@ describe('Class: Projector', function () {
       const closing = worker.close();
       const again = worker.close();
       await closing;
-      const leases = await fixture.dynamodb.send(
-        new QueryCommand({ TableName: fixture.leaseTableName, KeyConditionExpression: '#app = :app', ExpressionAttributeNames: { '#app': LeaseAttribute.application }, ExpressionAttributeValues: { ':app': { S: PROJECTOR_APPLICATION } }, ConsistentRead: true }),
+      const leases = await own.operator.dynamodb.send(
+        new QueryCommand({ TableName: own.names.tables.leases, KeyConditionExpression: '#app = :app', ExpressionAttributeNames: { '#app': LeaseAttribute.application }, ExpressionAttributeValues: { ':app': { S: PROJECTOR_APPLICATION } }, ConsistentRead: true }),
       );
 
       // Assess

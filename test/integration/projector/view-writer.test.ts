@@ -11,9 +11,8 @@ import { toItem, versionOf } from '../../../shared/view/version.js';
 import { RetriesExhaustedError, UnwritableItemsError, WriteAbortedError } from '../../../workers/projector/errors.js';
 import { ViewWriter } from '../../../workers/projector/view-writer.js';
 import { getLocalEnv } from '../../helpers/local-env.js';
-import { createViewTable, expectedTotals, scoredResult, scoredResults, seeded, shownTotals, withChange } from './scored-results.js';
-
-type Clients = ReturnType<Awaited<ReturnType<typeof getLocalEnv>>['clients']>;
+import { createStackView } from '../api/stack-view.js';
+import { expectedTotals, scoredResult, scoredResults, seeded, shownTotals, withChange } from './scored-results.js';
 
 /**
  * Makes the first `times` BatchWriteItem calls of a client come back with some items unprocessed
@@ -68,18 +67,19 @@ describe('Class: ViewWriter', function () {
     destroy();
   });
 
-  async function table(): Promise<string> {
-    const created = await createViewTable(dynamodb);
-    drops.push(created.drop);
-    return created.tableName;
+  /** A stack's view table of its own: written as the projector role, read by the read model as the api role, scanned as the operator. */
+  async function stackView(): Promise<{ tableName: string; writes: DynamoDBClient; reads: DynamoDBClient }> {
+    const created = await createStackView(await getLocalEnv());
+    drops.push(() => created.close());
+    return { tableName: created.tableName, writes: created.projector, reads: created.api };
   }
 
   describe('Method: write', () => {
     it('makes totals equal to the sums of a few hundred results across users, local months, categories and currencies, at 1 WRU per result', async () => {
       // Prepare
-      const tableName = await table();
+      const { tableName, writes } = await stackView();
       const results = scoredResults(400, { seed: 7, users: 6 });
-      const writer = new ViewWriter({ dynamodb, tableName });
+      const writer = new ViewWriter({ dynamodb: writes, tableName });
 
       // Act
       const outcome = await writer.write(results);
@@ -97,10 +97,10 @@ describe('Class: ViewWriter', function () {
 
     it('stores every field the read model shows on one item of under 1 KB, with viewedAt', async () => {
       // Prepare
-      const tableName = await table();
+      const { tableName, writes } = await stackView();
       const result = withChange(scoredResult({ transactionId: 'tx-fields', isAnomaly: true, anomalyScore: 0.99, merchant: { name: 'NAME WITH "QUOTES"' } }), ChangeKind.Added, 3, 'tx-pending');
       const before = Date.now();
-      const writer = new ViewWriter({ dynamodb, tableName });
+      const writer = new ViewWriter({ dynamodb: writes, tableName });
 
       // Act
       await writer.write([result]);
@@ -116,7 +116,7 @@ describe('Class: ViewWriter', function () {
 
     it('keeps an item within 1 WRU with the longest ids, merchant name and model names the contracts allow', async () => {
       // Prepare
-      const tableName = await table();
+      const { tableName, writes } = await stackView();
       const id = (c: string): string => c.repeat(64);
       const result = withChange(
         scoredResult({ transactionId: id('t'), userId: id('u'), accountId: id('a'), merchant: { name: 'M'.repeat(200), mcc: '5411' }, bookedAt: '2026-11-20T10:15:00.123456789+01:00', models: { categoriser: 'categoriser@10.20.30+b8163893737a', anomaly: 'anomaly@10.20.30+5c1e0b6d2f9a' } }),
@@ -124,7 +124,7 @@ describe('Class: ViewWriter', function () {
         Number.MAX_SAFE_INTEGER,
         id('p'),
       );
-      const writer = new ViewWriter({ dynamodb, tableName });
+      const writer = new ViewWriter({ dynamodb: writes, tableName });
 
       // Act
       const outcome = await writer.write([result]);
@@ -136,9 +136,9 @@ describe('Class: ViewWriter', function () {
 
     it('changes nothing the read model shows when the same batch is written again (a replay)', async () => {
       // Prepare
-      const tableName = await table();
+      const { tableName, writes } = await stackView();
       const results = scoredResults(150, { seed: 11 });
-      const writer = new ViewWriter({ dynamodb, tableName });
+      const writer = new ViewWriter({ dynamodb: writes, tableName });
       await writer.write(results);
       const first = await scanView(dynamodb, tableName);
 
@@ -154,10 +154,10 @@ describe('Class: ViewWriter', function () {
 
     it('writes a version repeated within one batch once', async () => {
       // Prepare
-      const tableName = await table();
+      const { tableName, writes } = await stackView();
       const results = scoredResults(60, { seed: 13 });
       const batch: ScoredResult[] = [...results, ...results.slice(0, 30)];
-      const writer = new ViewWriter({ dynamodb, tableName });
+      const writer = new ViewWriter({ dynamodb: writes, tableName });
 
       // Act
       const outcome = await writer.write(batch);
@@ -171,10 +171,10 @@ describe('Class: ViewWriter', function () {
 
     it('counts a copy ingested again with bookedAt spelled in UTC once: the first copy stands', async () => {
       // Prepare: lines the crawler's ledger no longer remembered, sent again an hour later
-      const tableName = await table();
+      const { tableName, writes } = await stackView();
       const results = scoredResults(60, { seed: 19 });
       const respelled = results.map((r) => ({ ...r, bookedAt: new Date(r.bookedAt).toISOString(), ingestedAt: new Date(Date.parse(r.ingestedAt) + 3_600_000).toISOString() }));
-      const writer = new ViewWriter({ dynamodb, tableName });
+      const writer = new ViewWriter({ dynamodb: writes, tableName });
 
       // Act
       await writer.write(respelled);
@@ -189,10 +189,10 @@ describe('Class: ViewWriter', function () {
 
     it('keeps totals exact when two writers write overlapping batches for the same users at once', async () => {
       // Prepare
-      const tableName = await table();
+      const { tableName, writes } = await stackView();
       const results = scoredResults(300, { seed: 14, users: 2 });
-      const a = new ViewWriter({ dynamodb, tableName, maxConcurrentRequests: 4 });
-      const b = new ViewWriter({ dynamodb, tableName, maxConcurrentRequests: 4 });
+      const a = new ViewWriter({ dynamodb: writes, tableName, maxConcurrentRequests: 4 });
+      const b = new ViewWriter({ dynamodb: writes, tableName, maxConcurrentRequests: 4 });
 
       // Act
       await Promise.all([a.write(results.slice(0, 200)), b.write([...results.slice(100)].reverse())]);
@@ -205,8 +205,8 @@ describe('Class: ViewWriter', function () {
 
     it('rejects with UnwritableItemsError, sending nothing, when a key is longer than DynamoDB allows', async () => {
       // Prepare
-      const tableName = await table();
-      const writer = new ViewWriter({ dynamodb, tableName });
+      const { tableName, writes } = await stackView();
+      const writer = new ViewWriter({ dynamodb: writes, tableName });
       const tooLong = scoredResult({ transactionId: 'tx-long', userId: 'u'.repeat(2100) });
 
       // Act
@@ -220,8 +220,8 @@ describe('Class: ViewWriter', function () {
 
     it('rejects with UnwritableItemsError when DynamoDB refuses the items for good', async () => {
       // Prepare
-      const tableName = await table();
-      const writer = new ViewWriter({ dynamodb, tableName });
+      const { tableName, writes } = await stackView();
+      const writer = new ViewWriter({ dynamodb: writes, tableName });
       const tooLarge = scoredResult({ transactionId: 'tx-large', merchant: { name: 'x'.repeat(420 * 1024) } });
 
       // Act
@@ -234,8 +234,8 @@ describe('Class: ViewWriter', function () {
 
     it('stops with WriteAbortedError when its signal aborts', async () => {
       // Prepare
-      const tableName = await table();
-      const writer = new ViewWriter({ dynamodb, tableName });
+      const { tableName, writes } = await stackView();
+      const writer = new ViewWriter({ dynamodb: writes, tableName });
       const controller = new AbortController();
       controller.abort();
 
@@ -277,13 +277,13 @@ describe('Class: ViewWriter', function () {
       const orders = [deliveries, [...deliveries].reverse(), ...Array.from({ length: 4 }, () => [...deliveries, ...deliveries].sort(() => random() - 0.5))];
 
       for (const [index, order] of orders.entries()) {
-        const tableName = await table();
-        const writer = new ViewWriter({ dynamodb, tableName });
+        const { tableName, writes, reads } = await stackView();
+        const writer = new ViewWriter({ dynamodb: writes, tableName });
 
         // Act: one result per write, as separate batches of a stream would bring them
         for (const result of order) await writer.write([result]);
         const view = await scanView(dynamodb, tableName);
-        const page = await readInsights({ dynamodb, tableName, consistentRead: true, clock: () => new Date('2026-11-25T12:00:00Z') }, { userId: 'user-1' });
+        const page = await readInsights({ dynamodb: reads, tableName, consistentRead: true, clock: () => new Date('2026-11-25T12:00:00Z') }, { userId: 'user-1' });
 
         // Assess
         const label = `delivery order ${index}`;
@@ -300,10 +300,10 @@ describe('Class: ViewWriter', function () {
 
     it('hides a pending transaction as soon as its posted one is in, before the pending one is removed', async () => {
       // Prepare
-      const tableName = await table();
+      const { tableName, writes } = await stackView();
       const pending = withChange(scoredResult({ transactionId: 'tx-pnd', amount: { minor: -2000, currency: 'EUR' } }), ChangeKind.Added, 1);
       const posted = withChange(scoredResult({ transactionId: 'tx-posted', amount: { minor: -2300, currency: 'EUR' } }), ChangeKind.Added, 2, 'tx-pnd');
-      const writer = new ViewWriter({ dynamodb, tableName });
+      const writer = new ViewWriter({ dynamodb: writes, tableName });
 
       // Act
       await writer.write([pending]);
@@ -319,12 +319,12 @@ describe('Class: ViewWriter', function () {
 
     it('counts a transaction moved to another month only there once the crawler removes it from the old one', async () => {
       // Prepare
-      const tableName = await table();
+      const { tableName, writes, reads } = await stackView();
       const october = withChange(scoredResult({ transactionId: 'tx-moved', bookedAt: '2026-10-31T23:30:00+01:00' }), ChangeKind.Added, 1);
       const november = withChange({ ...october, bookedAt: '2026-11-01T00:30:00+01:00', contentHash: 'moved' }, ChangeKind.Modified, 2);
       const leftOctober = withChange(october, ChangeKind.Removed, 2);
-      const writer = new ViewWriter({ dynamodb, tableName });
-      const read = (month: string) => readInsights({ dynamodb, tableName, consistentRead: true, clock: () => new Date('2026-11-25T12:00:00Z') }, { userId: 'user-1', month });
+      const writer = new ViewWriter({ dynamodb: writes, tableName });
+      const read = (month: string) => readInsights({ dynamodb: reads, tableName, consistentRead: true, clock: () => new Date('2026-11-25T12:00:00Z') }, { userId: 'user-1', month });
 
       // Act
       await writer.write([november, october, leftOctober]);
@@ -339,18 +339,12 @@ describe('Class: ViewWriter', function () {
   });
 
   describe('Method: write, when DynamoDB throttles', () => {
-    let faulty: Clients;
-    beforeEach(async () => {
-      faulty = (await getLocalEnv()).clients();
-    });
-    afterEach(() => faulty.destroy());
-
     it('sends unprocessed items again until every one is written, and counts each once', async () => {
       // Prepare
-      const tableName = await table();
+      const { tableName, writes } = await stackView();
       const results = scoredResults(60, { seed: 16 });
-      const faults = interfere(faulty.dynamodb, 4, { keep: 5 });
-      const writer = new ViewWriter({ dynamodb: faulty.dynamodb, tableName, backoffBaseMs: 1, maxConcurrentRequests: 1 });
+      const faults = interfere(writes, 4, { keep: 5 });
+      const writer = new ViewWriter({ dynamodb: writes, tableName, backoffBaseMs: 1, maxConcurrentRequests: 1 });
 
       // Act
       const outcome = await writer.write(results);
@@ -364,10 +358,10 @@ describe('Class: ViewWriter', function () {
 
     it('backs off and retries after ProvisionedThroughputExceededException', async () => {
       // Prepare
-      const tableName = await table();
+      const { tableName, writes } = await stackView();
       const results = scoredResults(40, { seed: 17 });
-      const faults = interfere(faulty.dynamodb, 3, { error: throttled });
-      const writer = new ViewWriter({ dynamodb: faulty.dynamodb, tableName, backoffBaseMs: 1, maxConcurrentRequests: 1 });
+      const faults = interfere(writes, 3, { error: throttled });
+      const writer = new ViewWriter({ dynamodb: writes, tableName, backoffBaseMs: 1, maxConcurrentRequests: 1 });
 
       // Act
       const outcome = await writer.write(results);
@@ -381,10 +375,10 @@ describe('Class: ViewWriter', function () {
 
     it('rejects with RetriesExhaustedError when nothing gets through for maxAttempts, and a later write completes exactly', async () => {
       // Prepare
-      const tableName = await table();
+      const { tableName, writes } = await stackView();
       const results = scoredResults(30, { seed: 18 });
-      interfere(faulty.dynamodb, 3, { keep: 0 });
-      const writer = new ViewWriter({ dynamodb: faulty.dynamodb, tableName, backoffBaseMs: 1, maxAttempts: 3, maxConcurrentRequests: 1 });
+      interfere(writes, 3, { keep: 0 });
+      const writer = new ViewWriter({ dynamodb: writes, tableName, backoffBaseMs: 1, maxAttempts: 3, maxConcurrentRequests: 1 });
 
       // Act
       const error = await writer.write(results).then(() => undefined, (e: unknown) => e);
