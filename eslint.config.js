@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'bench/results/**', '.local/**', 'models/**/*.onnx'] },
+  { ignores: ['node_modules/**', 'bench/results/**', '.local/**', 'dist/**', 'models/**/*.onnx'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -16,9 +16,9 @@ export function healthCheckCommand(port: number): string[] {
   return ['CMD', 'node', '-e', `fetch('http://localhost:${port}/health').then((r)=>process.exit(r.ok?0:1),()=>process.exit(1))`];
 }
 
-/** What the one image runs for a role: TypeScript through tsx, the role as the only argument. */
+/** What the one image runs for a role: the compiled JavaScript (Dockerfile), the role as the only argument. */
 export function workerCommand(role: WorkerRoleName): string[] {
-  return ['node', '--import=tsx', 'workers/main.ts', role];
+  return ['node', 'workers/main.js', role];
 }
 
 export interface ContainerDefinitionArgs {

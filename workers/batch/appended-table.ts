@@ -14,29 +14,20 @@ export type AppendedColumn<R> =
   | { readonly name: string; readonly type: 'INTEGER' | 'DOUBLE'; readonly value: (row: R) => number | null }
   | { readonly name: string; readonly type: 'BOOLEAN'; readonly value: (row: R) => boolean | null };
 
+/** The appender call for each column type. */
+const APPEND = {
+  VARCHAR: (appender: DuckDBAppender, value: string) => appender.appendVarchar(value),
+  BIGINT: (appender: DuckDBAppender, value: bigint) => appender.appendBigInt(value),
+  INTEGER: (appender: DuckDBAppender, value: number) => appender.appendInteger(value),
+  DOUBLE: (appender: DuckDBAppender, value: number) => appender.appendDouble(value),
+  BOOLEAN: (appender: DuckDBAppender, value: boolean) => appender.appendBoolean(value),
+} as const;
+
 function appendValue<R>(appender: DuckDBAppender, column: AppendedColumn<R>, row: R): void {
-  switch (column.type) {
-    case 'VARCHAR': {
-      const value = column.value(row);
-      return value === null ? appender.appendNull() : appender.appendVarchar(value);
-    }
-    case 'BIGINT': {
-      const value = column.value(row);
-      return value === null ? appender.appendNull() : appender.appendBigInt(value);
-    }
-    case 'INTEGER': {
-      const value = column.value(row);
-      return value === null ? appender.appendNull() : appender.appendInteger(value);
-    }
-    case 'DOUBLE': {
-      const value = column.value(row);
-      return value === null ? appender.appendNull() : appender.appendDouble(value);
-    }
-    case 'BOOLEAN': {
-      const value = column.value(row);
-      return value === null ? appender.appendNull() : appender.appendBoolean(value);
-    }
-  }
+  const value = column.value(row);
+  if (value === null) return appender.appendNull();
+  // AppendedColumn ties each type to its value's type, so the call matches the value.
+  (APPEND[column.type] as (appender: DuckDBAppender, value: string | bigint | number | boolean) => void)(appender, value);
 }
 
 /**
