@@ -53,7 +53,7 @@ const positive = (value: unknown, what: string): void => {
 /** `npm run bench -- --quick`, as a command with its own environment: the shape of what it writes, never its speed. */
 describe('Command: npm run bench', function () {
   // CI's smoke run: the quick profile is sized to finish in under two minutes on 2 cores.
-  this.timeout(300_000);
+  this.timeout(420_000);
   let outDir: string;
 
   before(function () {

@@ -37,7 +37,7 @@ const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b
  * reading are still counted, by the reading its shutdown takes.
  */
 describe('Role: scorer (metrics)', function () {
-  this.timeout(120_000);
+  this.timeout(180_000);
   let stack: IsolatedStack | undefined;
   let logDir: string;
   const closers: (() => Promise<unknown>)[] = [];
@@ -68,13 +68,15 @@ describe('Role: scorer (metrics)', function () {
     let taken: () => void = () => undefined;
     const takenByDoomed = new Promise<void>((resolve) => (taken = resolve));
     // Renews its lock until closed with force: then the job is what a SIGKILLed scorer leaves behind.
+    // It never runs a stalled check itself (so only the scorer can find the stall), and its lock
+    // outlasts a slow start of the scorer, so the stall happens after the scorer's first reading.
     const doomedConnection = createRedisConnection({ url: stack.env.redisUrl, connectionName: 'doomed' });
     closers.push(async () => doomedConnection.disconnect());
     const doomed = new Worker(names.queues.scoring, () => (taken(), new Promise<never>(() => undefined)), {
       connection: doomedConnection,
       prefix: names.queuePrefix,
-      lockDuration: 1_000,
-      stalledInterval: 500,
+      lockDuration: 15_000,
+      skipStalledCheck: true,
       drainDelay: 1,
     });
     closers.push(() => doomed.close(true));
@@ -96,9 +98,11 @@ describe('Role: scorer (metrics)', function () {
     // Act: one job fails for good (a version this scorer does not read), one stalls, then SIGTERM
     const failing = await queue.add(SCORING_JOB_NAME, { ...job!.data, v: 999 } as never, { ...scoringJobOptions({ attempts: 1 }), jobId: `${job!.id}.bad` });
     await doomed.close(true);
+    // What a SIGKILLed scorer leaves behind once its lock expires, without waiting the 15 s.
+    await connection.del(queue.toKey(`${job!.id}:lock`));
     await waitFor('the failing job failed', async () => (await queue.getJobState(failing.id!)) === 'failed', 30_000);
-    // The scorer's stalled check (every 10 s) finds the abandoned job, moves it back and scores it.
-    await waitFor('the stalled job completed', async () => (await queue.getJobState(job!.id)) === 'completed', 60_000, 200);
+    // The scorer's stalled check (every 10 s) finds it, moves it back and scores it.
+    await waitFor('the stalled job completed', async () => (await queue.getJobState(job!.id)) === 'completed', 90_000, 200);
     const beforeShutdown = emfLines(scorer.logFile);
     await scorer.stop(20_000);
 
