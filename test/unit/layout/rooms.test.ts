@@ -57,13 +57,6 @@ function mayImport(from: string, to: string): boolean {
   }
 }
 
-/**
- * Imports that break a rule today and are being moved by another change; each names who moves it.
- * An entry that no longer matches an import fails the test, so the list can only shrink.
- */
-const MOVING: readonly { readonly from: RegExp; readonly to: string; readonly why: string }[] = [
-];
-
 function sourceFiles(dir: string): string[] {
   return readdirSync(join(root, dir), { withFileTypes: true }).flatMap((entry) => {
     const path = `${dir}/${entry.name}`;
@@ -132,18 +125,10 @@ describe('Layout: rooms', function () {
 
     it('has no import that crosses into a room it may not enter', function () {
       // Prepare / Act
-      const broken = edges.filter((e) => !mayImport(roomOf(e.file), roomOf(e.target)) && !MOVING.some((m) => m.from.test(e.file) && m.to === e.target));
+      const broken = edges.filter((e) => !mayImport(roomOf(e.file), roomOf(e.target)));
 
       // Assess
       expect(broken.map((e) => `${e.file} imports ${e.target}`)).to.deep.equal([]);
-    });
-
-    it('has no stale entry in the list of imports being moved', function () {
-      // Prepare / Act
-      const stale = MOVING.filter((m) => !edges.some((e) => m.from.test(e.file) && m.to === e.target && !mayImport(roomOf(e.file), roomOf(e.target))));
-
-      // Assess
-      expect(stale.map((m) => `${m.to}: ${m.why}`), 'remove these entries from MOVING').to.deep.equal([]);
     });
   });
 });
