@@ -30,8 +30,12 @@ function mayImport(from: string, to: string): boolean {
   if (from === to) return true;
   const target = to.startsWith('workers/') || to === 'workers' ? 'workers' : to;
   if (from.startsWith('workers/')) {
-    // A role (and the common worker code) imports shared/, models/, the worker root's errors and the common code; never another role.
-    return target === 'shared' || target === 'models' || to === 'workers' || WORKER_COMMON.has(to.slice('workers/'.length));
+    // Every worker folder imports shared/, models/ and the worker root's errors; the library imports
+    // nothing else, the runtime also the library, a role also both, never another role.
+    if (target === 'shared' || target === 'models' || to === 'workers') return true;
+    if (from === 'workers/lib') return false;
+    if (from === 'workers/runtime') return to === 'workers/lib';
+    return WORKER_COMMON.has(to.slice('workers/'.length));
   }
   switch (from) {
     case 'shared':
@@ -93,6 +97,9 @@ describe('Layout: rooms', function () {
       expect(mayImport('workers/stream-reader', 'workers/scorer')).to.equal(false);
       expect(mayImport('workers/replay', 'workers/batch')).to.equal(false);
       expect(mayImport('workers/lib', 'workers/scorer')).to.equal(false);
+      expect(mayImport('workers/lib', 'workers/runtime')).to.equal(false);
+      expect(mayImport('workers/runtime', 'workers/lib')).to.equal(true);
+      expect(mayImport('workers/runtime', 'workers/scorer')).to.equal(false);
       expect(mayImport('workers/scorer', 'workers/lib')).to.equal(true);
       expect(mayImport('workers/scorer', 'workers/runtime')).to.equal(true);
       expect(mayImport('workers/scorer', 'workers')).to.equal(true);
