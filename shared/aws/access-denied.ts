@@ -19,3 +19,12 @@ export function isAccessDenied(error: unknown): boolean {
   const name = typeof error === 'object' && error !== null ? (error as { name?: unknown }).name : undefined;
   return typeof name === 'string' && ACCESS_DENIED_ERRORS.has(name);
 }
+
+/** True when the error, or any error in its `cause` chain, is an access-denied answer (wrapped by the code that called AWS). */
+export function causedByAccessDenied(error: unknown): boolean {
+  for (let current: unknown = error, depth = 0; current !== undefined && current !== null && depth < 10; depth += 1) {
+    if (isAccessDenied(current)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}

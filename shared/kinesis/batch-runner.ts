@@ -1,5 +1,6 @@
 import type { KinesisRecord } from './types.js';
 import { sleep } from '../backoff.js';
+import { causedByAccessDenied } from '../aws/access-denied.js';
 
 /**
  * Runs one batch to completion, as Lambda's Kinesis event source does with bisect-on-error: retry
@@ -62,7 +63,13 @@ export async function runBatch(records: readonly KinesisRecord[], deps: BatchRun
   };
 
   const settle = async (part: readonly KinesisRecord[], tries: number): Promise<BatchOutcome> => {
-    const result = await attempt(part, tries);
+    let result = await attempt(part, tries);
+    // Refused by IAM: no record is to blame, and setting one aside as poison would lose it. The
+    // batch waits, whole, until the role may make the call (a worker process stops on the denial).
+    for (let round = 1; !('aborted' in result) && !result.ok && causedByAccessDenied(result.error); round += 1) {
+      await sleep(deps.backoff(round), deps.signal);
+      result = await attempt(part, tries);
+    }
     if ('aborted' in result) return 'aborted';
     if (result.ok) return 'done';
     const [only] = part;

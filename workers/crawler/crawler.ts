@@ -1,3 +1,4 @@
+import { causedByAccessDenied } from '../../shared/aws/access-denied.js';
 import type { Logger } from '../../shared/logger.js';
 import { silentLogger } from '../../shared/logger.js';
 import { backoffDelay, sleep } from '../../shared/backoff.js';
@@ -274,7 +275,8 @@ export class Crawler {
         return page;
       } catch (error) {
         if (this.closed) return undefined;
-        if (error instanceof CrawlerError && !error.retryable) throw error;
+        // A call the crawler's role may not make fails every time: stop, do not retry for ever.
+        if ((error instanceof CrawlerError && !error.retryable) || causedByAccessDenied(error)) throw error;
         this.stats_.lastError = (error as Error).message;
         if (error instanceof BrokerRateLimitedError) {
           this.stats_.rateLimited += 1;
@@ -306,7 +308,8 @@ export class Crawler {
       try {
         return { value: await step() };
       } catch (error) {
-        if (error instanceof CrawlerError && !error.retryable) throw error;
+        // A call the crawler's role may not make fails every time: stop, do not retry for ever.
+        if ((error instanceof CrawlerError && !error.retryable) || causedByAccessDenied(error)) throw error;
         this.stats_.storageErrors += 1;
         this.stats_.lastError = (error as Error).message;
         const wait = backoffDelay(attempt, this.backoff, this.random);

@@ -41,7 +41,12 @@ export function frontsHandle(controlUrl: string, upstreams: Readonly<Record<Fron
   };
 }
 
-/** One line per denial, each naming role, action and resource, as a failing run prints them. */
+/** One line per distinct denial (with how often it happened), each naming role, action and resource, as a failing run prints them. */
 export function describeDenials(denials: readonly Denial[]): string {
-  return denials.map((d) => `  ${d.role ?? d.principal ?? 'unsigned'} (${d.stack ?? 'no stack'}) ${d.operation}: ${d.message}`).join('\n');
+  const counts = new Map<string, number>();
+  for (const d of denials) {
+    const line = `  ${d.role ?? d.principal ?? 'unsigned'} (stack ${d.stack ?? 'none'}) ${d.operation}: ${d.message}`;
+    counts.set(line, (counts.get(line) ?? 0) + 1);
+  }
+  return [...counts].map(([line, n]) => (n === 1 ? line : `${line} (${n} times)`)).join('\n');
 }

@@ -20,6 +20,27 @@ function deps(overrides: Partial<BatchRunnerDeps> & Pick<BatchRunnerDeps, 'proce
 }
 
 describe('Function: runBatch', () => {
+  it('never sets a record aside as poison when IAM refused the call: the whole batch waits until it is allowed', async () => {
+    // Prepare: the handler's AWS call is refused ten times (wrapped, as role code wraps it), then allowed.
+    let calls = 0;
+    const sizes: number[] = [];
+    const d = deps({
+      process: async (part) => {
+        calls += 1;
+        sizes.push(part.length);
+        if (calls <= 10) throw new Error('view write failed', { cause: Object.assign(new Error('User: ... is not authorized'), { name: 'AccessDeniedException' }) });
+      },
+    });
+
+    // Act
+    const outcome = await runBatch(records(8), d);
+
+    // Assess
+    expect(outcome).to.equal('done');
+    expect(d.poisoned).to.deep.equal([]);
+    expect(new Set(sizes)).to.deep.equal(new Set([8]));
+  });
+
   it('hands a good batch over once', async () => {
     // Prepare
     const calls: number[] = [];
