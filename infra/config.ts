@@ -128,6 +128,8 @@ export interface ComputeConfig {
   readonly stopTimeoutSeconds: number;
   /** The data broker's base URL: https, its port the crawler's only way out. */
   readonly brokerUrl: string;
+  /** Address ranges the broker is served from: the crawler's egress reaches these, on the URL's port, and nothing else outside AWS. */
+  readonly brokerCidrs: readonly string[];
   readonly secrets: StackSecrets;
   /** EventBridge Scheduler expression of the batch job (`rate(1 hour)`, `cron(15 * * * ? *)`). */
   readonly batchSchedule: string;
@@ -253,6 +255,38 @@ const cidr = matching(CIDR, 'an IPv4 CIDR block like 10.0.0.0/16').superRefine((
   if (prefix < 16 || prefix > 22) ctx.addIssue({ code: 'custom', message: `must have a prefix between /16 and /22 (room for a subnet per zone), got /${prefix}` });
 });
 
+/** A list of IPv4 ranges (a YAML list in the stack file, JSON in the string Pulumi passes). */
+const cidrList = z.preprocess(
+  (raw) => {
+    if (typeof raw !== 'string') return raw;
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch {
+      return raw;
+    }
+  },
+  z
+    .array(
+      matching(CIDR, 'an IPv4 CIDR block like 203.0.113.0/24').superRefine((raw, ctx) => {
+        if (Number(CIDR.exec(raw)?.[5]) < 8) ctx.addIssue({ code: 'custom', message: `is wider than /8, got '${raw}': name the broker's own ranges (the crawler reaches nothing else outside AWS)` });
+      }),
+      { error: 'must be a list of IPv4 CIDR blocks (a YAML list)' },
+    )
+    .min(1, { error: 'must name at least one range' }),
+);
+
+/** Whether an IPv4 range lies inside another. */
+function within(inner: string, outer: string): boolean {
+  const parse = (cidr: string) => {
+    const [address = '', bits = ''] = cidr.split('/');
+    return { start: address.split('.').reduce((n, octet) => n * 256 + Number(octet), 0), prefix: Number(bits) };
+  };
+  const a = parse(inner);
+  const b = parse(outer);
+  const size = 2 ** (32 - b.prefix);
+  return a.prefix >= b.prefix && Math.floor(a.start / size) === Math.floor(b.start / size);
+}
+
 const taskSize = (fallback: TaskSize) =>
   mapping({ cpu: wholeNumber(256, 16384).default(fallback.cpu), memory: wholeNumber(512, 122880).default(fallback.memory) })
     .default({ cpu: fallback.cpu, memory: fallback.memory })
@@ -307,6 +341,7 @@ const COMPUTE_SETTINGS = {
   }).default({ streamReader: { min: 1, iteratorAgeMs: 5000 }, scorer: { min: 1, backlogPerTask: 20, cpuPercent: 60 }, projector: { min: 1, iteratorAgeMs: 5000 } }),
   stopTimeoutSeconds: wholeNumber(10, 120).default(60),
   brokerUrl: httpsUrl,
+  brokerCidrs: cidrList,
   brokerApiKey: z.string(),
   redisAuthToken: matching(AUTH_TOKEN, `16 to 128 characters: letters, digits and ! & # $ ^ < > - only`, { secret: true }),
   batchSchedule: schedule.default('rate(1 hour)'),
@@ -319,6 +354,7 @@ const COMPUTE_SETTINGS = {
 const REQUIRED_HINT: Readonly<Record<string, string>> = {
   'aws:region': '(set it with: pulumi config set aws:region eu-west-1)',
   [k('brokerUrl')]: `unless ${k('dataPlaneOnly')} is true (set it with: pulumi config set brokerUrl https://<broker>)`,
+  [k('brokerCidrs')]: `unless ${k('dataPlaneOnly')} is true: the broker's address ranges, the crawler's only egress outside AWS (a YAML list; the VPC's range when the broker is reached through PrivateLink)`,
   [k('brokerApiKey')]: `unless ${k('dataPlaneOnly')} is true (set it with: pulumi config set --secret brokerApiKey <key>)`,
   [k('redisAuthToken')]: `unless ${k('dataPlaneOnly')} is true (set it with: pulumi config set --secret redisAuthToken <16-128 chars>)`,
 };
@@ -376,6 +412,12 @@ function computeOf(s: ComputeSettings, secrets: SecretSource, issues: ConfigIssu
   if (redis.multiAz && redis.replicas < 1) {
     issues.push({ key: k('redisMultiAz'), problem: `needs at least one replica to fail over to: set ${k('redisReplicas')} to 1 or more, or redisMultiAz to false` });
   }
+  const brokerCidrs = s.brokerCidrs ?? [];
+  if (network.natGateways === 'none') {
+    for (const range of brokerCidrs.filter((c) => !within(c, network.cidr))) {
+      issues.push({ key: k('brokerCidrs'), problem: `names ${range}, outside the VPC (${network.cidr}), but ${k('natGateways')} is none: nothing routes there; reach the broker through PrivateLink or set natGateways` });
+    }
+  }
   const secret = (key: string): pulumi.Output<string> => secrets(key) ?? pulumi.secret('');
   return {
     network,
@@ -384,6 +426,7 @@ function computeOf(s: ComputeSettings, secrets: SecretSource, issues: ConfigIssu
     scaling: scalingOf(s, issues),
     stopTimeoutSeconds: s.stopTimeoutSeconds ?? 60,
     brokerUrl: s.brokerUrl ?? '',
+    brokerCidrs,
     secrets: { brokerApiKey: secret(k('brokerApiKey')), redisAuthToken: secret(k('redisAuthToken')) },
     batchSchedule: s.batchSchedule ?? 'rate(1 hour)',
     alarms: { iteratorAgeMs: s.iteratorAgeAlarmMs ?? 60_000, rejectsPer5Min: s.rejectsAlarmPer5Min ?? 100, email: s.alarmEmail },

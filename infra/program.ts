@@ -4,7 +4,8 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { bucketName } from '../shared/catalog.js';
 import { WORKER_VARIABLES, resourceVariables } from '../shared/worker-env.js';
-import type { StackConfig } from './config.js';
+import { TASK_ROLES } from './config.js';
+import type { StackConfig, TaskRole } from './config.js';
 import type { StackContext } from './context.js';
 import { Analytics } from './components/analytics.js';
 import { BatchSchedule } from './components/batch-schedule.js';
@@ -22,6 +23,8 @@ import { Workers } from './components/workers.js';
 import type { ImageSource } from './components/workers.js';
 import { catalogArns, catalogNames } from './lib/catalog-outputs.js';
 import type { CatalogResources } from './lib/catalog-outputs.js';
+import { brokerPort, roleEgress } from './lib/egress.js';
+import type { EgressDestination } from './lib/egress.js';
 import { serviceBounds } from './lib/scaling.js';
 
 /** CloudWatch namespace and backlog metric: the contract's defaults, so workers and alarms agree. */
@@ -114,7 +117,13 @@ export function createProgram(config: StackConfig, options: ProgramOptions = {})
     brokerApiKey: compute.secrets.brokerApiKey,
     redisAuthToken: compute.secrets.redisAuthToken,
   });
-  const network = new Network('network', { context, config: compute.network });
+  const broker = { port: brokerPort(compute.brokerUrl), cidrs: compute.brokerCidrs };
+  const network = new Network('network', {
+    context,
+    config: compute.network,
+    keyArn,
+    egress: Object.fromEntries(TASK_ROLES.map((role) => [role, roleEgress(role, broker)])) as Record<TaskRole, EgressDestination[]>,
+  });
   const queue = new Queue('queue', {
     context,
     config: compute.redis,
@@ -151,7 +160,7 @@ export function createProgram(config: StackConfig, options: ProgramOptions = {})
     arns: catalogArns(catalog, { keyArn, metricsNamespace: METRICS_NAMESPACE }),
     secretArns: pulumi.all(secrets.arns),
     subnetIds: network.taskSubnetIds,
-    securityGroupId: network.taskSecurityGroupId,
+    securityGroupIds: Object.fromEntries(TASK_ROLES.map((role) => [role, network.securityGroupOf(role)])) as Record<TaskRole, pulumi.Output<string>>,
   });
 
   new Autoscaling('autoscaling', {
@@ -176,7 +185,7 @@ export function createProgram(config: StackConfig, options: ProgramOptions = {})
       taskRoleArn: batch.taskRoleArn,
       executionRoleArn: batch.executionRoleArn,
       subnetIds: network.taskSubnetIds,
-      securityGroupId: network.taskSecurityGroupId,
+      securityGroupId: network.securityGroupOf('batch'),
     },
     { parent: analytics },
   );
@@ -204,6 +213,8 @@ export function createProgram(config: StackConfig, options: ProgramOptions = {})
     serviceNames: workers.serviceNames,
     imageUri: workers.imageUri,
     replayTaskDefinition: workers.tasks.replay.taskDefinitionArn,
+    /** What `aws ecs run-task --network-configuration` needs for a replay: the task subnets and replay's own group. */
+    replayNetwork: { subnets: network.taskSubnetIds, securityGroups: [network.securityGroupOf('replay')] },
     glueDatabase: analytics.databaseName,
     athenaWorkgroup: analytics.workgroupName,
     batchSchedule: batchSchedule.scheduleName,

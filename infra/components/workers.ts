@@ -36,7 +36,8 @@ export interface WorkersArgs {
   /** Secrets Manager ARNs of BROKER_API_KEY and REDIS_AUTH_TOKEN. */
   readonly secretArns: pulumi.Input<SecretArns>;
   readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
-  readonly securityGroupId: pulumi.Input<string>;
+  /** Each role's own security group (see `Network`). */
+  readonly securityGroupIds: Readonly<Record<TaskRole, pulumi.Input<string>>>;
 }
 
 /**
@@ -46,7 +47,7 @@ export interface WorkersArgs {
  * job and on-demand replay. Every role gets its own task and execution roles (see `WorkerTask`).
  *
  * @example
- * const workers = new Workers('dev-workers', { context, keyArn, image, tasks, initialCount, stopTimeoutSeconds, values, arns, secretArns, subnetIds, securityGroupId });
+ * const workers = new Workers('dev-workers', { context, keyArn, image, tasks, initialCount, stopTimeoutSeconds, values, arns, secretArns, subnetIds, securityGroupIds });
  * workers.serviceNames.scorer;
  */
 export class Workers extends pulumi.ComponentResource {
@@ -107,7 +108,7 @@ export class Workers extends pulumi.ComponentResource {
                 service: {
                   clusterArn: cluster.arn,
                   subnetIds: args.subnetIds,
-                  securityGroupIds: [args.securityGroupId],
+                  securityGroupIds: [args.securityGroupIds[role]],
                   desiredCount: args.initialCount[role as ServiceRole],
                   singleton: role === 'crawler',
                 },

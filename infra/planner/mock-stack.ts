@@ -120,6 +120,8 @@ function fakeOutputs(type: string, name: string, inputs: Record<string, unknown>
       return { dashboardName: text(inputs['dashboardName'], name) };
     case 'aws:ec2/securityGroup:SecurityGroup':
       return { arn: `arn:aws:ec2:${region}:${account}:security-group/sg-${name}` };
+    case 'aws:ec2/vpcEndpoint:VpcEndpoint':
+      return inputs['vpcEndpointType'] === 'Gateway' ? { prefixListId: `pl-${name}` } : {};
     case 'awsx:ec2:Vpc': {
       const zones = typeof inputs['numberOfAvailabilityZones'] === 'number' ? inputs['numberOfAvailabilityZones'] : 2;
       const subnets = (kind: string) => Array.from({ length: zones }, (_, i) => `subnet-${kind}-${i}`);
@@ -140,6 +142,10 @@ function fakeCall(token: string, inputs: Record<string, unknown>, region: string
       return { accountId: account, arn: `arn:aws:iam::${account}:user/plan`, userId: 'AIDAPLAN', id: account };
     case 'aws:index/getPartition:getPartition':
       return { partition: 'aws', dnsSuffix: 'amazonaws.com', reverseDnsPrefix: 'com.amazonaws', id: 'aws' };
+    case 'aws:index/getAvailabilityZones:getAvailabilityZones': {
+      const names = ['a', 'b', 'c', 'd'].map((zone) => `${region}${zone}`);
+      return { names, zoneIds: names.map((_, i) => `zone-${i}`), id: region };
+    }
     case 'aws:index/getRegion:getRegion':
       return { name: region, region, id: region, endpoint: `ec2.${region}.amazonaws.com`, description: region };
     default:

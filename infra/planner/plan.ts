@@ -22,6 +22,8 @@ import { readStackFile } from './stack-file.js';
  */
 export const PLAN_STAND_INS: Readonly<Record<string, string>> = {
   [`${NAMESPACE}:brokerUrl`]: 'https://broker.invalid',
+  // TEST-NET-1 (RFC 5737): a range no real broker is served from.
+  [`${NAMESPACE}:brokerCidrs`]: '["192.0.2.0/24"]',
   [`${NAMESPACE}:brokerApiKey`]: 'plan-stand-in-broker-key',
   [`${NAMESPACE}:redisAuthToken`]: 'plan-stand-in-redis-token-0123456789',
 };

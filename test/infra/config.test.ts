@@ -13,6 +13,7 @@ function base(overrides: Record<string, string | undefined> = {}): Record<string
   return {
     'aws:region': 'eu-west-1',
     [k('brokerUrl')]: 'https://broker.example.com',
+    [k('brokerCidrs')]: '["10.0.0.0/24"]',
     [k('brokerApiKey')]: 'broker-key',
     [k('redisAuthToken')]: TOKEN,
     ...overrides,
@@ -112,6 +113,9 @@ describe('Function: parseStackConfig', () => {
       { what: 'a boolean that is not one', values: base({ [k('forceDestroy')]: 'yes' }), key: k('forceDestroy'), says: /true or false/ },
       { what: 'a broker URL that is not https', values: base({ [k('brokerUrl')]: 'http://broker.example.com' }), key: k('brokerUrl'), says: /must use https:/ },
       { what: 'a broker URL that is no URL', values: base({ [k('brokerUrl')]: 'broker' }), key: k('brokerUrl'), says: /must be an https URL/ },
+      { what: 'no broker ranges', values: base({ [k('brokerCidrs')]: undefined }), key: k('brokerCidrs'), says: /is required .*the crawler's only egress outside AWS/ },
+      { what: 'the whole internet as the broker', values: base({ [k('natGateways')]: 'single', [k('brokerCidrs')]: '["0.0.0.0/0"]' }), key: `${k('brokerCidrs')}.0`, says: /wider than \/8/ },
+      { what: 'a broker range no route reaches', values: base({ [k('brokerCidrs')]: '["203.0.113.0/24"]' }), key: k('brokerCidrs'), says: /outside the VPC .*natGateways is none/ },
       { what: 'a missing broker key', values: base({ [k('brokerApiKey')]: undefined }), key: k('brokerApiKey'), says: /pulumi config set --secret brokerApiKey/ },
       { what: 'a glacier move too soon after IA', values: base({ [k('archiveInfrequentAccessDays')]: '40', [k('archiveGlacierDays')]: '60' }), key: k('archiveGlacierDays'), says: /at least archiveInfrequentAccessDays \+ 30/ },
       { what: 'a schedule EventBridge cannot read', values: base({ [k('batchSchedule')]: 'hourly' }), key: k('batchSchedule'), says: /rate\(1 hour\)/ },

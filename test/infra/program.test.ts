@@ -6,7 +6,7 @@ import { WORKER_VARIABLES, resourceVariables, secretVariables } from '../../shar
 import type { WorkerRoleName } from '../../shared/worker-env.js';
 import { SERVICE_ROLES, TASK_ROLES } from '../../infra/config.js';
 import type { StackConfig } from '../../infra/config.js';
-import { GATEWAY_ENDPOINTS, INTERFACE_ENDPOINTS } from '../../infra/components/network.js';
+import { INTERFACE_ENDPOINTS } from '../../infra/components/network.js';
 import { ARCHIVE_PREFIX } from '../../infra/components/raw-archive.js';
 import { SHARD_LEVEL_METRICS } from '../../infra/components/streams.js';
 import { HEALTH_PORT, healthCheckCommand, workerCommand } from '../../infra/components/worker-task.js';
@@ -39,8 +39,15 @@ const T = {
   role: 'aws:iam/role:Role',
   rolePolicy: 'aws:iam/rolePolicy:RolePolicy',
   securityGroup: 'aws:ec2/securityGroup:SecurityGroup',
+  defaultSecurityGroup: 'aws:ec2/defaultSecurityGroup:DefaultSecurityGroup',
+  egressRule: 'aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule',
   endpoint: 'aws:ec2/vpcEndpoint:VpcEndpoint',
-  vpc: 'awsx:ec2:Vpc',
+  vpc: 'aws:ec2/vpc:Vpc',
+  subnet: 'aws:ec2/subnet:Subnet',
+  routeTable: 'aws:ec2/routeTable:RouteTable',
+  natGateway: 'aws:ec2/natGateway:NatGateway',
+  internetGateway: 'aws:ec2/internetGateway:InternetGateway',
+  flowLog: 'aws:ec2/flowLog:FlowLog',
   taskDefinition: 'aws:ecs/taskDefinition:TaskDefinition',
   service: 'aws:ecs/service:Service',
   target: 'aws:appautoscaling/target:Target',
@@ -375,28 +382,75 @@ describe('Program: every stack under mocks', function () {
         expect(get(cpu, 'targetTrackingScalingPolicyConfiguration.targetValue')).to.equal(config.compute?.scaling.scorer.cpuPercent);
       });
 
-      it('takes no ingress from 0.0.0.0/0 and keeps tasks without any ingress', () => {
+      it('lets no task in, and lets each role out only to the endpoints, prefix lists, Redis and broker it needs', () => {
+        // Prepare
+        const egress = ofType(plan.resources, T.egressRule);
+        const rulesOf = (role: string) => egress.filter((r) => r.name.startsWith(`network-${role}-to-`));
+        const sg = (name: string) => `network-${name}-id`;
+        const prefixList = (service: string) => `pl-network-${service}`;
+        const brokerCidrs = config.compute?.brokerCidrs ?? [];
+
+        // Assess: no group takes traffic from outside the VPC, the roles' groups take none at all
         for (const group of ofType(plan.resources, T.securityGroup)) {
-          const ingress = (group.inputs['ingress'] as { cidrBlocks?: string[]; ipv6CidrBlocks?: string[] }[] | undefined) ?? [];
-          for (const rule of ingress) {
-            expect(rule.cidrBlocks ?? [], group.name).to.not.include('0.0.0.0/0');
-            expect(rule.ipv6CidrBlocks ?? [], group.name).to.not.include('::/0');
-          }
+          for (const rule of (group.inputs['ingress'] as { cidrBlocks?: string[] }[] | undefined) ?? []) expect(rule.cidrBlocks ?? [], group.name).to.deep.equal([]);
         }
-        expect(named(plan.resources, T.securityGroup, 'network-tasks').inputs['ingress']).to.equal(undefined);
+        for (const role of TASK_ROLES) expect(named(plan.resources, T.securityGroup, `network-${role}`).inputs['ingress'], role).to.equal(undefined);
+        // Every egress rule names a group, a prefix list, or the broker's ranges: never the internet
+        for (const rule of egress) {
+          const to = [rule.inputs['referencedSecurityGroupId'], rule.inputs['prefixListId'], rule.inputs['cidrIpv4']].filter((v) => v !== undefined);
+          expect(to, rule.name).to.have.length(1);
+          if (rule.inputs['cidrIpv4'] !== undefined) expect(brokerCidrs, rule.name).to.include(rule.inputs['cidrIpv4']);
+        }
+        const destinations = (role: string) => rulesOf(role).map((r) => [r.inputs['fromPort'], r.inputs['referencedSecurityGroupId'] ?? r.inputs['prefixListId'] ?? r.inputs['cidrIpv4']]);
+        expect(destinations('crawler')).to.have.deep.members([
+          [443, sg('endpoints')],
+          [443, prefixList('s3')],
+          [443, prefixList('dynamodb')],
+          ...brokerCidrs.map((cidr) => [443, cidr]),
+        ]);
+        expect(destinations('scorer')).to.have.deep.members([
+          [443, sg('endpoints')],
+          [443, prefixList('s3')],
+          [443, prefixList('dynamodb')],
+          [6379, sg('redis')],
+        ]);
+        expect(destinations('replay')).to.have.deep.members([
+          [443, sg('endpoints')],
+          [443, prefixList('s3')],
+        ]);
+        // Redis admits only the roles that read REDIS_URL
+        const redisIngress = (named(plan.resources, T.securityGroup, 'network-redis').inputs['ingress'] as { securityGroups: string[] }[])[0]?.securityGroups;
+        expect(redisIngress).to.have.members([sg('stream-reader'), sg('scorer')]);
+        for (const role of SERVICE_ROLES) expect(get(named(plan.resources, T.service, `workers-${role}-service`), 'networkConfiguration.securityGroups'), role).to.deep.equal([sg(role)]);
       });
 
-      it('builds the VPC with NAT per config, gateway endpoints and the interface endpoints tasks need', () => {
+      it('builds the VPC with NAT per config, gateway and interface endpoints, flow logs and a closed default group', () => {
         // Prepare
-        const vpc = named(plan.resources, T.vpc, 'network-vpc');
-        const nat = { none: 'None', single: 'Single', 'one-per-az': 'OnePerAz' }[config.compute?.network.natGateways ?? 'none'];
+        const network = config.compute?.network;
+        const zones = network?.availabilityZones ?? 0;
+        const nats = { none: 0, single: 1, 'one-per-az': zones }[network?.natGateways ?? 'none'];
+        const vpcId = named(plan.resources, T.vpc, 'network-vpc').name + '-id';
 
         // Assess
-        expect(get(vpc, 'natGateways.strategy')).to.equal(nat);
-        expect(vpc.inputs['numberOfAvailabilityZones']).to.equal(config.compute?.network.availabilityZones);
-        const gateways = (vpc.inputs['vpcEndpointSpecs'] as { serviceName: string; vpcEndpointType: string }[]).map((e) => [e.serviceName, e.vpcEndpointType]);
-        expect(gateways).to.deep.equal(GATEWAY_ENDPOINTS.map((s) => [`com.amazonaws.${config.region}.${s}`, 'Gateway']));
-        expect(ofType(plan.resources, T.endpoint).map((e) => e.inputs['serviceName'])).to.have.members(INTERFACE_ENDPOINTS.map((s) => `com.amazonaws.${config.region}.${s}`));
+        expect(named(plan.resources, T.vpc, 'network-vpc').inputs['cidrBlock']).to.equal(network?.cidr);
+        expect(ofType(plan.resources, T.natGateway)).to.have.length(nats);
+        // No NAT, no way out: no internet gateway and no public subnet either
+        expect(ofType(plan.resources, T.internetGateway)).to.have.length(nats === 0 ? 0 : 1);
+        expect(ofType(plan.resources, T.subnet).filter((s) => s.name.includes('-public-'))).to.have.length(nats === 0 ? 0 : zones);
+        const taskRoutes = ofType(plan.resources, T.routeTable).filter((r) => r.name.startsWith('network-task-routes-')).map((r) => `${r.name}-id`);
+        expect(taskRoutes).to.have.length(zones);
+        for (const service of ['s3', 'dynamodb']) {
+          const endpoint = named(plan.resources, T.endpoint, `network-${service}`);
+          expect(endpoint.inputs).to.include({ serviceName: `com.amazonaws.${config.region}.${service}`, vpcEndpointType: 'Gateway' });
+          expect(endpoint.inputs['routeTableIds']).to.have.members(taskRoutes);
+        }
+        const interfaces = ofType(plan.resources, T.endpoint).filter((e) => e.inputs['vpcEndpointType'] === 'Interface');
+        expect(interfaces.map((e) => e.inputs['serviceName'])).to.have.members(INTERFACE_ENDPOINTS.map((s) => `com.amazonaws.${config.region}.${s}`));
+        const flowLog = named(plan.resources, T.flowLog, 'network-flow-log');
+        expect(flowLog.inputs).to.include({ vpcId, trafficType: 'ALL', logDestinationType: 'cloud-watch-logs' });
+        const flowLogGroup = named(plan.resources, T.logGroup, 'network-flow-logs');
+        expect(flowLogGroup.inputs).to.include({ kmsKeyId: keyArnOf(plan), retentionInDays: config.logRetentionDays });
+        expect(named(plan.resources, T.defaultSecurityGroup, 'network-default-group').inputs).to.deep.include({ vpcId, ingress: [], egress: [] });
       });
 
       it('runs Redis with TLS, noeviction, and failover where the stack asks for it', () => {
