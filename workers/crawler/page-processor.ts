@@ -3,6 +3,7 @@ import { silentLogger } from '../../shared/logger.js';
 import type { ProducerRecord, PutResult } from '../../shared/kinesis/index.js';
 import { RAW_RECORD_VERSION } from '../../shared/schemas/raw-record.js';
 import type { RawRecord } from '../../shared/schemas/raw-record.js';
+import { streamPartitionKey } from '../../shared/schemas/stream-partition-key.js';
 import { RejectCode } from '../../shared/schemas/reject-codes.js';
 import { buildRejectRecord, RejectStage } from '../../shared/rejects/reject-record.js';
 import type { RejectRecord } from '../../shared/rejects/reject-record.js';
@@ -91,7 +92,7 @@ interface Candidate {
 }
 
 function partitionKeyOf(record: string): string {
-  return (JSON.parse(record) as RawRecord).transaction.userId;
+  return streamPartitionKey((JSON.parse(record) as RawRecord).transaction);
 }
 
 /**
@@ -200,7 +201,7 @@ export class PageProcessor {
         if (candidate.contentHash !== standing) conflict(candidate, standing, entry === undefined ? `earlier on this page (line ${first.line})` : 'before (ingest ledger)');
         else if (settled) duplicates += 1;
         else {
-          publications.push({ line: candidate.line, transactionId, contentHash: candidate.contentHash, partitionKey: candidate.transaction.userId, data: toRecord(candidate), again: false });
+          publications.push({ line: candidate.line, transactionId, contentHash: candidate.contentHash, partitionKey: streamPartitionKey(candidate.transaction), data: toRecord(candidate), again: false });
           settled = true;
         }
       }

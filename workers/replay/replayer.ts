@@ -5,6 +5,7 @@ import { RAW_ARCHIVE_PREFIX } from '../../shared/analytics-schema.js';
 import { KinesisProducer } from '../../shared/kinesis/index.js';
 import type { Logger } from '../../shared/logger.js';
 import { silentLogger } from '../../shared/logger.js';
+import { streamPartitionKey } from '../../shared/schemas/stream-partition-key.js';
 import { parseArchiveKey } from '../../shared/archive/archive-key.js';
 import { decodeArchiveObject } from '../../shared/archive/archive-object.js';
 import { CorruptObjectError } from '../../shared/archive/errors.js';
@@ -69,8 +70,11 @@ export interface ReplaySummary {
 
 function partitionKeyOf(line: string): string | undefined {
   try {
-    const userId = (JSON.parse(line) as { transaction?: { userId?: unknown } } | null)?.transaction?.userId;
-    return typeof userId === 'string' && userId.length > 0 && userId.length <= 256 ? userId : undefined;
+    const transaction = (JSON.parse(line) as { transaction?: { userId?: unknown; bookedAt?: unknown } } | null)?.transaction;
+    const userId = transaction?.userId;
+    if (typeof userId !== 'string' || userId.length === 0) return undefined;
+    const key = streamPartitionKey({ userId, bookedAt: typeof transaction?.bookedAt === 'string' ? transaction.bookedAt : '' });
+    return key.length <= 256 ? key : undefined;
   } catch {
     return undefined;
   }

@@ -5,9 +5,11 @@ import { rawRecord } from '../../fixtures/analytics/archive-fixture.js';
 import { brokerTransaction } from '../../helpers/factories.js';
 import { readStream } from '../scorer/pipeline-fixture.js';
 import type { AnalyticsStack } from './helpers.js';
+import { streamPartitionKey } from '../../../shared/schemas/stream-partition-key.js';
 import { analyticsStack, putArchiveObject, putRawArchiveBytes } from './helpers.js';
 
-const userOf = (line: string): string => (JSON.parse(line) as { transaction: { userId: string } }).transaction.userId;
+/** The key every producer of the raw stream uses: the user and the month of the transaction. */
+const keyOf = (line: string): string => streamPartitionKey((JSON.parse(line) as { transaction: { userId: string; bookedAt: string } }).transaction);
 
 function lines(prefix: string, count: number): string[] {
   return Array.from({ length: count }, (_, i) => JSON.stringify(rawRecord(brokerTransaction({ transactionId: `${prefix}-${i}`, userId: `user-${i % 5}` }))));
@@ -25,7 +27,7 @@ describe('Class: Replayer', function () {
   });
 
   describe('Method: run', () => {
-    it("puts exactly the window's archived records back on the raw stream, as archived, keyed by userId, in arrival order", async () => {
+    it("puts exactly the window's archived records back on the raw stream, as archived, keyed by user and month, in arrival order", async () => {
       // Prepare: two objects in the window, one an hour later, one unreadable, and a line without a user.
       const early = lines('early', 30);
       const later = lines('later', 20);
@@ -44,10 +46,10 @@ describe('Class: Replayer', function () {
       const expected = [...early, ...later];
       expect(summary).to.deep.include({ objects: 3, records: expected.length + 1, put: expected.length, skipped: 1, ratePerSecond: 5_000 });
       expect(onStream.map((r) => r.data).sort()).to.deep.equal([...expected].sort());
-      for (const record of onStream) expect(record.partitionKey).to.equal(userOf(record.data));
-      // Kinesis keeps order per partition key: each user's records arrive as they were archived.
-      for (const user of new Set(expected.map(userOf))) {
-        expect(onStream.filter((r) => r.partitionKey === user).map((r) => r.data)).to.deep.equal(expected.filter((l) => userOf(l) === user));
+      for (const record of onStream) expect(record.partitionKey).to.equal(keyOf(record.data));
+      // Kinesis keeps order per partition key: each user-month's records arrive as they were archived.
+      for (const key of new Set(expected.map(keyOf))) {
+        expect(onStream.filter((r) => r.partitionKey === key).map((r) => r.data)).to.deep.equal(expected.filter((l) => keyOf(l) === key));
       }
     });
 

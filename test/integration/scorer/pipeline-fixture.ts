@@ -20,6 +20,7 @@ import type { ScoringJobData, ScoringJobResult } from '../../../shared/scoring-j
 import { JobCompletionTracker } from '../../../workers/stream-reader/job-tracker.js';
 import type { ContractRoleName } from '../../../shared/iam/grants.js';
 import { getLocalEnv, uniqueStack } from '../../helpers/local-env.js';
+import { streamPartitionKey } from '../../../shared/schemas/stream-partition-key.js';
 
 /**
  * One test's own stack (every catalog stream, table and bucket under a unique stack name), its
@@ -117,7 +118,7 @@ export async function putRaw(kinesis: KinesisClient, streamName: string, records
   const producer = new KinesisProducer({ kinesis, streamName, logger: silentLogger() });
   await Promise.all(
     records.map((record) =>
-      typeof record === 'string' ? producer.put({ data: record, partitionKey: 'malformed' }) : producer.put({ data: JSON.stringify(record), partitionKey: record.transaction.userId }),
+      typeof record === 'string' ? producer.put({ data: record, partitionKey: 'malformed' }) : producer.put({ data: JSON.stringify(record), partitionKey: streamPartitionKey(record.transaction) }),
     ),
   );
   await producer.close();

@@ -27,6 +27,7 @@ import { STREAM_READER_APPLICATION, StreamReader } from '../../../workers/stream
 import { kinesisRecord } from '../../unit/stream-reader/raw-records.js';
 import type { PipelineFixture } from './pipeline-fixture.js';
 import { checkpoints, pipelineFixture, putRaw, readStream, syntheticRawRecords, waitFor } from './pipeline-fixture.js';
+import { streamPartitionKey } from '../../../shared/schemas/stream-partition-key.js';
 
 /** Lease and read timings that make a test's consumer start, read and checkpoint within a second. */
 const FAST_READER = { failoverTimeMs: 2_000, idleTimeBetweenReadsMs: 50, checkpointIntervalMs: 100, shutdownTimeoutMs: 5_000, backoffBaseMs: 20 } as const;
@@ -141,7 +142,7 @@ describe('Scoring pipeline: stream-reader → BullMQ → scorer → results stre
       const got = byId.get(raw.transaction.transactionId);
       const want = expected[i]!;
       expect(got, raw.transaction.transactionId).to.not.equal(undefined);
-      expect(got!.partitionKey).to.equal(raw.transaction.userId);
+      expect(got!.partitionKey).to.equal(streamPartitionKey(raw.transaction));
       expect(got!.result).to.deep.include({
         category: want.category,
         categoryScores: want.categoryScores,
