@@ -43,6 +43,16 @@ export interface BrokerOptions {
    * are "nothing newer" until their time. @default 0 (everything visible at once)
    */
   readonly publishPerSecond?: number;
+  /** Where the broker POSTs its signed webhooks (linked connections); none are sent without it. */
+  readonly webhookUrl?: string;
+  /** How long a linked connection's history job takes before HISTORICAL_UPDATE. @default 200 ms */
+  readonly historyDelayMs?: number;
+  /** Transactions in a linked connection's history when the link does not say. @default 2400 */
+  readonly historySize?: number;
+  /** Share of webhooks sent twice, 0 to 1. @default 0 */
+  readonly webhookDuplicateRate?: number;
+  /** Each webhook waits a random time up to this: late and out of order. @default 0 ms */
+  readonly webhookMaxDelayMs?: number;
 }
 
 export interface ResolvedBrokerOptions {
@@ -57,6 +67,11 @@ export interface ResolvedBrokerOptions {
   readonly maxPageSize: number;
   readonly defaultPageSize: number;
   readonly publishPerSecond: number;
+  readonly webhookUrl: string | undefined;
+  readonly historyDelayMs: number;
+  readonly historySize: number;
+  readonly webhookDuplicateRate: number;
+  readonly webhookMaxDelayMs: number;
 }
 
 function check(option: string, value: number, ok: boolean, what: string): number {
@@ -91,5 +106,10 @@ export function resolveBrokerOptions(options: BrokerOptions): ResolvedBrokerOpti
     maxPageSize,
     defaultPageSize: check('defaultPageSize', defaultPageSize, Number.isSafeInteger(defaultPageSize) && defaultPageSize >= 1 && defaultPageSize <= maxPageSize, `a whole number from 1 to maxPageSize (${maxPageSize})`),
     publishPerSecond: check('publishPerSecond', options.publishPerSecond ?? 0, (options.publishPerSecond ?? 0) >= 0, 'a number of lines per second >= 0'),
+    webhookUrl: options.webhookUrl,
+    historyDelayMs: check('historyDelayMs', options.historyDelayMs ?? 200, Number.isInteger(options.historyDelayMs ?? 200) && (options.historyDelayMs ?? 200) >= 0, 'a whole number of ms >= 0'),
+    historySize: check('historySize', options.historySize ?? 2400, Number.isSafeInteger(options.historySize ?? 2400) && (options.historySize ?? 2400) >= 0, 'a whole number >= 0'),
+    webhookDuplicateRate: check('webhookDuplicateRate', options.webhookDuplicateRate ?? 0, (options.webhookDuplicateRate ?? 0) >= 0 && (options.webhookDuplicateRate ?? 0) <= 1, 'between 0 and 1'),
+    webhookMaxDelayMs: check('webhookMaxDelayMs', options.webhookMaxDelayMs ?? 0, Number.isInteger(options.webhookMaxDelayMs ?? 0) && (options.webhookMaxDelayMs ?? 0) >= 0, 'a whole number of ms >= 0'),
   };
 }
