@@ -69,6 +69,13 @@ export const WORKER_VARIABLES = {
   BROKER_URL: { doc: "Data broker API base URL.", kind: { type: 'url', protocols: ['http:', 'https:'] } },
   BROKER_API_KEY: { doc: 'Data broker bearer token (from Secrets Manager in AWS).', kind: str, secret: true },
   CRAWLER_PAGE_SIZE: { doc: 'Transactions asked for per broker call.', kind: int(1, 10000), default: '500' },
+  CRAWLER_SOURCE: {
+    doc: "What the crawler follows: 'sync' takes connection syncs from the sync queue (the aggregator's API, a fleet of crawlers), 'feed' follows the broker's one line feed with one cursor (--input files, the seeded feed).",
+    kind: { type: 'enum', values: ['feed', 'sync'] },
+    default: 'feed',
+  },
+  SYNC_QUEUE_NAME: { doc: 'BullMQ queue of connection syncs, from the webhook receiver to the crawlers.', kind: str },
+  CRAWLER_SYNC_CONCURRENCY: { doc: 'Connections one crawler syncs at once (sync source).', kind: int(1, 256), default: '4' },
   CRAWLER_IDLE_MS: { doc: 'Wait before asking again when the broker has nothing newer.', kind: int(10, 600000), default: '500' },
 
   LEASE_FAILOVER_MS: { doc: 'A lease not renewed for this long may be taken by another worker.', kind: int(1000, 600000), default: '10000' },
@@ -100,7 +107,23 @@ const QUEUE = ['REDIS_URL', 'REDIS_AUTH_TOKEN', 'SCORING_QUEUE_NAME', 'QUEUE_PRE
 
 /** Which variables each role reads. Nothing outside its list reaches a role's task definition. */
 export const ROLE_VARIABLES = {
-  crawler: [...BASE, 'RAW_STREAM_NAME', 'INGEST_LEDGER_TABLE_NAME', 'CRAWLER_STATE_TABLE_NAME', 'REJECTS_TABLE_NAME', 'BROKER_URL', 'BROKER_API_KEY', 'CRAWLER_PAGE_SIZE', 'CRAWLER_IDLE_MS'],
+  crawler: [
+    ...BASE,
+    'RAW_STREAM_NAME',
+    'INGEST_LEDGER_TABLE_NAME',
+    'CRAWLER_STATE_TABLE_NAME',
+    'REJECTS_TABLE_NAME',
+    'BROKER_URL',
+    'BROKER_API_KEY',
+    'CRAWLER_PAGE_SIZE',
+    'CRAWLER_IDLE_MS',
+    'CRAWLER_SOURCE',
+    'CRAWLER_SYNC_CONCURRENCY',
+    'REDIS_URL',
+    'REDIS_AUTH_TOKEN',
+    'SYNC_QUEUE_NAME',
+    'QUEUE_PREFIX',
+  ],
   'stream-reader': [...BASE, ...CONSUMER, ...QUEUE, 'RAW_STREAM_NAME', 'REJECTS_TABLE_NAME', 'READER_MAX_IN_FLIGHT_JOBS', 'READER_JOB_MAX_RECORDS'],
   scorer: [...BASE, ...QUEUE, 'RESULTS_STREAM_NAME', 'REJECTS_TABLE_NAME', 'MODELS_DIR', 'SCORER_CONCURRENCY', 'INFERENCE_THREADS'],
   projector: [...BASE, ...CONSUMER, 'RESULTS_STREAM_NAME', 'VIEW_TABLE_NAME', 'REJECTS_TABLE_NAME'],
@@ -221,6 +244,7 @@ export function resourceVariables(names: StackResourceNames): Partial<Record<Wor
     RAW_ARCHIVE_BUCKET: names.buckets.rawArchive,
     ANALYTICS_BUCKET: names.buckets.analytics,
     SCORING_QUEUE_NAME: names.queues.scoring,
+    SYNC_QUEUE_NAME: names.queues.sync,
     QUEUE_PREFIX: names.queuePrefix,
   };
 }

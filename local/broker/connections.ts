@@ -139,12 +139,19 @@ export class ConnectionBook {
     const users = Math.max(1, Math.ceil(count / (2 * HISTORY_DAYS)));
     const days = Math.ceil(count / (2 * users)) + PAST_MARGIN_DAYS;
     const today = Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth(), new Date(now).getUTCDate());
-    const startAt = new Date(today - days * DAY_MS);
-    let i = 0;
-    for (const t of transactionStream({ seed: this.seedOf(connection), count, users, startAt })) {
-      connection.log.push({ kind: 'added', transaction: { ...t.broker, userId: connection.userId, accountId: `${connection.connectionId}-acct`, transactionId: `${connection.connectionId}-h${i}` } });
-      i += 1;
+    const generate = (startAt: Date) => [...transactionStream({ seed: this.seedOf(connection), count, users, startAt })];
+    // The generator's pace varies with the seed and the weekdays: move the start back until the last booking is two days old.
+    let back = days;
+    let history = generate(new Date(today - back * DAY_MS));
+    for (let tries = 0; tries < 20; tries += 1) {
+      const overshoot = Math.max(...history.map((t) => Date.parse(t.broker.bookedAt)), 0) - (now - PAST_MARGIN_DAYS * DAY_MS);
+      if (overshoot <= 0) break;
+      back += Math.ceil(overshoot / DAY_MS) + 1;
+      history = generate(new Date(today - back * DAY_MS));
     }
+    history.forEach((t, i) => {
+      connection.log.push({ kind: 'added', transaction: { ...t.broker, userId: connection.userId, accountId: `${connection.connectionId}-acct`, transactionId: `${connection.connectionId}-h${i}` } });
+    });
     connection.historyReadyAt = now;
     return count;
   }

@@ -63,15 +63,19 @@ describe('Function: containerEnvironment', () => {
     expect(container.environment.map((e) => e.name)).to.not.include('REDIS_AUTH_TOKEN');
   });
 
-  it('gives the crawler its broker and raw stream, and no queue, view or archive of other roles', () => {
+  it('gives the crawler its broker, raw stream and the sync queue, and no scoring queue, view or archive of other roles', () => {
     // Act
     const container = containerEnvironment('crawler', stackWorkerValues(VALUES), SECRET_ARNS);
     const names = container.environment.map((e) => e.name);
 
     // Assess
     expect(parseContainerEnvironment('crawler', container)).to.include({ RAW_STREAM_NAME: 'raw-stream', BROKER_URL: 'https://broker.example', INGEST_LEDGER_TABLE_NAME: 'ledger', CRAWLER_STATE_TABLE_NAME: 'cursor' });
-    expect(container.secrets).to.deep.equal([{ name: 'BROKER_API_KEY', valueFrom: 'arn:broker' }]);
-    expect(names.filter((n) => ['REDIS_URL', 'SCORING_QUEUE_NAME', 'VIEW_TABLE_NAME', 'RESULTS_STREAM_NAME', 'RAW_ARCHIVE_BUCKET', 'REDIS_AUTH_TOKEN'].includes(n))).to.deep.equal([]);
+    expect(parseContainerEnvironment('crawler', container)).to.include({ SYNC_QUEUE_NAME: 'dev-sync', REDIS_URL: 'rediss://redis.example:6379' });
+    expect(container.secrets).to.deep.equal([
+      { name: 'BROKER_API_KEY', valueFrom: 'arn:broker' },
+      { name: 'REDIS_AUTH_TOKEN', valueFrom: 'arn:redis' },
+    ]);
+    expect(names.filter((n) => ['SCORING_QUEUE_NAME', 'VIEW_TABLE_NAME', 'RESULTS_STREAM_NAME', 'RAW_ARCHIVE_BUCKET', 'REDIS_AUTH_TOKEN'].includes(n))).to.deep.equal([]);
   });
 
   it('gives replay the archive and the raw stream only: no tables, no queue, no broker', () => {

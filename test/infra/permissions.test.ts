@@ -119,7 +119,8 @@ describe('Function: executionRoleStatements', () => {
         .map((g) => g.split(' on ')[1]);
 
     // Assess
-    expect(read('crawler')).to.deep.equal(['broker-api-key']);
+    // The fleet crawler takes its syncs from the BullMQ sync queue: Redis's token too.
+    expect(read('crawler')).to.deep.equal(['broker-api-key', 'redis-auth-token']);
     expect(read('stream-reader')).to.deep.equal(['redis-auth-token']);
     expect(read('scorer')).to.deep.equal(['redis-auth-token']);
     expect(read('projector')).to.deep.equal([]);

@@ -406,6 +406,8 @@ describe('Program: every stack under mocks', function () {
           [443, sg('endpoints')],
           [443, prefixList('s3')],
           [443, prefixList('dynamodb')],
+          // The sync queue (BullMQ) the crawler fleet takes its connection syncs from.
+          [6379, sg('redis')],
           ...brokerCidrs.map((cidr) => [443, cidr]),
         ]);
         expect(destinations('scorer')).to.have.deep.members([
@@ -420,7 +422,7 @@ describe('Program: every stack under mocks', function () {
         ]);
         // Redis admits only the roles that read REDIS_URL
         const redisIngress = (named(plan.resources, T.securityGroup, 'network-redis').inputs['ingress'] as { securityGroups: string[] }[])[0]?.securityGroups;
-        expect(redisIngress).to.have.members([sg('stream-reader'), sg('scorer')]);
+        expect(redisIngress).to.have.members([sg('crawler'), sg('stream-reader'), sg('scorer')]);
         for (const role of SERVICE_ROLES) expect(get(named(plan.resources, T.service, `workers-${role}-service`), 'networkConfiguration.securityGroups'), role).to.deep.equal([sg(role)]);
       });
 

@@ -1,4 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { ConnectionOptions } from 'bullmq';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { KinesisProducer } from '../../shared/kinesis/index.js';
 import type { KinesisProducerOptions } from '../../shared/kinesis/index.js';
@@ -11,6 +12,11 @@ import type { CrawlerOptions } from './crawler.js';
 import { CursorStore } from './cursor-store.js';
 import { IngestLedger } from './ingest-ledger.js';
 import { PageProcessor } from './page-processor.js';
+import { ConnectionCursors } from './connection-cursors.js';
+import { ConnectionSyncer } from './connection-syncer.js';
+import type { ConnectionSyncerOptions } from './connection-syncer.js';
+import { SyncClient } from './sync-client.js';
+import { SyncWorker } from './sync-worker.js';
 
 export interface CrawlerWiring {
   readonly kinesis: KinesisClient;
@@ -68,6 +74,63 @@ export function createCrawler(wiring: CrawlerWiring): CrawlerService {
     close() {
       // Each step runs even when the one before failed: a failed crawl must still flush what it put.
       closing ??= crawler
+        .close()
+        .catch(() => undefined)
+        .then(() => producer.close());
+      return closing;
+    },
+  };
+}
+
+export interface SyncCrawlerWiring extends Omit<CrawlerWiring, 'cursorName' | 'crawler'> {
+  /** BullMQ's Redis connection (the worker's own; the service closes it). */
+  readonly redis: ConnectionOptions;
+  readonly syncQueueName: string;
+  readonly queuePrefix: string;
+  /** Connections synced at once. @default 4 */
+  readonly concurrency?: number;
+  /** Sync tuning (page size, page budget per job, back-off). */
+  readonly syncer?: Omit<ConnectionSyncerOptions, 'source' | 'ledger' | 'publisher' | 'rejects' | 'cursors' | 'logger'>;
+  /** @default 30_000 ms, see `SyncWorkerOptions.lockDurationMs` */
+  readonly lockDurationMs?: number;
+}
+
+/** A wired fleet crawler; `close()` stops taking jobs, lets running ones end their page, then flushes the producer. */
+export interface SyncCrawlerService {
+  readonly worker: SyncWorker;
+  readonly producer: KinesisProducer;
+  close(): Promise<void>;
+}
+
+/** Builds the fleet crawler (CRAWLER_SOURCE=sync): sync jobs from the queue, each connection from its durable cursor. */
+export function createSyncCrawler(wiring: SyncCrawlerWiring): SyncCrawlerService {
+  const logger = wiring.logger ?? silentLogger();
+  const producer = new KinesisProducer({ kinesis: wiring.kinesis, streamName: wiring.rawStreamName, logger, ...wiring.producer });
+  const syncer = new ConnectionSyncer({
+    ...wiring.syncer,
+    source: new SyncClient({ baseUrl: wiring.brokerUrl, apiKey: wiring.brokerApiKey, ...(wiring.fetch === undefined ? {} : { fetch: wiring.fetch }) }),
+    ledger: new IngestLedger({ dynamodb: wiring.dynamodb, tableName: wiring.ingestLedgerTableName, ...(wiring.ledgerConcurrency === undefined ? {} : { concurrency: wiring.ledgerConcurrency }) }),
+    publisher: producer,
+    rejects: new RejectStore({ dynamodb: wiring.dynamodb, tableName: wiring.rejectsTableName }),
+    cursors: new ConnectionCursors({ dynamodb: wiring.dynamodb, tableName: wiring.crawlerStateTableName }),
+    logger: logger.child({ component: 'connection-syncer' }),
+    ...(wiring.clock === undefined ? {} : { clock: wiring.clock }),
+  });
+  const worker = new SyncWorker({
+    connection: wiring.redis,
+    queueName: wiring.syncQueueName,
+    prefix: wiring.queuePrefix,
+    syncer,
+    logger: logger.child({ component: 'sync-worker' }),
+    ...(wiring.concurrency === undefined ? {} : { concurrency: wiring.concurrency }),
+    ...(wiring.lockDurationMs === undefined ? {} : { lockDurationMs: wiring.lockDurationMs }),
+  });
+  let closing: Promise<void> | undefined;
+  return {
+    worker,
+    producer,
+    close() {
+      closing ??= worker
         .close()
         .catch(() => undefined)
         .then(() => producer.close());

@@ -36,6 +36,10 @@ describe('Function: start (crawler role)', function () {
       BROKER_API_KEY: broker.apiKey,
       CRAWLER_PAGE_SIZE: '120',
       CRAWLER_IDLE_MS: '20',
+      // The feed source (the default) never connects to Redis; the contract still names the sync queue.
+      REDIS_URL: 'redis://127.0.0.1:1',
+      SYNC_QUEUE_NAME: 'unused-sync',
+      QUEUE_PREFIX: '{unused}',
     });
     const health = new HealthServer('crawler');
     const crawlerHealth = (): CrawlerStats | undefined => (health.report().body['details'] as { crawler?: CrawlerStats }).crawler;

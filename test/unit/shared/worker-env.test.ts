@@ -16,6 +16,7 @@ const complete: Record<string, string> = {
   ANALYTICS_BUCKET: 'analytics',
   REDIS_URL: 'rediss://cache.example:6379',
   SCORING_QUEUE_NAME: 'dev-scoring',
+  SYNC_QUEUE_NAME: 'dev-sync',
   QUEUE_PREFIX: '{realtime-insights-dev}',
   BROKER_URL: 'https://broker.example',
   BROKER_API_KEY: 'secret-key',
