@@ -6,10 +6,18 @@ export class Progress {
   private readonly started = performance.now();
   private readonly tty: boolean;
   private live = false;
+  /** When the last status line went to a log (not a terminal). */
+  private lastLogged = -Infinity;
 
+  /**
+   * @param sparseMs on output that is not a terminal (a log, CI, `| tee`), a status line at most
+   *   this often, so a long run shows it is alive without flooding the log. @default 10 s, or
+   *   $INSIGHTS_STATUS_EVERY_MS
+   */
   public constructor(
     private readonly enabled: boolean = true,
     private readonly stream: NodeJS.WriteStream = process.stderr,
+    private readonly sparseMs: number = Number(process.env['INSIGHTS_STATUS_EVERY_MS'] ?? '') || 10_000,
   ) {
     this.tty = stream.isTTY === true;
   }
@@ -31,7 +39,12 @@ export class Progress {
     if (this.tty) {
       this.stream.write(`\r\x1b[2K${this.stamp()}  ${message}`);
       this.live = true;
+      return;
     }
+    const now = performance.now();
+    if (now - this.lastLogged < this.sparseMs) return;
+    this.lastLogged = now;
+    this.stream.write(`${this.stamp()}  ${message}\n`);
   }
 
   public done(): void {

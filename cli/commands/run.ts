@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { integer, wholeNumber } from '../../shared/command-line/index.js';
+import { InterruptedError, integer, watchInterrupts, wholeNumber } from '../../shared/command-line/index.js';
 import { parseBrokerLine } from '../../shared/schemas/transaction.js';
 import { InsightsQuery } from '../../workers/api/insights-query.js';
 import { join } from 'node:path';
@@ -10,7 +10,8 @@ import { startLocalEnv } from '../../local/env/index.js';
 import type { LocalEnv } from '../../local/env/index.js';
 import { runLocal } from '../../local/runner/run-local.js';
 import type { RunSummary } from '../../local/runner/measure.js';
-import { Progress } from '../progress.js';
+import type { RunProgress } from '../../local/runner/run-local.js';
+import { Progress, output } from '../progress.js';
 import { addEnvOptions, envOptions } from './local-env.js';
 import { formatInsights } from './view.js';
 import type { EnvFlags } from './local-env.js';
@@ -18,7 +19,8 @@ import type { EnvFlags } from './local-env.js';
 interface RunFlags extends EnvFlags {
   records: number;
   input?: string;
-  json?: string;
+  json?: boolean;
+  summaryFile?: string;
   follow?: boolean;
   seed: number;
   readers: number;
@@ -37,6 +39,8 @@ function printSummary(summary: RunSummary & { analytics?: AnalyticsSummary }): v
   line('scored', summary.scored);
   line('in view', summary.inView);
   line('lost', summary.lost);
+  if (summary.notOffered > 0) line('not offered', `${summary.notOffered} (in the view but not from this run's broker; not counted above)`);
+  line('reject mismatch', summary.rejectMismatches);
   line('doubleCounted', summary.doubleCounted);
   line('latency ms', `p50 ${summary.latencyMs.p50}  p95 ${summary.latencyMs.p95}  p99 ${summary.latencyMs.p99}  max ${summary.latencyMs.max}`);
   line('throughput', `${summary.throughputPerSec} records/s`);
@@ -67,26 +71,37 @@ async function sampleInsights(env: LocalEnv, lines: readonly string[]): Promise<
   }
 }
 
-async function run(flags: RunFlags): Promise<void> {
-  const progress = new Progress();
-  const abort = new AbortController();
-  const onSignal = () => {
-    progress.step('stopping (Ctrl-C again to force)');
-    abort.abort();
-    process.once('SIGINT', () => process.exit(130));
+/** The status line, in one unit (records), with the rate into the view over the last 10 s. */
+function statusLine(windowMs = 10_000): (p: RunProgress) => string {
+  const samples: { inView: number; at: number }[] = [];
+  return (p) => {
+    samples.push({ inView: p.inView, at: p.elapsedMs });
+    while (samples.length > 2 && samples[0]!.at < p.elapsedMs - windowMs) samples.shift();
+    const first = samples[0]!;
+    const rate = p.elapsedMs > first.at ? ((p.inView - first.inView) * 1000) / (p.elapsedMs - first.at) : undefined;
+    return `records: served ${p.served}  in view ${p.inView}/${p.expected}${rate === undefined ? '' : ` (${Math.round(rate)}/s)`}  rejected ${p.rejected}  waiting to be scored ${p.queue.waiting + p.queue.active} batches`;
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+}
+
+async function run(flags: RunFlags): Promise<void> {
+  // Steps and status go to stderr; with --json, stdout carries the summary alone.
+  const progress = new Progress();
+  const interrupts = watchInterrupts({ onFirst: (signal) => progress.step(`${signal}: stopping (Ctrl-C again to force)`) });
+  const { signal } = interrupts;
   // Worker logs outlive the run (the environment's data folder does not).
   const logDir = join(process.cwd(), '.local', 'logs', new Date().toISOString().replace(/[:.]/g, '-'));
   // The environment is started here rather than by runLocal so the Firehose stand-in is reading
   // the raw stream before the first record is put, as Firehose would be in AWS.
-  const env = await startLocalEnv(envOptions(flags, progress));
+  const env = await startLocalEnv({ ...envOptions(flags, progress), signal }).catch((error: unknown) => {
+    if (signal.aborted) throw new InterruptedError('during start-up (environment); nothing was sent', (signal.reason as InterruptedError).signal);
+    throw error;
+  });
   let archiver: LocalArchiver | undefined;
   let sample: string | undefined;
   let page: { url: string; userId: string } | undefined;
   let analytics: AnalyticsSummary | undefined;
   let summary: RunSummary;
+  const status = statusLine();
   try {
     if (flags.analytics) {
       archiver = await startLocalArchiver(env, { bufferIntervalMs: 2_000 });
@@ -98,12 +113,9 @@ async function run(flags: RunFlags): Promise<void> {
       broker: flags.input !== undefined ? { input: flags.input, seed: flags.seed } : { records: flags.records, seed: flags.seed },
       workers: { api: 1, 'stream-reader': flags.readers, scorer: flags.scorers, projector: flags.projectors },
       follow: !!flags.follow,
-      signal: abort.signal,
+      signal,
       onStep: (m) => progress.step(m),
-      onProgress: (p) =>
-        progress.status(
-          `served ${p.served}  rejected ${p.rejected}  queue waiting ${p.queue.waiting} active ${p.queue.active} done ${p.queue.completed}  in view ${p.inView}/${p.expected}`,
-        ),
+      onProgress: (p) => progress.status(status(p)),
       onDrained: async ({ broker, pipeline }) => {
         const userId = sampleUser(broker.lines());
         if (userId === undefined || pipeline.apiUrl === undefined) return;
@@ -124,19 +136,27 @@ async function run(flags: RunFlags): Promise<void> {
     await archiver?.close();
     await env.stop();
     progress.step(`stopped ${env.processes.map((p) => p.name).join(', ')}; no process left behind`);
+    interrupts.dispose();
   }
   const full = analytics === undefined ? summary : { ...summary, analytics };
-  if (sample !== undefined) console.log(`\n${sample}`);
-  printSummary(full);
-  console.log(`  ${'worker logs'.padEnd(16)} ${logDir}`);
-  // With --follow the address was printed when the pipeline drained, while it could be opened.
-  if (page !== undefined && !flags.follow) {
-    console.log(`\nInsights page for ${page.userId} (served by the api role while the run was up; --follow keeps it up until Ctrl-C):\n  ${page.url}`);
-  }
-  if (flags.json) writeFileSync(flags.json, `${JSON.stringify(full, null, 2)}\n`);
-  if (summary.lost !== 0 || summary.doubleCounted !== 0) {
-    throw new Error(`the run lost ${summary.lost} and double-counted ${summary.doubleCounted}`);
-  }
+  output(!!flags.json, full, () => {
+    if (sample !== undefined) console.log(`\n${sample}`);
+    printSummary(full);
+    console.log(`  ${'worker logs'.padEnd(16)} ${logDir}`);
+    // With --follow the address was printed when the pipeline drained, while it could be opened.
+    if (page !== undefined && !flags.follow) {
+      console.log(`\nInsights page for ${page.userId} (served by the api role while the run was up; --follow keeps it up until Ctrl-C):\n  ${page.url}`);
+    }
+  });
+  if (flags.summaryFile) writeFileSync(flags.summaryFile, `${JSON.stringify(full, null, 2)}\n`);
+  const failures = [
+    summary.lost !== 0 ? `lost ${summary.lost}` : undefined,
+    summary.doubleCounted !== 0 ? `double-counted ${summary.doubleCounted} totals` : undefined,
+    summary.rejectMismatches !== 0 ? `${summary.rejectMismatches} rejects differ from what the validation rules expect (by code)` : undefined,
+  ].filter((f) => f !== undefined);
+  if (failures.length > 0) throw new Error(`the run ${failures.join(', ')}`);
+  // --follow ends only by Ctrl-C: the summary above is complete, the exit code says it was stopped.
+  if (signal.aborted) throw new InterruptedError('stopped after the run drained; the summary above is complete', (signal.reason as InterruptedError).signal);
 }
 
 export function runCommand(): Command {
@@ -145,7 +165,8 @@ export function runCommand(): Command {
       .description('run the whole pipeline locally: emulators, mock broker and every worker as processes; prints a measured summary')
       .option('--records <n>', 'synthetic transactions to send', wholeNumber(1), 20_000)
       .option('--input <file>', 'serve this NDJSON file instead (broken lines included)')
-      .option('--json <file>', 'write the summary as JSON to this file')
+      .option('--json', 'print the summary as JSON on stdout (progress stays on stderr)')
+      .option('--summary-file <file>', 'also write the summary as JSON to this file')
       .option('--follow', 'keep running after the source is drained (Ctrl-C stops)')
       .option('--seed <n>', 'seed of the synthetic data', integer, 1)
       .option('--readers <n>', 'stream-reader processes', wholeNumber(1), 1)

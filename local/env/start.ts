@@ -67,6 +67,8 @@ export interface LocalEnvOptions {
   readonly enforce?: EnforceOptions;
   /** Folder where the fronts record denials and exercised grants. @default $INSIGHTS_FRONT_RECORD_DIR, else nothing is recorded */
   readonly recordDir?: string;
+  /** Stops start-up at once when it aborts (Ctrl-C): what was started is stopped, and the abort's reason is thrown. */
+  readonly signal?: AbortSignal;
 }
 
 export interface LocalEnvEndpoints {
@@ -195,6 +197,14 @@ export async function startLocalEnv(options: LocalEnvOptions = {}): Promise<Loca
     return stopping;
   };
 
+  // Start-up waits race this, so an interrupt does not wait for every emulator to answer first.
+  const interrupted = new Promise<never>((_, reject) => {
+    if (options.signal?.aborted) reject(options.signal.reason);
+    options.signal?.addEventListener('abort', () => reject(options.signal?.reason), { once: true });
+  });
+  interrupted.catch(() => undefined);
+  const orInterrupt = <T>(work: Promise<T>): Promise<T> => Promise.race([work, interrupted]);
+
   const launch = (spec: ConstructorParameters<typeof ManagedProcess>[0], port: number): ManagedProcess => {
     const proc = new ManagedProcess(spec);
     started.push({ proc, port });
@@ -286,7 +296,7 @@ export async function startLocalEnv(options: LocalEnvOptions = {}): Promise<Loca
       );
     }
     report(`starting ${started.map((s) => s.proc.name).join(', ') || 'nothing (using existing endpoints)'}`);
-    await Promise.all(waits);
+    await orInterrupt(Promise.all(waits));
 
     const env = awsEnv(endpoints, LOCAL_CREDENTIALS, options.endpoint);
     // Credentials are explicit so a developer's own AWS profile can never be used against it.
@@ -295,7 +305,7 @@ export async function startLocalEnv(options: LocalEnvOptions = {}): Promise<Loca
     const probeClients = makeClients();
     try {
       const find = (name: string) => started.find((s) => s.proc.name === name)?.proc;
-      await Promise.all([
+      await orInterrupt(Promise.all([
         probe('kinesis', () => probeClients.kinesis.send(new ListStreamsCommand({})), START_TIMEOUT_MS[kinesisEngine], find(kinesisEngine)),
         probe('dynamodb', () => probeClients.dynamodb.send(new ListTablesCommand({})), START_TIMEOUT_MS[dynamoEngine], find(dynamoEngine)),
         probe('s3', () => probeClients.s3.send(new ListBucketsCommand({})), START_TIMEOUT_MS.s3rver, find('s3rver')),
@@ -314,13 +324,13 @@ export async function startLocalEnv(options: LocalEnvOptions = {}): Promise<Loca
           START_TIMEOUT_MS.redis,
           redisProc,
         ),
-      ]);
+      ]));
       report('every service answers');
 
       const names =
         options.provision === false
           ? resourceNames(stack)
-          : await provisionCatalog(probeClients, { stack, shards: { ...DEFAULT_SHARDS, ...options.shards } });
+          : await orInterrupt(provisionCatalog(probeClients, { stack, shards: { ...DEFAULT_SHARDS, ...options.shards } }));
       if (options.provision !== false) report(`provisioned the catalog for stack '${stack}'`);
       issuer = await DevIssuer.start({ keysDir: options.devIssuerKeysDir ?? join(dataDir, 'dev-issuer'), audience: devAudience(stack) });
 
@@ -355,6 +365,7 @@ export async function startLocalEnv(options: LocalEnvOptions = {}): Promise<Loca
     }
   } catch (error) {
     await stopAll();
+    if (options.signal?.aborted) throw options.signal.reason;
     if (error instanceof LocalEnvError) throw error;
     throw new LocalEnvError(`local environment failed to start: ${(error as Error).message}`, { cause: error });
   }

@@ -4,6 +4,7 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { RejectStore } from '../../shared/rejects/reject-store.js';
 import { localMonth } from '../../shared/view/months.js';
 import { scanView, shownTransactionIds } from '../../shared/view/scan-view.js';
+import type { ViewContents } from '../../shared/view/scan-view.js';
 import type { ExpectedOutcome } from './expected.js';
 import { percentiles } from './stats.js';
 import type { Percentiles } from './stats.js';
@@ -17,7 +18,10 @@ export interface RunSummary {
   readonly deduplicated: number;
   readonly scored: number;
   readonly inView: number;
+  /** Accepted transactions the view does not show. */
   readonly lost: number;
+  /** Transactions in the view the broker never offered (another producer's, an earlier run's): reported, never subtracted. */
+  readonly notOffered: number;
   readonly doubleCounted: number;
   /** Broker lines whose reject is missing or carries another code than expected. */
   readonly rejectMismatches: number;
@@ -63,19 +67,24 @@ export async function countInView(dynamodb: DynamoDBClient, tableName: string): 
   return (await shownTransactionIds(dynamodb, tableName)).size;
 }
 
-/**
- * Measures a finished run against what it should have produced. `lost` is accepted minus the
- * distinct accepted transactions in the view; `doubleCounted` is the number of totals that differ
- * from the sum of the accepted amounts they cover (each transaction in the total of the category
- * the view gives it).
- */
-export async function measureRun(clients: MeasureClients, names: MeasureNames, expected: ExpectedOutcome, durationMs: number): Promise<RunSummary> {
-  const [view, rejects, scoredIds] = await Promise.all([
-    scanView(clients.dynamodb, names.viewTable),
-    new RejectStore({ dynamodb: clients.dynamodb, tableName: names.rejectsTable }).list(),
-    distinctIdsOnStream(clients.kinesis, names.resultsStream),
-  ]);
+/** What a run left behind, read back from the view, the reject store and the results stream. */
+export interface RunObservation {
+  readonly view: Pick<ViewContents, 'transactions' | 'totals'>;
+  readonly rejectCodes: readonly string[];
+  readonly scoredIds: ReadonlySet<string>;
+}
 
+/**
+ * Measures a finished run against what it should have produced. Every figure comes from what the
+ * run left behind, judged against `expected` (the broker's lines through the validation rules),
+ * never derived from another measured figure: `accepted` is what the rules accept, `lost` the
+ * accepted transactions the view does not show (so never negative, whatever else another producer
+ * put on the stream), `rejectMismatches` the difference per code between the rejects stored and
+ * those the rules expect (a valid line wrongly rejected counts here, not as 0 lost), and
+ * `doubleCounted` the totals that differ from the sum of the accepted amounts they cover.
+ */
+export function summarizeRun(observed: RunObservation, expected: ExpectedOutcome, durationMs: number): RunSummary {
+  const { view, rejectCodes, scoredIds } = observed;
   const inViewIds = new Set(view.transactions.map((t) => t.transactionId).filter((id) => expected.accepted.has(id)));
 
   // The totals the read model computes from the view, against sums of the accepted amounts: a
@@ -103,7 +112,7 @@ export async function measureRun(clients: MeasureClients, names: MeasureNames, e
     for (const code of codes) counts[code] = (counts[code] ?? 0) + 1;
     return counts;
   };
-  const rejectReasons = countCodes(rejects.map((r) => r.code));
+  const rejectReasons = countCodes(rejectCodes);
   const expectedReasons = countCodes(expected.rejected.values());
   // Compared as counts per code: every expected reject present with its code, and no others.
   let rejectMismatches = 0;
@@ -111,12 +120,14 @@ export async function measureRun(clients: MeasureClients, names: MeasureNames, e
     rejectMismatches += Math.abs((expectedReasons[code] ?? 0) - (rejectReasons[code] ?? 0));
   }
 
-  const latencies = view.transactions.filter((t) => expected.accepted.has(t.transactionId)).map((t) => Date.parse(t.viewedAt) - Date.parse(t.ingestedAt));
-  const firstIngest = Math.min(...view.transactions.map((t) => Date.parse(t.ingestedAt)));
-  const lastView = Math.max(...view.transactions.map((t) => Date.parse(t.viewedAt)));
+  // Latency and throughput of the broker's transactions only: another producer's records say nothing about this run.
+  const offeredInView = view.transactions.filter((t) => expected.accepted.has(t.transactionId));
+  const latencies = offeredInView.map((t) => Date.parse(t.viewedAt) - Date.parse(t.ingestedAt));
+  const firstIngest = Math.min(...offeredInView.map((t) => Date.parse(t.ingestedAt)));
+  const lastView = Math.max(...offeredInView.map((t) => Date.parse(t.viewedAt)));
   const { count: _count, ...latencyMs } = percentiles(latencies);
-  const rejected = rejects.length;
-  const accepted = expected.offered - rejected - expected.deduplicated;
+  const rejected = rejectCodes.length;
+  const accepted = expected.accepted.size;
   return {
     offered: expected.offered,
     accepted,
@@ -126,10 +137,21 @@ export async function measureRun(clients: MeasureClients, names: MeasureNames, e
     scored: [...scoredIds].filter((id) => expected.accepted.has(id)).length,
     inView: inViewIds.size,
     lost: accepted - inViewIds.size,
+    notOffered: new Set(view.transactions.map((t) => t.transactionId).filter((id) => !expected.accepted.has(id))).size,
     doubleCounted,
     rejectMismatches,
     latencyMs,
     throughputPerSec: inViewIds.size > 0 && lastView > firstIngest ? Math.round((inViewIds.size * 1000) / (lastView - firstIngest)) : 0,
     durationMs: Math.round(durationMs),
   };
+}
+
+/** Reads back what a finished run left behind and measures it (see `summarizeRun`). */
+export async function measureRun(clients: MeasureClients, names: MeasureNames, expected: ExpectedOutcome, durationMs: number): Promise<RunSummary> {
+  const [view, rejects, scoredIds] = await Promise.all([
+    scanView(clients.dynamodb, names.viewTable),
+    new RejectStore({ dynamodb: clients.dynamodb, tableName: names.rejectsTable }).list(),
+    distinctIdsOnStream(clients.kinesis, names.resultsStream),
+  ]);
+  return summarizeRun({ view, rejectCodes: rejects.map((r) => r.code), scoredIds }, expected, durationMs);
 }

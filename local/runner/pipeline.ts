@@ -20,6 +20,8 @@ export interface LocalPipelineOptions {
   readonly tuning?: Partial<Record<WorkerVariable, string | number | boolean>>;
   /** How long a worker may take to report healthy. @default 60000 ms */
   readonly startTimeoutMs?: number;
+  /** Stops start-up between roles when it aborts: the workers started are stopped and the abort's reason is thrown. */
+  readonly signal?: AbortSignal;
 }
 
 /** Tuning for a laptop run: quicker lease hand-over and polling than the AWS defaults. */
@@ -58,9 +60,11 @@ export class LocalPipeline {
     const pipeline = new LocalPipeline(options);
     try {
       for (const role of PIPELINE_ROLES) {
+        options.signal?.throwIfAborted();
         const count = options.workers?.[role] ?? DEFAULT_COUNT[role];
         await Promise.all(Array.from({ length: count }, () => pipeline.addWorker(role)));
       }
+      options.signal?.throwIfAborted();
     } catch (error) {
       await pipeline.stop();
       throw error;

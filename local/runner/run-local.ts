@@ -1,4 +1,5 @@
 import { Queue } from 'bullmq';
+import { InterruptedError } from '../../shared/command-line/errors.js';
 import { join } from 'node:path';
 import { RejectStore } from '../../shared/rejects/reject-store.js';
 import { createRedisConnection } from '../../workers/lib/redis.js';
@@ -35,6 +36,11 @@ export interface RunLocalOptions {
   readonly stallTimeoutMs?: number;
   /** Keep running after the source is drained, until `signal` aborts. */
   readonly follow?: boolean;
+  /**
+   * Stops the run (Ctrl-C). During start-up it stops at once; before the pipeline drained the
+   * run throws an `InterruptedError` that says how far it got (never a loss: the work was simply
+   * not finished); once drained (`follow`) the run is measured and returned as usual.
+   */
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: RunProgress) => void;
   readonly onStep?: (message: string) => void;
@@ -66,6 +72,12 @@ async function failOnDenials(env: LocalEnv): Promise<void> {
   if (denied.length > 0) throw new CallsDeniedError(env.stack, denied);
 }
 
+/** An interrupt, with what had been done when it came. */
+function interruption(signal: AbortSignal, message: string): InterruptedError {
+  const reason: unknown = signal.reason;
+  return new InterruptedError(message, reason instanceof InterruptedError ? reason.signal : 'SIGINT', { cause: reason });
+}
+
 /**
  * `npm run local`: brings up the environment, the mock broker and every worker as its own
  * process, streams the transactions through, waits until every one is in the view or the reject
@@ -76,7 +88,11 @@ export async function runLocal(options: RunLocalOptions = {}): Promise<RunSummar
   const step = options.onStep ?? (() => undefined);
   const started = performance.now();
   const ownEnv = !isRunningEnv(options.env);
-  const env = isRunningEnv(options.env) ? options.env : await startLocalEnv({ ...options.env, onProgress: step });
+  const startUp = (stage: string): void => {
+    if (options.signal?.aborted) throw interruption(options.signal, `during start-up (${stage}); no record was measured`);
+  };
+  startUp('environment');
+  const env = isRunningEnv(options.env) ? options.env : await startLocalEnv({ ...options.env, onProgress: step, ...(options.signal ? { signal: options.signal } : {}) });
   let broker: BrokerHandle | undefined;
   let pipeline: LocalPipeline | undefined;
   const clients = env.clients();
@@ -85,16 +101,22 @@ export async function runLocal(options: RunLocalOptions = {}): Promise<RunSummar
   // The progress counts wait through a Redis restart (the connection reconnects); no need to print each refusal.
   queue.on('error', () => undefined);
   try {
+    startUp('broker');
     broker = isRunningBroker(options.broker) ? options.broker : await startBroker(options.broker ?? { records: 20_000 });
     const expected = expectedOutcome(broker.lines());
     step(`broker on ${broker.url} offers ${expected.offered} lines: ${expected.accepted.size} to accept, ${expected.rejected.size} to reject, ${expected.deduplicated} exact duplicates`);
 
+    startUp('workers');
     pipeline = await LocalPipeline.start({
+      ...(options.signal ? { signal: options.signal } : {}),
       env,
       broker: { url: broker.url, apiKey: broker.apiKey },
       logDir: options.logDir ?? join(env.dataDir, 'logs'),
       ...(options.workers ? { workers: options.workers } : {}),
       ...(options.tuning ? { tuning: options.tuning } : {}),
+    }).catch((error: unknown) => {
+      startUp('workers');
+      throw error;
     });
     step(`workers up: ${pipeline.workers().map((w) => `${w.name} (pid ${w.pid})`).join(', ')}; logs in ${options.logDir ?? join(env.dataDir, 'logs')}`);
 
@@ -151,6 +173,21 @@ export async function runLocal(options: RunLocalOptions = {}): Promise<RunSummar
       await new Promise((r) => setTimeout(r, 500));
     }
     const durationMs = performance.now() - started;
+    if (options.signal?.aborted && !drained) {
+      // Not finished is not lost: say how far it got, measured, and stop.
+      const sofar = await measureRun(
+        clients,
+        { viewTable: env.names.tables.view, rejectsTable: env.names.tables.rejects, resultsStream: env.names.streams.results },
+        expected,
+        durationMs,
+      );
+      throw interruption(
+        options.signal,
+        `${sofar.inView} of ${sofar.accepted} in view and ${sofar.rejected} of ${expected.rejected.size} rejects stored after ${(durationMs / 1000).toFixed(1)} s; ` +
+          (sofar.doubleCounted === 0 ? 'nothing double-counted so far; ' : `${sofar.doubleCounted} totals double-counted; `) +
+          'the rest was not lost, the run was stopped before it finished',
+      );
+    }
     await options.afterDrain?.({ env, broker, pipeline });
     await failOnDenials(env);
     return await measureRun(
