@@ -16,6 +16,7 @@ export const WorkerRole = {
   Api: 'api',
   Batch: 'batch',
   Replay: 'replay',
+  Webhook: 'webhook',
 } as const;
 
 export type WorkerRoleName = (typeof WorkerRole)[keyof typeof WorkerRole];
@@ -88,6 +89,11 @@ export const WORKER_VARIABLES = {
   SCORER_CONCURRENCY: { doc: 'Scoring jobs one scorer processes at once.', kind: int(1, 256), default: '4' },
   INFERENCE_THREADS: { doc: 'Inference worker threads; 0 means one per CPU the container has.', kind: int(0, 256), default: '0' },
 
+  WEBHOOK_PORT: { doc: 'Port of the webhook endpoint (POST /webhooks/transactions) the broker posts to.', kind: int(0, 65535), default: '8082' },
+  WEBHOOK_HOST: { doc: 'Address the webhook endpoint listens on: every interface in a container, loopback on a laptop.', kind: str, default: '0.0.0.0' },
+  WEBHOOK_JWKS_URL: { doc: "The broker's webhook verification keys (JWKS): fetched on first use, cached, fetched again for a key id it does not know.", kind: { type: 'url', protocols: ['http:', 'https:'] } },
+  WEBHOOK_MAX_AGE_SECONDS: { doc: 'A webhook signed longer ago than this is refused as stale (a replay or a delivery too late to trust).', kind: int(10, 86400), default: '300' },
+
   API_PORT: { doc: 'Port of the read API (GET /users/:id/insights) and the insights page.', kind: int(0, 65535), default: '8081' },
   API_HOST: { doc: 'Address the read API listens on: every interface in a container, loopback on a laptop.', kind: str, default: '0.0.0.0' },
   AUTH_ISSUER: { doc: "Token issuer the read API trusts (the JWT's iss): a Cognito user pool's https://cognito-idp.<region>.amazonaws.com/<pool id>, or the local development issuer.", kind: str },
@@ -130,6 +136,7 @@ export const ROLE_VARIABLES = {
   api: [...BASE, 'VIEW_TABLE_NAME', 'API_PORT', 'API_HOST', 'AUTH_ISSUER', 'AUTH_AUDIENCE', 'AUTH_JWKS_URL', 'AUTH_USER_CLAIM', 'AUTH_SIGN_IN_URL', 'API_USER_RATE_PER_SEC', 'API_USER_BURST'],
   batch: [...BASE, 'RAW_ARCHIVE_BUCKET', 'ANALYTICS_BUCKET', 'VIEW_TABLE_NAME', 'BATCH_STATE_TABLE_NAME', 'REJECTS_TABLE_NAME'],
   replay: [...BASE, 'RAW_ARCHIVE_BUCKET', 'RAW_STREAM_NAME'],
+  webhook: [...BASE, 'WEBHOOK_PORT', 'WEBHOOK_HOST', 'WEBHOOK_JWKS_URL', 'WEBHOOK_MAX_AGE_SECONDS', 'REDIS_URL', 'REDIS_AUTH_TOKEN', 'SYNC_QUEUE_NAME', 'QUEUE_PREFIX'],
 } as const satisfies Record<WorkerRoleName, readonly WorkerVariable[]>;
 
 type ValueOf<K extends WorkerVariable> = (typeof WORKER_VARIABLES)[K]['kind'] extends { type: 'int' }

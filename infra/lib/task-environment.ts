@@ -1,3 +1,4 @@
+import { WEBHOOK_KEYS_PATH } from '../../shared/sync/webhook.js';
 import { buildWorkerEnv, parseWorkerEnv, resourceVariables, secretVariables } from '../../shared/worker-env.js';
 import type { WorkerRoleName, WorkerVariable } from '../../shared/worker-env.js';
 import type { StackResourceNames } from '../../shared/catalog.js';
@@ -89,6 +90,9 @@ export function stackWorkerValues(v: StackValues): PlainValues {
     ...resourceVariables(v.resources),
     REDIS_URL: v.redisUrl,
     BROKER_URL: v.brokerUrl,
+    // In AWS the crawlers are a fleet on the aggregator's sync API, fed by the webhook role.
+    CRAWLER_SOURCE: 'sync',
+    WEBHOOK_JWKS_URL: new URL(WEBHOOK_KEYS_PATH, v.brokerUrl).href,
     ...(v.auth === undefined ? {} : { AUTH_ISSUER: v.auth.issuer, AUTH_AUDIENCE: v.auth.audience, AUTH_JWKS_URL: v.auth.jwksUrl, AUTH_USER_CLAIM: v.auth.userClaim }),
   };
 }

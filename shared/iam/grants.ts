@@ -139,6 +139,9 @@ export const TASK_ROLE_GRANTS: Readonly<Record<WorkerRoleName, readonly Grant[]>
     { sid: 'PutRaw', actions: ['kinesis:DescribeStreamSummary', 'kinesis:PutRecords'], resources: [stream('raw')] },
     keyUse,
   ],
+  // workers/webhook/: verifies the broker's webhooks (its JWKS over HTTPS) and adds sync jobs to
+  // Redis (BullMQ). No AWS call at all: its task role is granted nothing.
+  webhook: [],
 };
 
 /** Firehose's role: read the raw stream, write the archive, decrypt only through Kinesis and S3, log delivery errors. */

@@ -17,6 +17,7 @@ const complete: Record<string, string> = {
   REDIS_URL: 'rediss://cache.example:6379',
   SCORING_QUEUE_NAME: 'dev-scoring',
   SYNC_QUEUE_NAME: 'dev-sync',
+  WEBHOOK_JWKS_URL: 'https://broker.example/v1/webhook-keys',
   QUEUE_PREFIX: '{realtime-insights-dev}',
   BROKER_URL: 'https://broker.example',
   BROKER_API_KEY: 'secret-key',
