@@ -77,6 +77,7 @@ export const WORKER_VARIABLES = {
   },
   SYNC_QUEUE_NAME: { doc: 'BullMQ queue of connection syncs, from the webhook receiver to the crawlers.', kind: str },
   CRAWLER_SYNC_CONCURRENCY: { doc: 'Connections one crawler syncs at once (sync source).', kind: int(1, 256), default: '4' },
+  CRAWLER_SYNC_LOCK_MS: { doc: "How long a crawler's hold on a sync job lasts unrenewed: a killed crawler's connection moves to another crawler this long after it died.", kind: int(1000, 600000), default: '30000' },
   CRAWLER_IDLE_MS: { doc: 'Wait before asking again when the broker has nothing newer.', kind: int(10, 600000), default: '500' },
 
   LEASE_FAILOVER_MS: { doc: 'A lease not renewed for this long may be taken by another worker.', kind: int(1000, 600000), default: '10000' },
@@ -125,6 +126,7 @@ export const ROLE_VARIABLES = {
     'CRAWLER_IDLE_MS',
     'CRAWLER_SOURCE',
     'CRAWLER_SYNC_CONCURRENCY',
+    'CRAWLER_SYNC_LOCK_MS',
     'REDIS_URL',
     'REDIS_AUTH_TOKEN',
     'SYNC_QUEUE_NAME',

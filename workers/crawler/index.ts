@@ -50,6 +50,7 @@ const startSync: StartRole<'crawler'> = async ({ env, logger, aws, health }) => 
     syncQueueName: env.SYNC_QUEUE_NAME,
     queuePrefix: env.QUEUE_PREFIX,
     concurrency: env.CRAWLER_SYNC_CONCURRENCY,
+    lockDurationMs: env.CRAWLER_SYNC_LOCK_MS,
     syncer: { pageSize: env.CRAWLER_PAGE_SIZE },
   });
   const metrics = new MetricsEmitter({ enabled: env.METRICS_ENABLED, namespace: env.METRICS_NAMESPACE, dimensions: { [METRIC_STACK_DIMENSION]: env.INSIGHTS_STACK }, logger });
