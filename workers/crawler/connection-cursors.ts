@@ -9,6 +9,13 @@ export interface ConnectionRun {
   readonly cursor: string | null;
   /** The first revision this run may give a change (see `ConnectionCursors.begin`). */
   readonly revision: number;
+  /**
+   * The revision clock as the connection's last durable page left it (0 before the first): every
+   * ledger entry of this connection below it was claimed by a page whose cursor was saved, so its
+   * record is on the stream and the broker will never send it again as `added`. Entries at or above
+   * it come from a page a killed run never saved, which the broker sends again, collapsed.
+   */
+  readonly savedRevision: number;
   /** This run's number; every save is conditional on it still being the latest. */
   readonly epoch: number;
   /** When the connection's whole history was first synced (ISO), if it was. */
@@ -65,6 +72,8 @@ export class ConnectionCursors {
       const previous = Item?.['epoch']?.N === undefined ? undefined : Number(Item['epoch'].N);
       const cursor = Item?.['cursor']?.S ?? null;
       const clock = Number(Item?.['revision']?.N ?? 0);
+      // Items saved before `savedRevision` existed: their clock is the best bound there is.
+      const savedRevision = Number(Item?.['savedRevision']?.N ?? clock);
       // A connection never synced starts at 0; any later run skips the gap (a killed run may have used it).
       const revision = previous === undefined ? 0 : clock + this.revisionGap;
       const epoch = (previous ?? 0) + 1;
@@ -76,6 +85,7 @@ export class ConnectionCursors {
             name: { S: name },
             ...(cursor === null ? {} : { cursor: { S: cursor } }),
             revision: { N: String(revision) },
+            savedRevision: { N: String(savedRevision) },
             epoch: { N: String(epoch) },
             ...(historySyncedAt === undefined ? {} : { historySyncedAt: { S: historySyncedAt } }),
             updatedAt: { S: new Date().toISOString() },
@@ -84,7 +94,7 @@ export class ConnectionCursors {
           ...(previous === undefined ? { ExpressionAttributeNames: { '#name': 'name' } } : { ExpressionAttributeValues: { ':previous': { N: String(previous) } } }),
         }),
       );
-      return { connectionId, cursor, revision, epoch, historySyncedAt };
+      return { connectionId, cursor, revision, savedRevision, epoch, historySyncedAt };
     } catch (error) {
       // Another crawler began a run between our read and write: the caller retries, after it.
       throw new CursorStoreError(`begin (${name})`, { cause: error });
@@ -99,7 +109,7 @@ export class ConnectionCursors {
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: { name: { S: name } },
-          UpdateExpression: `SET #cursor = :cursor, revision = :revision, updatedAt = :now${historySyncedAt === undefined ? '' : ', historySyncedAt = if_not_exists(historySyncedAt, :synced)'}`,
+          UpdateExpression: `SET #cursor = :cursor, revision = :revision, savedRevision = :revision, updatedAt = :now${historySyncedAt === undefined ? '' : ', historySyncedAt = if_not_exists(historySyncedAt, :synced)'}`,
           ConditionExpression: 'epoch = :epoch',
           ExpressionAttributeNames: { '#cursor': 'cursor' },
           ExpressionAttributeValues: {

@@ -80,6 +80,34 @@ function localDate(t: BrokerTransaction): string {
 }
 
 /**
+ * Why a change of a transaction the ledger already holds is not a new version of it (the
+ * `conflicting-duplicate` rule), or undefined when it is one. Only this connection's own
+ * `modified` changes amend a transaction (they get a higher revision than anything it put before):
+ *
+ * - any change with other content than a transaction first brought by another source (another
+ *   connection, the line feed): that source's revisions are not ours to outrank;
+ * - an `added` with other content than a version of ours that is on the stream (claimed by a page
+ *   whose cursor was saved): the broker changed it without saying so.
+ *
+ * An `added` with other content than a version of ours that a killed run claimed but never saved
+ * is no conflict: the broker collapses a range (added then modified is sent as `added` with the
+ * latest content), and this page is that range synced again.
+ */
+export function unmarkedChange(
+  kind: ChangeKindName,
+  contentHash: string,
+  entry: Pick<LedgerEntry, 'contentHash' | 'stamp'>,
+  at: { readonly crawl: string; readonly run: Pick<ConnectionRun, 'epoch' | 'savedRevision'>; readonly firstRevision: number },
+): string | undefined {
+  if (entry.contentHash === contentHash) return undefined;
+  if (entry.stamp.crawl !== at.crawl) return 'was first seen from another source';
+  if (kind !== ChangeKind.Added) return undefined;
+  // Below the connection's saved clock, or on an earlier page of this run (each saved before the next began).
+  const onStream = entry.stamp.seq < at.run.savedRevision || (entry.stamp.epoch === at.run.epoch && entry.stamp.seq < at.firstRevision);
+  return onStream ? 'came as added again (not modified) after an earlier version was put' : undefined;
+}
+
+/**
  * Syncs one linked connection from its durable cursor: asks the aggregator for the changes after
  * it, turns each into a raw-stream record with its change envelope (kind, revision, connection,
  * lane, the pending transaction a posted one replaces), puts them on the raw stream, and only then
@@ -194,12 +222,12 @@ export class ConnectionSyncer {
 
     for (const c of changes) {
       const entry = known.get(c.transaction.transactionId);
-      // The same id from another connection with other content: not a modification of ours.
-      if (c.kind === ChangeKind.Added && entry !== undefined && !entry.stamp.crawl.startsWith(crawl) && entry.contentHash !== c.contentHash) {
+      const conflict = entry === undefined ? undefined : unmarkedChange(c.kind, c.contentHash, entry, { crawl, run, firstRevision });
+      if (entry !== undefined && conflict !== undefined) {
         rejects.push(
           buildRejectRecord({
             code: RejectCode.ConflictingDuplicate,
-            message: `transactionId ${c.transaction.transactionId} was first seen from another source with content hash ${entry.contentHash}; this one has ${c.contentHash}, so the first stands`,
+            message: `transactionId ${c.transaction.transactionId} ${conflict} with content hash ${entry.contentHash}; this one has ${c.contentHash}, so the first stands`,
             stage: RejectStage.Crawler,
             source: { cursor: where, line: c.line },
             raw: JSON.stringify(c.transaction),
