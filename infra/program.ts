@@ -19,6 +19,7 @@ import { Secrets } from './components/secrets.js';
 import { Streams } from './components/streams.js';
 import { Tables } from './components/tables.js';
 import { HEALTH_PORT } from './components/worker-task.js';
+import { Webhook } from './components/webhook.js';
 import { Workers } from './components/workers.js';
 import type { ImageSource } from './components/workers.js';
 import { catalogArns, catalogNames } from './lib/catalog-outputs.js';
@@ -30,6 +31,12 @@ import { serviceBounds } from './lib/scaling.js';
 /** CloudWatch namespace and backlog metric: the contract's defaults, so workers and alarms agree. */
 export const METRICS_NAMESPACE = WORKER_VARIABLES.METRICS_NAMESPACE.default;
 export const BACKLOG_METRIC_NAME = WORKER_VARIABLES.BACKLOG_METRIC_NAME.default;
+/** Webhooks per second the endpoint admits (and at once): far above any aggregator's delivery rate, a cap on abuse. */
+const WEBHOOK_THROTTLE = { rate: 200, burst: 400 } as const;
+/** Crawler tasks the sync backlog may scale to; each syncs CRAWLER_SYNC_CONCURRENCY connections at once. */
+const CRAWLER_MAX_TASKS = 8;
+/** Syncs waiting or running per crawler task that the scaling policy holds. */
+const SYNCS_PER_CRAWLER = 8;
 
 export interface ProgramOptions {
   /** Where the worker image is built from. @default the repository root and its Dockerfile */
@@ -122,7 +129,7 @@ export function createProgram(config: StackConfig, options: ProgramOptions = {})
     context,
     config: compute.network,
     keyArn,
-    egress: Object.fromEntries(TASK_ROLES.map((role) => [role, roleEgress(role, broker)])) as Record<TaskRole, EgressDestination[]>,
+    egress: Object.fromEntries([...TASK_ROLES, 'webhook' as const].map((role) => [role, roleEgress(role, broker)])) as Record<TaskRole | 'webhook', EgressDestination[]>,
   });
   const queue = new Queue('queue', {
     context,
@@ -134,6 +141,17 @@ export function createProgram(config: StackConfig, options: ProgramOptions = {})
   });
 
   const bounds = serviceBounds(compute.scaling, config.streams);
+  const values = pulumi.all([names, queue.redisUrl]).apply(([resources, redisUrl]) => ({
+    stack: config.stack,
+    logLevel: config.logLevel,
+    stopTimeoutSeconds: compute.stopTimeoutSeconds,
+    healthPort: HEALTH_PORT,
+    resources,
+    redisUrl,
+    brokerUrl: compute.brokerUrl,
+    metricsNamespace: METRICS_NAMESPACE,
+    backlogMetricName: BACKLOG_METRIC_NAME,
+  }));
   const workers = new Workers('workers', {
     context,
     keyArn,
@@ -146,17 +164,7 @@ export function createProgram(config: StackConfig, options: ProgramOptions = {})
       projector: bounds.projector.min,
     },
     stopTimeoutSeconds: compute.stopTimeoutSeconds,
-    values: pulumi.all([names, queue.redisUrl]).apply(([resources, redisUrl]) => ({
-      stack: config.stack,
-      logLevel: config.logLevel,
-      stopTimeoutSeconds: compute.stopTimeoutSeconds,
-      healthPort: HEALTH_PORT,
-      resources,
-      redisUrl,
-      brokerUrl: compute.brokerUrl,
-      metricsNamespace: METRICS_NAMESPACE,
-      backlogMetricName: BACKLOG_METRIC_NAME,
-    })),
+    values,
     arns: catalogArns(catalog, { keyArn, metricsNamespace: METRICS_NAMESPACE }),
     secretArns: pulumi.all(secrets.arns),
     subnetIds: network.taskSubnetIds,
@@ -205,8 +213,32 @@ export function createProgram(config: StackConfig, options: ProgramOptions = {})
     backlogMetric: BACKLOG_METRIC_NAME,
   });
 
+  // The aggregator's webhooks in, as sync jobs for the crawler fleet, which scales on their backlog.
+  const webhook = new Webhook('webhook', {
+    context,
+    keyArn,
+    clusterArn: workers.clusterArn,
+    clusterName: workers.clusterName,
+    image: workers.imageUri,
+    size: compute.tasks.crawler,
+    desiredCount: 2,
+    stopTimeoutSeconds: compute.stopTimeoutSeconds,
+    values,
+    secretArns: pulumi.all(secrets.arns),
+    vpcId: network.vpcId,
+    subnetIds: network.taskSubnetIds,
+    securityGroupId: network.securityGroupOf('webhook'),
+    repositoryArn: workers.repositoryArn,
+    throttle: WEBHOOK_THROTTLE,
+    crawler: { serviceName: workers.serviceNames.crawler, bounds: { min: bounds.crawler.min, max: CRAWLER_MAX_TASKS }, backlogPerTask: SYNCS_PER_CRAWLER },
+    alarms: { topicArn: observability.topicArn, refusedPerFiveMinutes: 10, syncBacklog: 500 },
+    metricsNamespace: METRICS_NAMESPACE,
+  });
+
   return {
     ...dataPlane,
+    webhookEndpoint: webhook.endpoint,
+    syncQueue: names.apply((n) => n.queues.sync),
     redisEndpoint: queue.primaryEndpoint,
     redisUrl: queue.redisUrl,
     clusterName: workers.clusterName,

@@ -30,6 +30,8 @@ export interface ContainerDefinitionArgs {
   readonly stopTimeoutSeconds: number;
   /** Long-running services get a health check; one-shot tasks (batch, replay) do not. */
   readonly healthCheck: boolean;
+  /** A port other tasks reach the container on (the webhook endpoint); none for the rest. */
+  readonly port?: number;
 }
 
 /** The task's single container, as the ECS API wants it. */
@@ -42,6 +44,7 @@ export function containerDefinition(args: ContainerDefinitionArgs) {
     environment: args.environment.environment,
     secrets: args.environment.secrets,
     stopTimeout: args.stopTimeoutSeconds,
+    ...(args.port === undefined ? {} : { portMappings: [{ containerPort: args.port, protocol: 'tcp' }] }),
     ...(args.healthCheck ? { healthCheck: { command: healthCheckCommand(HEALTH_PORT), interval: 15, timeout: 5, retries: 3, startPeriod: 30 } } : {}),
     logConfiguration: {
       logDriver: 'awslogs',
@@ -62,6 +65,11 @@ export interface WorkerServiceOptions {
    * @default false
    */
   readonly singleton?: boolean;
+  /**
+   * Registers each task in this Cloud Map service (SRV records on `port`), so an API Gateway VPC
+   * link can reach it (the webhook endpoint). @default none
+   */
+  readonly registry?: { readonly arn: pulumi.Input<string>; readonly port: number };
 }
 
 export interface WorkerTaskArgs {
@@ -118,11 +126,15 @@ export class WorkerTask extends pulumi.ComponentResource {
       renderTrust(serviceTrust('ecs-tasks.amazonaws.com', accountId, `arn:${partition}:ecs:${context.region}:${accountId}:*`)),
     );
     const taskRole = new aws.iam.Role(`${name}-task-role`, { description: `${this.family}: what the ${role} worker may call`, assumeRolePolicy: trust }, parent);
-    new aws.iam.RolePolicy(
-      `${name}-task-policy`,
-      { role: taskRole.id, policy: pulumi.output(args.taskStatements).apply((statements) => render(policyDocument(statements as Statement[]))) },
-      parent,
-    );
+    // A role that makes no AWS call (the webhook endpoint) gets no policy at all: IAM refuses an empty one.
+    const callsNothing = Array.isArray(args.taskStatements) && args.taskStatements.length === 0;
+    if (!callsNothing) {
+      new aws.iam.RolePolicy(
+        `${name}-task-policy`,
+        { role: taskRole.id, policy: pulumi.output(args.taskStatements).apply((statements) => render(policyDocument(statements as Statement[]))) },
+        parent,
+      );
+    }
     const executionRole = new aws.iam.Role(
       `${name}-execution-role`,
       { description: `${this.family}: pull the image, write logs, read the ${role} secrets`, assumeRolePolicy: trust },
@@ -149,6 +161,7 @@ export class WorkerTask extends pulumi.ComponentResource {
             environment: environment as ContainerEnvironment,
             stopTimeoutSeconds: args.stopTimeoutSeconds,
             healthCheck: args.service !== undefined,
+            ...(args.service?.registry === undefined ? {} : { port: args.service.registry.port }),
           }),
         ]),
       );
@@ -182,6 +195,7 @@ export class WorkerTask extends pulumi.ComponentResource {
           platformVersion: 'LATEST',
           networkConfiguration: { subnets: args.service.subnetIds, securityGroups: args.service.securityGroupIds, assignPublicIp: false },
           deploymentCircuitBreaker: { enable: true, rollback: true },
+          ...(args.service.registry === undefined ? {} : { serviceRegistries: { registryArn: args.service.registry.arn, containerName: args.role, containerPort: args.service.registry.port } }),
           // A singleton stops the old task before the new one starts; the others roll with overlap.
           deploymentMinimumHealthyPercent: singleton ? 0 : 100,
           deploymentMaximumPercent: singleton ? 100 : 200,

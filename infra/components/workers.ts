@@ -55,6 +55,8 @@ export class Workers extends pulumi.ComponentResource {
   public readonly clusterArn: pulumi.Output<string>;
   /** The image every role runs, pinned by digest. */
   public readonly imageUri: pulumi.Output<string>;
+  /** The stack's ECR repository (what an execution role pulls from). */
+  public readonly repositoryArn: pulumi.Output<string>;
   /** One `WorkerTask` per role with a task definition. */
   public readonly tasks: Readonly<Record<TaskRole, WorkerTask>>;
   /** ECS service names of the long-running roles. */
@@ -110,7 +112,7 @@ export class Workers extends pulumi.ComponentResource {
                   subnetIds: args.subnetIds,
                   securityGroupIds: [args.securityGroupIds[role]],
                   desiredCount: args.initialCount[role as ServiceRole],
-                  singleton: role === 'crawler',
+                  // The crawlers are a fleet on the sync queue (each connection fenced by its own run), no singleton.
                 },
               }
             : {}),
@@ -127,6 +129,7 @@ export class Workers extends pulumi.ComponentResource {
     this.clusterName = cluster.name;
     this.clusterArn = cluster.arn;
     this.imageUri = image.imageUri;
+    this.repositoryArn = repositoryArn;
     this.tasks = tasks;
     this.serviceNames = {
       crawler: serviceName('crawler'),

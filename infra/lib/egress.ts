@@ -50,6 +50,7 @@ export function roleEgress(role: WorkerRoleName, broker: BrokerEndpoint): Egress
   const out: EgressDestination[] = [{ kind: 'interface-endpoints' }, { kind: 'gateway', service: 's3' }];
   if (actions.some((action) => action.startsWith('dynamodb:'))) out.push({ kind: 'gateway', service: 'dynamodb' });
   if (reads(role, 'REDIS_URL')) out.push({ kind: 'redis' });
-  if (reads(role, 'BROKER_URL')) out.push({ kind: 'cidrs', name: 'broker', port: broker.port, cidrs: broker.cidrs });
+  // The webhook role fetches the broker's signing keys (WEBHOOK_JWKS_URL) from the broker's host.
+  if (reads(role, 'BROKER_URL') || reads(role, 'WEBHOOK_JWKS_URL')) out.push({ kind: 'cidrs', name: 'broker', port: broker.port, cidrs: broker.cidrs });
   return out;
 }

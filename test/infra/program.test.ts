@@ -346,7 +346,11 @@ describe('Program: every stack under mocks', function () {
           expect(get(service, 'networkConfiguration.assignPublicIp'), role).to.equal(false);
           expect(service.options.ignoreChanges, role).to.include('desiredCount');
         }
-        expect(named(plan.resources, T.service, 'workers-crawler-service').inputs).to.include({ desiredCount: 1, deploymentMaximumPercent: 100 });
+        // The crawlers are a fleet on the sync queue: they roll with overlap and scale on the sync backlog.
+        expect(named(plan.resources, T.service, 'workers-crawler-service').inputs).to.include({ desiredCount: 1, deploymentMaximumPercent: 200 });
+        const webhook = named(plan.resources, T.service, 'webhook-task-service');
+        expect(get(webhook, 'networkConfiguration.assignPublicIp')).to.equal(false);
+        expect(webhook.options.ignoreChanges).to.include('desiredCount');
       });
 
       it('scales within the configured bounds: readers follow the raw shards, projectors stop at the results shards', () => {
@@ -422,7 +426,14 @@ describe('Program: every stack under mocks', function () {
         ]);
         // Redis admits only the roles that read REDIS_URL
         const redisIngress = (named(plan.resources, T.securityGroup, 'network-redis').inputs['ingress'] as { securityGroups: string[] }[])[0]?.securityGroups;
-        expect(redisIngress).to.have.members([sg('crawler'), sg('stream-reader'), sg('scorer')]);
+        expect(redisIngress).to.have.members([sg('crawler'), sg('stream-reader'), sg('scorer'), sg('webhook')]);
+        // The webhook tasks take traffic from API Gateway's VPC link only, on their port; reach Redis and the broker's keys.
+        expect(destinations('webhook')).to.have.deep.members([
+          [443, sg('endpoints')],
+          [443, prefixList('s3')],
+          [6379, sg('redis')],
+          ...brokerCidrs.map((cidr) => [443, cidr]),
+        ]);
         for (const role of SERVICE_ROLES) expect(get(named(plan.resources, T.service, `workers-${role}-service`), 'networkConfiguration.securityGroups'), role).to.deep.equal([sg(role)]);
       });
 
