@@ -11,7 +11,8 @@ import { TransactionScorer } from '../models/index.js';
 import { createRedisConnection } from '../workers/lib/redis.js';
 import { capacityPlan } from './capacity.js';
 import { JOB_RECORDS, SCORER_CONCURRENCY, queueCeiling } from './ceilings/bullmq.js';
-import { PROJECTOR_BATCH, viewWriteCeiling } from './ceilings/dynamodb.js';
+import { consumerControl } from './ceilings/consumer.js';
+import { PROJECTOR_BATCH, storeWriteCeiling, viewWriteCeiling } from './ceilings/dynamodb.js';
 import { inferenceCeiling } from './ceilings/inference.js';
 import { kinesisCeilings } from './ceilings/kinesis.js';
 import { benchScoredResults, benchTransactions } from './fixtures.js';
@@ -33,6 +34,9 @@ export const BENCH_PROFILES = {
   quick: { kinesisRecords: 5_000, viewRecords: 1_000, viewWarmUp: 300, queueRecords: 5_000, inferenceMs: 2_000, scorerRecords: 5_000, sustainedRecords: 1_000, loadSeconds: 2 },
   full: { kinesisRecords: 50_000, viewRecords: 10_000, viewWarmUp: 2_000, queueRecords: 50_000, inferenceMs: 10_000, scorerRecords: 25_000, sustainedRecords: 10_000, loadSeconds: 10 },
 } as const;
+
+/** Records offered at once before the two-shard run's load, so every worker has read and written once before latency counts. */
+const TWO_SHARD_WARM_UP = 200;
 
 /** Offered loads per shard: a quarter, half and all of a real shard's 1,000 records/s write limit. */
 export const OFFERED_LOADS_PER_SHARD = [250, 500, 1000] as const;
@@ -89,20 +93,26 @@ export async function runBench(options: BenchOptions): Promise<BenchResult & { r
     const streamName = `bench-ceiling-${id}`;
     await ensureStream(clients.kinesis, streamName, shards);
     step(`ceilings: Kinesis PutRecords and GetRecords, ${profile.kinesisRecords} records on ${shards} shard(s)`);
-    const kinesis = await kinesisCeilings({ kinesis: clients.kinesis, streamName, records: rawRecords.slice(0, profile.kinesisRecords) }).finally(() =>
-      clients.kinesis.send(new DeleteStreamCommand({ StreamName: streamName })).catch(() => undefined),
-    );
+    const { kinesis, consumer } = await (async () => {
+      const ceilings = await kinesisCeilings({ kinesis: clients.kinesis, streamName, records: rawRecords.slice(0, profile.kinesisRecords) });
+      step(`control: bare GetRecords loop and the shard consumer library on the same ${profile.kinesisRecords} records, CPU seconds`);
+      const control = await consumerControl({ kinesis: clients.kinesis, dynamodb: clients.dynamodb, streamName, records: profile.kinesisRecords, leaseTableName: `bench-leases-${id}` });
+      return { kinesis: ceilings, consumer: control };
+    })().finally(() => clients.kinesis.send(new DeleteStreamCommand({ StreamName: streamName })).catch(() => undefined));
 
     step(`ceilings: onnxruntime-node, batches of ${JOB_RECORDS} for ${profile.inferenceMs / 1000} s`);
     const inference = await inferenceCeiling({ scorer, transactions: sample.map((t) => t.transaction), batchSize: JOB_RECORDS, durationMs: profile.inferenceMs });
 
-    step(`ceilings: DynamoDB view writes through ViewWriter, ${profile.viewRecords} records`);
     const scored = await benchScoredResults(sample.slice(0, profile.viewRecords + profile.viewWarmUp), scorer);
+    step(`ceilings: DynamoDB view writes through ViewWriter, ${profile.viewRecords} records`);
     const viewWrite = await viewWriteCeiling({ dynamodb: clients.dynamodb, tableName: `bench-view-${id}`, warmUp: scored.slice(profile.viewRecords), results: scored.slice(0, profile.viewRecords) });
+    // After the ViewWriter's run, so DynamoDB Local's JIT has compiled its write path for both.
+    step(`ceilings: DynamoDB Local plain BatchWriteItem, ${profile.viewRecords} view items`);
+    const store = await storeWriteCeiling({ dynamodb: clients.dynamodb, tableName: `bench-store-${id}`, warmUp: scored.slice(profile.viewRecords), results: scored.slice(0, profile.viewRecords) });
 
     step(`ceilings: BullMQ no-op, ${profile.queueRecords / JOB_RECORDS} jobs of ${JOB_RECORDS}`);
     const queueNoop = await queueCeiling({ connections: redis, queueName: `bench-noop-${id}`, prefix: `{bench-${id}}`, records: rawRecords.slice(0, profile.queueRecords) });
-    const ceilings: Record<CeilingName, typeof queueNoop> = { putRecords: kinesis.putRecords, getRecords: kinesis.getRecords, viewWrites: viewWrite.rate, queueNoop, inference };
+    const ceilings: Record<CeilingName, typeof queueNoop> = { putRecords: kinesis.putRecords, getRecords: kinesis.getRecords, storeWrites: store.rate, viewWrites: viewWrite.rate, queueNoop, inference };
 
     step(`scorer: one process on ${profile.scorerRecords / JOB_RECORDS} queued jobs`);
     const scorerStack = await isolatedStack(env, { stack: `bs${id}` });
@@ -120,11 +130,23 @@ export async function runBench(options: BenchOptions): Promise<BenchResult & { r
       onStep: step,
     }).finally(() => pipelineStack.cleanup());
 
+    // Latency at a full shard again on two shards per stream: the per-shard read budget holds per shard.
+    const twoShards = shards === 1 ? 2 : undefined;
+    let twoShardRun: Awaited<ReturnType<typeof pipelineBench>> | undefined;
+    if (twoShards !== undefined) {
+      const perShard = OFFERED_LOADS_PER_SHARD[OFFERED_LOADS_PER_SHARD.length - 1]!;
+      step(`pipeline on ${twoShards} shards: ${perShard} records/s per shard for ${profile.loadSeconds} s`);
+      const stack = await isolatedStack(env, { stack: `b2${id}`, shards: { raw: twoShards, results: twoShards } });
+      twoShardRun = await pipelineBench({ env: stack.env, logDir, shards: twoShards, sustainedRecords: TWO_SHARD_WARM_UP, loadsPerShard: [perShard], loadSeconds: profile.loadSeconds, onStep: step }).finally(() => stack.cleanup());
+    }
+
     // The path from broker to view crosses every ceiling measured here.
     const [lowestName, lowest] = (Object.entries(ceilings) as [CeilingName, typeof queueNoop][]).reduce((a, b) => (b[1].perSecond < a[1].perSecond ? b : a));
+    // Records per CPU second on the backlog, every role busy: the per-record cost capacity is planned from.
+    const perCore = Object.fromEntries(Object.entries(run.backlogCpu).map(([role, use]) => [role, use.recordsPerCpuSecond]));
     const measured = scored.slice(0, profile.viewRecords);
     const averageBytes = (items: readonly unknown[]): number => Math.round(items.reduce((n: number, item) => n + Buffer.byteLength(JSON.stringify(item)), 0) / Math.max(1, items.length));
-    const workload = { rawRecordBytes: averageBytes(rawRecords.slice(0, 2_000)), resultRecordBytes: averageBytes(measured), viewWruPerRecord: viewWrite.wruPerRecord };
+    const workload = { rawRecordBytes: averageBytes(rawRecords.slice(0, 2_000)), resultRecordBytes: averageBytes(measured), viewWruPerRecord: viewWrite.wruPerRecord, viewItemBytes: store.itemBytes };
     const partial: Omit<BenchResult, 'figures' | 'files' | 'capacity'> = {
       version: BENCH_RESULT_VERSION,
       mode: options.quick === true ? 'quick' : 'full',
@@ -134,8 +156,14 @@ export async function runBench(options: BenchOptions): Promise<BenchResult & { r
       settings: { shards, jobRecords: JOB_RECORDS, scorerConcurrency: SCORER_CONCURRENCY, projectorBatch: PROJECTOR_BATCH, inferenceThreads: LOCAL_TUNING.INFERENCE_THREADS },
       workload,
       ceilings,
+      consumer,
       pipeline: {
-        endToEnd: { perSecond: run.sustained.throughputPerSec, lowestCeiling: { name: lowestName, perSecond: lowest.perSecond }, ratio: run.sustained.throughputPerSec / lowest.perSecond },
+        endToEnd: {
+          perSecond: run.sustained.throughputPerSec,
+          lowestCeiling: { name: lowestName, perSecond: lowest.perSecond },
+          storeCeilingPerSecond: store.rate.perSecond,
+          ratio: run.sustained.throughputPerSec / store.rate.perSecond,
+        },
         scorer: {
           perSecond: scorerResult.rate.perSecond,
           queueCeilingPerSecond: queueNoop.perSecond,
@@ -147,6 +175,10 @@ export async function runBench(options: BenchOptions): Promise<BenchResult & { r
         loads: run.loads,
         peakRssMiB: run.peakRssMiB,
         cpu: run.cpu,
+        backlogCpu: run.backlogCpu,
+        ...(twoShardRun === undefined || twoShards === undefined
+          ? {}
+          : { twoShards: { shards: twoShards, loads: twoShardRun.loads, lost: twoShardRun.summary.lost, doubleCounted: twoShardRun.summary.doubleCounted } }),
         lost: run.summary.lost,
         doubleCounted: run.summary.doubleCounted,
         timeline: run.timeline,
@@ -157,13 +189,13 @@ export async function runBench(options: BenchOptions): Promise<BenchResult & { r
     // Planned at the production stack's task sizes: that is where these rates will have to hold.
     const capacityStack = 'prod';
     const inputs = {
-      recordsPerCpuSecond: Object.fromEntries(Object.entries(run.cpu).map(([role, use]) => [role, use.recordsPerCpuSecond])),
+      recordsPerCpuSecond: perCore,
       taskVcpus: stackTaskVcpus(capacityStack),
       ...workload,
       queueCeilingPerSecond: queueNoop.perSecond,
     };
     const capacity = { stack: capacityStack, inputs, rows: capacityPlan(inputs) };
-    const result: BenchResult = { ...partial, capacity, figures: buildFigures(partial), files };
+    const result: BenchResult = { ...partial, capacity, figures: buildFigures({ ...partial, capacity }), files };
     mkdirSync(options.outDir, { recursive: true });
     writeFileSync(join(options.outDir, files.latencySvg), latencyHistogramSvg(Object.entries(run.latencySamples).map(([label, values]) => ({ label, values }))));
     writeFileSync(join(options.outDir, files.throughputSvg), throughputSvg(run.timeline));

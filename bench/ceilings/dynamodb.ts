@@ -1,9 +1,11 @@
-import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, DynamoDBClient, WriteRequest } from '@aws-sdk/client-dynamodb';
 import { ensureTable } from '../../local/env/provision.js';
 import type { ScoredResult } from '../../shared/schemas/scored-result.js';
 import { WORKER_VARIABLES } from '../../shared/worker-env.js';
-import { ViewWriter } from '../../workers/projector/view-writer.js';
+import { toItem, versionOf } from '../../shared/view/version.js';
+import { MAX_BATCH_WRITE_ITEMS, ViewWriter } from '../../workers/projector/view-writer.js';
+import { mapLimit } from '../../workers/lib/concurrency.js';
 import { chunks } from '../fixtures.js';
 import { rate, timed } from '../rate.js';
 import type { Rate } from '../rate.js';
@@ -45,6 +47,64 @@ export async function viewWriteCeiling(options: ViewWriteCeilingOptions): Promis
       return count;
     });
     return { rate: rate(written, ms), wruPerRecord: Math.round(((writer.stats.consumedWru - before) / Math.max(1, options.results.length)) * 100) / 100 };
+  } finally {
+    await dynamodb.send(new DeleteTableCommand({ TableName: tableName })).catch(() => undefined);
+  }
+}
+
+/** `BatchWriteItem` requests in flight for the store's ceiling: enough to keep DynamoDB Local's threads busy. */
+export const STORE_REQUESTS_IN_FLIGHT = 8;
+
+/** What the store itself takes: items per second and their average size. */
+export interface StoreWriteCeiling {
+  readonly rate: Rate;
+  /** Average item size as DynamoDB counts it (attribute names and values), bytes. */
+  readonly itemBytes: number;
+}
+
+/** Bytes of an item as DynamoDB sizes it, close enough: names plus the values' UTF-8 or number text. */
+function itemBytes(item: Record<string, AttributeValue>): number {
+  let bytes = 0;
+  for (const [name, value] of Object.entries(item)) {
+    bytes += Buffer.byteLength(name);
+    if (value.S !== undefined) bytes += Buffer.byteLength(value.S);
+    else if (value.N !== undefined) bytes += Math.ceil(value.N.length / 2) + 1;
+    else if (value.BOOL !== undefined) bytes += 1;
+    else bytes += Buffer.byteLength(JSON.stringify(value));
+  }
+  return bytes;
+}
+
+/**
+ * The store's own ceiling (issue 12, item 2): DynamoDB Local taking plain `BatchWriteItem`
+ * requests of 25 view items each, the items built beforehand (so no project code and no
+ * marshalling of results is timed), `STORE_REQUESTS_IN_FLIGHT` requests at once. The end-to-end
+ * rate is judged against this, since the view's writes are plain batches too.
+ */
+export async function storeWriteCeiling(options: ViewWriteCeilingOptions): Promise<StoreWriteCeiling> {
+  const { dynamodb, tableName } = options;
+  await ensureTable(dynamodb, tableName, 'view');
+  const viewedAt = new Date().toISOString();
+  const requests = (results: readonly ScoredResult[]): WriteRequest[][] =>
+    chunks(
+      results.map((r) => ({ PutRequest: { Item: toItem(versionOf(r, viewedAt)) } })),
+      MAX_BATCH_WRITE_ITEMS,
+    );
+  const send = async (batch: WriteRequest[]): Promise<number> => {
+    let pending = batch;
+    while (pending.length > 0) {
+      const out = await dynamodb.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: pending } }));
+      pending = out.UnprocessedItems?.[tableName] ?? [];
+    }
+    return batch.length;
+  };
+  try {
+    const warm = requests(options.warmUp);
+    const timedBatches = requests(options.results);
+    const sizes = timedBatches.flat().map((w) => itemBytes(w.PutRequest!.Item!));
+    await mapLimit(warm, STORE_REQUESTS_IN_FLIGHT, send);
+    const { value: written, ms } = await timed(async () => (await mapLimit(timedBatches, STORE_REQUESTS_IN_FLIGHT, send)).reduce((a, b) => a + b, 0));
+    return { rate: rate(written, ms), itemBytes: Math.round(sizes.reduce((a, b) => a + b, 0) / Math.max(1, sizes.length)) };
   } finally {
     await dynamodb.send(new DeleteTableCommand({ TableName: tableName })).catch(() => undefined);
   }

@@ -51,6 +51,11 @@ export interface PipelineBenchResult {
   readonly peakRssMiB: Record<string, number>;
   /** CPU each role spent on the run (start-up left out) and the records in view per CPU second: per-core rates. */
   readonly cpu: Record<string, { readonly cpuSeconds: number; readonly recordsPerCpuSecond: number }>;
+  /**
+   * The same over the backlog phase alone, from its release until the projectors wrote all of it:
+   * every role busy, so idle polling weighs least; what a record costs each role.
+   */
+  readonly backlogCpu: Record<string, { readonly cpuSeconds: number; readonly recordsPerCpuSecond: number }>;
   /** Records into the view per second of the run, and where each phase began (s from the start; offered null: a backlog). */
   readonly timeline: { readonly perSecond: readonly number[]; readonly phases: readonly { readonly name: string; readonly startSec: number; readonly offeredPerSec: number | null }[] };
   /** Latency samples per load phase (ms), for the histogram. */
@@ -104,6 +109,7 @@ export async function pipelineBench(options: PipelineBenchOptions): Promise<Pipe
   const feed = await OfferedLoad.start(broker);
   const memory = new PeakMemory();
   const cpu = new CpuMeter();
+  const backlogCpu = new CpuMeter();
   let pipeline: LocalPipeline | undefined;
   const phaseStarts: { name: string; atMs: number; offeredPerSec: number }[] = [];
   let startedMs = Date.now();
@@ -115,10 +121,13 @@ export async function pipelineBench(options: PipelineBenchOptions): Promise<Pipe
     let target = 0;
     for (const phase of phases) {
       target += phase.lines.length;
+      const backlog = phase === phases[0];
+      if (backlog) backlogCpu.start(pipeline.workers().flatMap((w) => (w.pid === undefined ? [] : [w.pid])));
       phaseStarts.push({ name: phase.name, atMs: Date.now(), offeredPerSec: phase.perSecond });
       feed.release(phase.lines.length, phase.perSecond);
       step(`${phase.name}: ${phase.lines.length} records offered ${phase.perSecond === Infinity ? 'at once' : `at ${phase.perSecond}/s`}`);
       await waitForView(pipeline, target, options.stallTimeoutMs ?? 60_000, step);
+      if (backlog) for (const worker of pipeline.workers()) backlogCpu.stop(worker.name.replace(/-\d+$/, ''), worker.pid);
     }
     for (const worker of pipeline.workers()) {
       const role = worker.name.replace(/-\d+$/, '');
@@ -153,6 +162,9 @@ export async function pipelineBench(options: PipelineBenchOptions): Promise<Pipe
       peakRssMiB: memory.byRole(),
       cpu: Object.fromEntries(
         Object.entries(cpu.byRole()).map(([role, seconds]) => [role, { cpuSeconds: seconds, recordsPerCpuSecond: seconds > 0 ? Math.round(summary.inView / seconds) : 0 }]),
+      ),
+      backlogCpu: Object.fromEntries(
+        Object.entries(backlogCpu.byRole()).map(([role, seconds]) => [role, { cpuSeconds: seconds, recordsPerCpuSecond: seconds > 0 ? Math.round(first!.lines.length / seconds) : 0 }]),
       ),
       timeline: {
         perSecond: arrivalsPerSecond(view.transactions, startedMs, lastView + 1),

@@ -14,12 +14,14 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 interface WrittenBench {
   readonly mode: string;
   readonly ceilings: Record<string, { perSecond: number; items: number }>;
+  readonly consumer: Record<'bare' | 'library', { records: number; perCpuSecond: number }>;
   readonly pipeline: {
-    readonly endToEnd: { perSecond: number; ratio: number; lowestCeiling: { name: string; perSecond: number } };
+    readonly endToEnd: { perSecond: number; ratio: number; storeCeilingPerSecond: number; lowestCeiling: { name: string; perSecond: number } };
     readonly scorer: { perSecond: number; ratio: number };
     readonly loads: readonly { perShard: number; inView: number; latencyMs: Record<'p50' | 'p95' | 'p99' | 'max', number> }[];
     readonly peakRssMiB: Record<string, number>;
     readonly cpu: Record<string, { recordsPerCpuSecond: number } | undefined>;
+    readonly backlogCpu: Record<string, { recordsPerCpuSecond: number } | undefined>;
     readonly lost: number;
     readonly doubleCounted: number;
     readonly timeline: { perSecond: readonly unknown[] };
@@ -78,13 +80,18 @@ describe('Command: npm run bench', function () {
       const written = JSON.parse(readFileSync(join(outDir, jsonFiles[0]!), 'utf8')) as WrittenBench;
       expect(written.files.json).to.equal(jsonFiles[0]);
       expect(written.mode).to.equal('quick');
-      for (const name of ['putRecords', 'getRecords', 'viewWrites', 'queueNoop', 'inference']) {
+      for (const name of ['putRecords', 'getRecords', 'storeWrites', 'viewWrites', 'queueNoop', 'inference']) {
         positive(written.ceilings[name]?.perSecond, `ceiling ${name}`);
         positive(written.ceilings[name]?.items, `ceiling ${name} items`);
       }
       const p = written.pipeline;
       positive(p.endToEnd.perSecond, 'end-to-end records/s');
-      positive(p.endToEnd.ratio, 'end-to-end ratio to the lowest ceiling');
+      positive(p.endToEnd.ratio, 'end-to-end ratio to the store ceiling');
+      expect(p.endToEnd.storeCeilingPerSecond).to.equal(written.ceilings['storeWrites']?.perSecond);
+      for (const loop of ['bare', 'library'] as const) {
+        positive(written.consumer[loop].perCpuSecond, `${loop} GetRecords records per CPU second`);
+        expect(written.consumer[loop].records, `${loop} loop read every record`).to.equal(written.consumer.bare.records);
+      }
       expect(written.ceilings[p.endToEnd.lowestCeiling.name]?.perSecond).to.equal(p.endToEnd.lowestCeiling.perSecond);
       positive(p.scorer.perSecond, 'scorer records/s');
       positive(p.scorer.ratio, 'scorer ratio to the BullMQ no-op ceiling');
@@ -98,6 +105,7 @@ describe('Command: npm run bench', function () {
       for (const role of ['crawler', 'stream-reader', 'scorer', 'projector']) {
         positive(p.peakRssMiB[role], `peak RSS of ${role}`);
         positive(p.cpu[role]?.recordsPerCpuSecond, `records per CPU second of ${role}`);
+        positive(p.backlogCpu[role]?.recordsPerCpuSecond, `records per CPU second of ${role} on the backlog`);
       }
       expect(written.capacity.rows.length, 'capacity rows').to.be.greaterThan(0);
       expect(ascending(written.capacity.rows.map((r) => r.transactionsPerSecond)), 'capacity targets rise').to.equal(true);
