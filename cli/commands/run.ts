@@ -1,6 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { InterruptedError, integer, watchInterrupts, wholeNumber } from '../../shared/command-line/index.js';
+import { InterruptedError, UsageError, integer, watchInterrupts, wholeNumber } from '../../shared/command-line/index.js';
+import { devIssuerKeysDir } from '../../local/dev-issuer/index.js';
+import { attachKeptEnv, keptProcess, readState, removeState, stateFile, writeState } from '../../local/env/index.js';
+import { countInView } from '../../local/runner/measure.js';
+import type { WorkerProcess } from '../../local/runner/worker-process.js';
 import { parseBrokerLine } from '../../shared/schemas/transaction.js';
 import { InsightsQuery } from '../../workers/api/insights-query.js';
 import { join } from 'node:path';
@@ -12,7 +16,7 @@ import { runLocal } from '../../local/runner/run-local.js';
 import type { RunSummary } from '../../local/runner/measure.js';
 import type { RunProgress } from '../../local/runner/run-local.js';
 import { Progress, output } from '../progress.js';
-import { addEnvOptions, envOptions } from './local-env.js';
+import { addEnvOptions, envOptions, keptStateOf, liveKeptEnv, startKeptEnv } from './local-env.js';
 import { formatInsights } from './view.js';
 import type { EnvFlags } from './local-env.js';
 
@@ -27,6 +31,7 @@ interface RunFlags extends EnvFlags {
   scorers: number;
   projectors: number;
   analytics?: boolean;
+  keep?: boolean;
 }
 
 function printSummary(summary: RunSummary & { analytics?: AnalyticsSummary }): void {
@@ -83,6 +88,68 @@ function statusLine(windowMs = 10_000): (p: RunProgress) => string {
   };
 }
 
+/**
+ * The environment of a run: with --keep, the kept environment of this stack if one runs (attached
+ * to), else a new kept one (its supervisor outlives the run, the Firehose stand-in archiving);
+ * without, one of the run's own, stopped at its end.
+ */
+async function environmentFor(flags: RunFlags, progress: Progress, signal: AbortSignal): Promise<{ env: LocalEnv; kept: boolean }> {
+  if (flags.keep) {
+    let state = await liveKeptEnv(progress);
+    if (state !== undefined && state.stack !== flags.stack) {
+      throw new UsageError(`a kept environment of stack '${state.stack}' is running; pass --stack ${state.stack} to use it, or stop it with 'insights local env down'`);
+    }
+    if (state !== undefined) progress.step(`attaching to the kept environment of stack '${state.stack}' (supervisor pid ${state.supervisorPid})`);
+    else state = await startKeptEnv({ ...flags, archive: true }, progress, signal);
+    return { env: attachKeptEnv(state), kept: true };
+  }
+  // The environment is started here rather than by runLocal so the Firehose stand-in is reading
+  // the raw stream before the first record is put, as Firehose would be in AWS.
+  const env = await startLocalEnv({ ...envOptions(flags, progress), signal }).catch((error: unknown) => {
+    if (signal.aborted) throw new InterruptedError('during start-up (environment); nothing was sent', (signal.reason as InterruptedError).signal);
+    throw error;
+  });
+  return { env, kept: false };
+}
+
+/** `run --follow` names its environment in the state file (unless a kept one already has it), so other shells can reach it. */
+async function publishFollowedEnv(env: LocalEnv, progress: Progress): Promise<boolean> {
+  const other = await liveKeptEnv(progress);
+  if (other !== undefined) {
+    progress.step(`not writing ${stateFile()}: it names a kept environment (stack '${other.stack}') that is still running`);
+    return false;
+  }
+  writeState(keptStateOf(env, { keysDir: devIssuerKeysDir(), archiving: false }));
+  progress.step(`other shells reach this environment through ${stateFile()} ('npx insights view USER_ID', 'npx insights local env down' stops this run)`);
+  return true;
+}
+
+/** Names the run's workers in the kept environment's state, so `down` stops them too. */
+function registerWorkers(workers: readonly WorkerProcess[]): void {
+  const state = readState();
+  if (state === undefined) return;
+  writeState({ ...state, workers: workers.filter((w) => w.pid !== undefined).map((w) => keptProcess({ name: w.name, pid: w.pid!, port: undefined })) });
+}
+
+/** On a kept environment the view may hold an earlier run: its transactions are the ones the same --seed sends again. */
+async function noteExistingData(env: LocalEnv, progress: Progress): Promise<void> {
+  const clients = env.clients();
+  try {
+    const before = await countInView(clients.dynamodb, env.names.tables.view);
+    if (before > 0) progress.step(`the view already holds ${before} transactions (an earlier run); lines with the same ids are deduplicated, so pass another --seed for new data`);
+  } finally {
+    clients.destroy();
+  }
+}
+
+function printExplore(userId: string | undefined): void {
+  console.log('\nThe environment and its data are left running. Explore them from any shell here:');
+  if (userId !== undefined) console.log(`  npx insights view ${userId}`);
+  console.log('  npx insights batch                    # the archive to enriched Parquet');
+  console.log('  npx insights query "SELECT category, count(*) FROM enriched GROUP BY 1"');
+  console.log('  npx insights local env down           # stop it all');
+}
+
 async function run(flags: RunFlags): Promise<void> {
   // Steps and status go to stderr; with --json, stdout carries the summary alone.
   const progress = new Progress();
@@ -90,14 +157,12 @@ async function run(flags: RunFlags): Promise<void> {
   const { signal } = interrupts;
   // Worker logs outlive the run (the environment's data folder does not).
   const logDir = join(process.cwd(), '.local', 'logs', new Date().toISOString().replace(/[:.]/g, '-'));
-  // The environment is started here rather than by runLocal so the Firehose stand-in is reading
-  // the raw stream before the first record is put, as Firehose would be in AWS.
-  const env = await startLocalEnv({ ...envOptions(flags, progress), signal }).catch((error: unknown) => {
-    if (signal.aborted) throw new InterruptedError('during start-up (environment); nothing was sent', (signal.reason as InterruptedError).signal);
-    throw error;
-  });
+  const { env, kept } = await environmentFor(flags, progress, signal);
+  // While this run is up, other shells find it: view, batch, query, replay, token and down.
+  const published = !kept && flags.follow ? await publishFollowedEnv(env, progress) : false;
   let archiver: LocalArchiver | undefined;
   let sample: string | undefined;
+  let sampleUserId: string | undefined;
   let page: { url: string; userId: string } | undefined;
   let analytics: AnalyticsSummary | undefined;
   let summary: RunSummary;
@@ -107,9 +172,12 @@ async function run(flags: RunFlags): Promise<void> {
       archiver = await startLocalArchiver(env, { bufferIntervalMs: 2_000 });
       progress.step('archiver (the local stand-in for Firehose) copies the raw stream to the archive bucket');
     }
+    if (kept) await noteExistingData(env, progress);
     summary = await runLocal({
       env,
       logDir,
+      // With --keep --follow the workers are named in the state file, so `down` stops them even if this process dies.
+      ...(kept && flags.follow ? { duringRun: async ({ pipeline }) => registerWorkers(pipeline.workers()) } : {}),
       broker: flags.input !== undefined ? { input: flags.input, seed: flags.seed } : { records: flags.records, seed: flags.seed },
       workers: { api: 1, 'stream-reader': flags.readers, scorer: flags.scorers, projector: flags.projectors },
       follow: !!flags.follow,
@@ -124,6 +192,7 @@ async function run(flags: RunFlags): Promise<void> {
         if (flags.follow) progress.step(`insights page for ${userId} (up until Ctrl-C; 'npx insights token USER_ID' for others):\n  ${page.url}`);
       },
       afterDrain: async ({ broker }) => {
+        sampleUserId = sampleUser(broker.lines());
         sample = await sampleInsights(env, broker.lines());
         if (archiver !== undefined) {
           progress.step('pipeline drained; running the batch job over the raw archive');
@@ -134,8 +203,14 @@ async function run(flags: RunFlags): Promise<void> {
   } finally {
     progress.done();
     await archiver?.close();
-    await env.stop();
-    progress.step(`stopped ${env.processes.map((p) => p.name).join(', ')}; no process left behind`);
+    if (kept) {
+      if (flags.follow) registerWorkers([]);
+      progress.step(`workers stopped; the environment of stack '${env.stack}' is left running with its data (stop it with 'insights local env down')`);
+    } else {
+      if (published) removeState();
+      await env.stop();
+      progress.step(`stopped ${env.processes.map((p) => p.name).join(', ')}; no process left behind`);
+    }
     interrupts.dispose();
   }
   const full = analytics === undefined ? summary : { ...summary, analytics };
@@ -147,6 +222,7 @@ async function run(flags: RunFlags): Promise<void> {
     if (page !== undefined && !flags.follow) {
       console.log(`\nInsights page for ${page.userId} (served by the api role while the run was up; --follow keeps it up until Ctrl-C):\n  ${page.url}`);
     }
+    if (kept) printExplore(sampleUserId);
   });
   if (flags.summaryFile) writeFileSync(flags.summaryFile, `${JSON.stringify(full, null, 2)}\n`);
   const failures = [
@@ -172,6 +248,12 @@ export function runCommand(): Command {
       .option('--readers <n>', 'stream-reader processes', wholeNumber(1), 1)
       .option('--scorers <n>', 'scorer processes', wholeNumber(1), 1)
       .option('--projectors <n>', 'projector processes', wholeNumber(1), 1)
-      .option('--analytics', 'archive the raw stream (local Firehose stand-in) and run the batch job to Parquet once drained'),
-  ).action((flags) => run(flags));
+      .option('--analytics', 'archive the raw stream (local Firehose stand-in) and run the batch job to Parquet once drained')
+      .option('--keep', 'leave the environment and its data running for view, batch, query and replay (attaches to a kept one of this stack); stop with `insights local env down`'),
+  ).action((flags: RunFlags) => {
+    if (flags.keep && flags.analytics) {
+      throw new UsageError("--analytics with --keep: the kept environment archives the raw stream itself; run 'npx insights batch' after the run");
+    }
+    return run(flags);
+  });
 }

@@ -83,6 +83,9 @@ export interface LocalEnvProcess {
   readonly port: number | undefined;
 }
 
+/** What users of an environment need of its development issuer (a kept environment's is served by its supervisor). */
+export type LocalIssuer = Pick<DevIssuer, 'issuer' | 'audience' | 'jwksUrl' | 'workerValues' | 'mint'>;
+
 export interface LocalEnv {
   readonly stack: string;
   readonly engines: { readonly kinesis: string; readonly dynamodb: string };
@@ -101,7 +104,7 @@ export interface LocalEnv {
   readonly processes: readonly LocalEnvProcess[];
   readonly dataDir: string;
   /** The development identity provider: its JWKS on loopback, and tokens for the api role. */
-  readonly issuer: DevIssuer;
+  readonly issuer: LocalIssuer;
   /** New clients pointed at this environment, as its operator; the caller closes them. */
   clients(): AwsClients & { destroy(): void };
   /** The key pair of `role` in `stack` (each stack's roles are identities of their own). @default stack: this environment's */

@@ -39,6 +39,8 @@ export interface MeasureNames {
   readonly viewTable: string;
   readonly rejectsTable: string;
   readonly resultsStream: string;
+  /** Rejects stored before the run (a kept environment's earlier runs): not this run's, left out. */
+  readonly rejectsBefore?: ReadonlySet<string>;
 }
 
 /** Distinct transaction ids on a stream, read from every shard's start (an audit, not a consumer). */
@@ -62,9 +64,16 @@ export async function distinctIdsOnStream(kinesis: KinesisClient, streamName: st
   return ids;
 }
 
-/** Transactions the view shows (the read model's collapse of every version). Cheap enough to poll for progress. */
-export async function countInView(dynamodb: DynamoDBClient, tableName: string): Promise<number> {
-  return (await shownTransactionIds(dynamodb, tableName)).size;
+/**
+ * Transactions the view shows (the read model's collapse of every version), or only those among
+ * `among` (a run's own on a kept environment). Cheap enough to poll for progress.
+ */
+export async function countInView(dynamodb: DynamoDBClient, tableName: string, among?: ReadonlyMap<string, unknown>): Promise<number> {
+  const shown = await shownTransactionIds(dynamodb, tableName);
+  if (among === undefined) return shown.size;
+  let count = 0;
+  for (const id of shown) if (among.has(id)) count += 1;
+  return count;
 }
 
 /** What a run left behind, read back from the view, the reject store and the results stream. */
@@ -93,10 +102,11 @@ export function summarizeRun(observed: RunObservation, expected: ExpectedOutcome
   const expectedTotals = new Map<string, { sumMinor: number; count: number }>();
   for (const txn of view.transactions) {
     const source = expected.accepted.get(txn.transactionId);
-    if (source === undefined) continue;
-    const key = totalKey(source.userId, localMonth(source.bookedAt), txn.category, source.amount.currency);
+    // A transaction this run did not offer (an earlier run's on a kept environment) counts at what the view holds for it.
+    const key = source === undefined ? totalKey(txn.userId, txn.month, txn.category, txn.amount.currency) : totalKey(source.userId, localMonth(source.bookedAt), txn.category, source.amount.currency);
+    const minor = source === undefined ? txn.amount.minor : source.amount.minor;
     const before = expectedTotals.get(key) ?? { sumMinor: 0, count: 0 };
-    expectedTotals.set(key, { sumMinor: before.sumMinor + source.amount.minor, count: before.count + 1 });
+    expectedTotals.set(key, { sumMinor: before.sumMinor + minor, count: before.count + 1 });
   }
   let doubleCounted = 0;
   for (const total of view.totals) {
@@ -153,5 +163,6 @@ export async function measureRun(clients: MeasureClients, names: MeasureNames, e
     new RejectStore({ dynamodb: clients.dynamodb, tableName: names.rejectsTable }).list(),
     distinctIdsOnStream(clients.kinesis, names.resultsStream),
   ]);
-  return summarizeRun({ view, rejectCodes: rejects.map((r) => r.code), scoredIds }, expected, durationMs);
+  const own = rejects.filter((r) => !(names.rejectsBefore?.has(r.rejectId) ?? false));
+  return summarizeRun({ view, rejectCodes: own.map((r) => r.code), scoredIds }, expected, durationMs);
 }

@@ -106,6 +106,9 @@ export async function runLocal(options: RunLocalOptions = {}): Promise<RunSummar
     const expected = expectedOutcome(broker.lines());
     step(`broker on ${broker.url} offers ${expected.offered} lines: ${expected.accepted.size} to accept, ${expected.rejected.size} to reject, ${expected.deduplicated} exact duplicates`);
 
+    const rejects = new RejectStore({ dynamodb: clients.dynamodb, tableName: env.names.tables.rejects });
+    // An environment kept from an earlier run holds its rejects and transactions: this run counts only its own.
+    const rejectsBefore = new Set((await rejects.list()).map((r) => r.rejectId));
     startUp('workers');
     pipeline = await LocalPipeline.start({
       ...(options.signal ? { signal: options.signal } : {}),
@@ -130,7 +133,6 @@ export async function runLocal(options: RunLocalOptions = {}): Promise<RunSummar
       );
     }
 
-    const rejects = new RejectStore({ dynamodb: clients.dynamodb, tableName: env.names.tables.rejects });
     const target = expected.accepted.size + expected.rejected.size;
     const stallMs = options.stallTimeoutMs ?? 60_000;
     let last = -1;
@@ -139,8 +141,8 @@ export async function runLocal(options: RunLocalOptions = {}): Promise<RunSummar
     for (;;) {
       if (options.signal?.aborted) break;
       const [inView, rejected, counts] = await Promise.all([
-        countInView(clients.dynamodb, env.names.tables.view),
-        rejects.list().then((r) => r.length),
+        countInView(clients.dynamodb, env.names.tables.view, expected.accepted),
+        rejects.list().then((r) => r.filter((reject) => !rejectsBefore.has(reject.rejectId)).length),
         queue.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed'),
       ]);
       const progress: RunProgress = {
@@ -177,7 +179,7 @@ export async function runLocal(options: RunLocalOptions = {}): Promise<RunSummar
       // Not finished is not lost: say how far it got, measured, and stop.
       const sofar = await measureRun(
         clients,
-        { viewTable: env.names.tables.view, rejectsTable: env.names.tables.rejects, resultsStream: env.names.streams.results },
+        { viewTable: env.names.tables.view, rejectsTable: env.names.tables.rejects, resultsStream: env.names.streams.results, rejectsBefore },
         expected,
         durationMs,
       );
@@ -192,7 +194,7 @@ export async function runLocal(options: RunLocalOptions = {}): Promise<RunSummar
     await failOnDenials(env);
     return await measureRun(
       clients,
-      { viewTable: env.names.tables.view, rejectsTable: env.names.tables.rejects, resultsStream: env.names.streams.results },
+      { viewTable: env.names.tables.view, rejectsTable: env.names.tables.rejects, resultsStream: env.names.streams.results, rejectsBefore },
       expected,
       durationMs,
     );

@@ -59,7 +59,7 @@ describe('Module: local/runner/measure', () => {
       expect(summary.notOffered).to.equal(0);
     });
 
-    it('never counts a record of another producer against lost, and reports it as not offered', () => {
+    it('never counts a record of another producer (or an earlier run) against lost or totals, and reports it as not offered', () => {
       // Prepare: the view shows everything, plus one transaction the broker never offered.
       const foreign = shown({ ...accepted[0]!, transactionId: 'tx-from-elsewhere' });
 
@@ -70,6 +70,8 @@ describe('Module: local/runner/measure', () => {
       expect(summary.lost).to.equal(0);
       expect(summary.notOffered).to.equal(1);
       expect(summary.inView).to.equal(expected.accepted.size);
+      // It shares a month total with an accepted one: the total counts it at its own amount, nothing double-counted.
+      expect(summary.doubleCounted).to.equal(0);
     });
 
     it('reports a valid line wrongly rejected as a reject mismatch and as lost', () => {
