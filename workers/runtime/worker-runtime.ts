@@ -42,7 +42,12 @@ export async function runWorker<R extends WorkerRoleName>(role: R, start: StartR
   // ever, so a missing grant shows as a crash-looping task, not as a silent stall.
   const aws = createAwsClients({ env: processEnv, onAccessDenied: (error) => deniedCall(error) });
   const health = new HealthServer(role);
-  const port = await health.listen(env.HEALTH_PORT);
+  const port = await health.listen(env.HEALTH_PORT).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EADDRINUSE') throw error;
+    // Two workers started by hand on one machine both default to 8080: say so, as for a bad variable.
+    process.stderr.write(`${role}: HEALTH_PORT ${env.HEALTH_PORT} is in use (another worker on this machine?); set HEALTH_PORT to a free port, or 0 to pick one\n`);
+    process.exit(2);
+  });
   logger.info({ healthPort: port }, 'worker starting');
 
   let worker: RunningWorker | undefined;
