@@ -4,7 +4,7 @@ import { DynamoDbCalls } from '../../../local/env/front/calls/dynamodb.js';
 import { KinesisCalls } from '../../../local/env/front/calls/kinesis.js';
 import { S3Calls } from '../../../local/env/front/calls/s3.js';
 import { LOCAL_ROLES, localStackArns, principalOf, roleCredentials, OPERATOR_ACCESS_KEY_ID } from '../../../local/env/front/identities.js';
-import { renderRoleStatements } from '../../../shared/iam/render.js';
+import { renderRoleStatements, roleGrants } from '../../../shared/iam/render.js';
 import { sigV4Credential } from '../../../local/env/front/sigv4.js';
 import type { FrontHttpRequest } from '../../../local/env/front/types.js';
 
@@ -156,7 +156,8 @@ describe('Function: localStackArns', () => {
   it("renders every local role's policy, the Firehose stand-in's included, with a local stack's ARNs", () => {
     for (const role of LOCAL_ROLES) {
       const statements = renderRoleStatements(role, localStackArns('t1234abcd'), { localStandIn: true });
-      expect(statements.length, role).to.be.greaterThan(0);
+      // One statement per grant; a role granted nothing (the webhook receiver calls no AWS API) renders none.
+      expect(statements, role).to.have.length(roleGrants(role, { localStandIn: true }).length);
       expect(JSON.stringify(statements), role).to.not.include('undefined');
     }
   });
