@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { InterruptedError } from '../../shared/command-line/index.js';
+import { InterruptedError, httpUrl } from '../../shared/command-line/index.js';
 import { startLocalArchiver } from '../../local/archiver/index.js';
 import { Command, Option } from 'commander';
 import { buildWorkerEnv, WORKER_ROLES } from '../../shared/worker-env.js';
@@ -41,7 +41,7 @@ export function addEnvOptions(command: Command): Command {
   return command
     .addOption(new Option('--kinesis <engine>', 'Kinesis emulator').choices(Object.values(KinesisEngine)).default(KinesisEngine.Kinesalite))
     .addOption(new Option('--dynamodb <engine>', 'DynamoDB emulator').choices(Object.values(DynamoDbEngine)).default(DynamoDbEngine.DynamoDbLocal))
-    .addOption(new Option('--endpoint <url>', 'use an AWS-compatible endpoint already running (LocalStack) instead of emulators').env('AWS_ENDPOINT_URL'))
+    .addOption(new Option('--endpoint <url>', 'use an AWS-compatible endpoint already running (LocalStack) instead of emulators').env('AWS_ENDPOINT_URL').argParser(httpUrl))
     .option('--stack <name>', 'stack whose catalog resources are provisioned', 'local')
     .option('--no-iam', "do not enforce each role's IAM grants (shared/iam) on the local AWS calls")
     .option('--no-limits', 'do not enforce Kinesis shard limits and DynamoDB capacity locally');

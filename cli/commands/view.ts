@@ -71,6 +71,7 @@ export function formatInsights(insights: UserInsights): string {
     const flag = txn.isAnomaly ? '!' : ' ';
     lines.push(`  ${pad(txn.bookedAt, 26)} ${pad(money(txn.amount.value, txn.amount.currency), 18, true)}  ${pad(txn.category, 14)} ${pad(txn.categoryScore.toFixed(2), 4, true)} ${pad(txn.anomalyScore.toFixed(2), 6, true)}${flag}  ${txn.merchant.name}`);
   }
+  if (insights.recent.length > 0) lines.push("  (p: the categoriser's probability for the category; anomaly: the anomaly model's score, ! where flagged)");
   lines.push('', `Flagged anomalies (${insights.anomalies.length})`);
   if (insights.anomalies.length === 0) lines.push('  (none)');
   for (const anomaly of insights.anomalies) {

@@ -224,6 +224,15 @@ export async function startLocalEnv(options: LocalEnvOptions = {}): Promise<Loca
       throw new MissingProgramError('java', 'DynamoDB Local needs Java 17 (`apt-get install openjdk-17-jre-headless`), or use --dynamodb dynalite');
     }
 
+    if (options.endpoint !== undefined) {
+      // Said at once and by name, rather than as the first service that "did not start" 15 s later.
+      const url = new URL(options.endpoint);
+      const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+      if (!(await isPortInUse(port, url.hostname.replace(/^\[|\]$/g, '')))) {
+        throw new LocalEnvError(`nothing answers at ${options.endpoint} (--endpoint or AWS_ENDPOINT_URL): start LocalStack (or another AWS-compatible endpoint) there, or leave the option out to use the embedded emulators`);
+      }
+    }
+
     let endpoints: LocalEnvEndpoints;
     let front: FrontsHandle | undefined;
     const enforce = options.endpoint === undefined ? { iam: options.enforce?.iam ?? true, limits: options.enforce?.limits ?? true } : { iam: false, limits: false };

@@ -20,6 +20,7 @@ describe('Entry points: command-line conventions', function () {
     { name: 'insights run --scorers 0', file: 'cli/main.ts', args: ['run', '--scorers', '0'], usage: 'usage: insights run' },
     { name: 'insights replay --rate abc', file: 'cli/main.ts', args: ['replay', '--from', '2026-01-01T00:00:00Z', '--to', '2026-01-02T00:00:00Z', '--rate', 'abc'], usage: 'usage: insights replay' },
     { name: 'insights broker without a source', file: 'cli/main.ts', args: ['broker'], usage: 'usage: insights broker' },
+    { name: 'insights local env check --endpoint not-a-url', file: 'cli/main.ts', args: ['local', 'env', 'check', '--endpoint', 'not-a-url'], usage: 'usage: insights local env check' },
     { name: 'insights with an unknown command', file: 'cli/main.ts', args: ['nosuch'], usage: 'usage: insights' },
   ] as const;
 
@@ -68,6 +69,21 @@ describe('Entry points: command-line conventions', function () {
     expect(result.stderr).to.contain(`${join(ROOT, 'Pulumi.nosuch.yaml')}: no such stack file; the stacks are dev, local, prod`);
     expect(result.stderr).to.not.contain('//');
     expect(result.stderr).to.not.match(STACK_TRACE);
+  });
+
+  it('names an unreachable --endpoint at once instead of a service that did not start', async () => {
+    // Prepare: a port nothing listens on (the discard port, closed here).
+    const endpoint = 'http://127.0.0.1:9';
+
+    // Act
+    const started = Date.now();
+    const result = await runCommand('cli/main.ts', ['local', 'env', 'check', '--endpoint', endpoint]);
+
+    // Assess: named before any service wait (each waits 15 s).
+    expect(result.code).to.equal(ExitCode.Failure);
+    expect(result.stderr).to.contain(`error: nothing answers at ${endpoint}`);
+    expect(result.stderr).to.not.match(/did not start/);
+    expect(Date.now() - started).to.be.lessThan(15_000);
   });
 
   it('ends quietly when the reader of its output goes away (plan | head -1)', async () => {
