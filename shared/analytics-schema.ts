@@ -55,6 +55,11 @@ export const RAW_ARCHIVE_COLUMNS = [
       'struct<transactionId:string,userId:string,accountId:string,bookedAt:string,amount:struct<value:string,currency:string>,merchant:struct<name:string,mcc:string>,description:string>',
     description: "The broker's transaction as received (unknown fields are not projected).",
   },
+  {
+    name: 'change',
+    glueType: 'struct<kind:string,revision:bigint,connectionId:string,lane:string,pendingTransactionId:string>',
+    description: 'Which version of the transaction this is (added, modified or removed, and its revision); absent on records from before the envelope: added at revision 0.',
+  },
 ] as const satisfies readonly AnalyticsColumn[];
 
 /** Firehose's time partitions of the raw archive: `raw/year=YYYY/month=MM/day=DD/hour=HH/`. */
@@ -66,11 +71,14 @@ export const RAW_ARCHIVE_PARTITIONS: readonly PartitionKey[] = [
 ];
 
 /**
- * Columns of the enriched Parquet the batch job writes: one row per transaction, money in minor
- * units, the model outputs, and the merchant enrichment. Order here is the Parquet column order.
+ * Columns of the enriched Parquet the batch job writes: one row per transaction and local day, at
+ * its latest version, money in minor units, the model outputs, and the merchant enrichment. A
+ * transaction removed at the bank keeps its row with `removed` true (its last version), so an
+ * older version archived again later cannot bring it back: queries that count filter on
+ * `NOT removed`. Order here is the Parquet column order.
  */
 export const ENRICHED_COLUMNS = [
-  { name: 'transaction_id', glueType: 'string', description: "The broker's transactionId; unique per row." },
+  { name: 'transaction_id', glueType: 'string', description: "The broker's transactionId; unique per local day (a transaction moved to another day is removed from the first)." },
   { name: 'user_id', glueType: 'string', description: 'The user the transaction belongs to.' },
   { name: 'account_id', glueType: 'string', description: "The user's account at the broker." },
   { name: 'booked_at', glueType: 'timestamp', description: 'Booking time, converted to UTC.' },
@@ -89,6 +97,9 @@ export const ENRICHED_COLUMNS = [
   { name: 'anomaly_score', glueType: 'double', description: 'In [0, 1]; higher is more unusual for this user.' },
   { name: 'is_anomaly', glueType: 'boolean', description: 'anomaly_score above the model threshold.' },
   { name: 'ingested_at', glueType: 'timestamp', description: 'When the crawler accepted the transaction (UTC).' },
+  { name: 'revision', glueType: 'bigint', description: "The version's revision (the crawler's, per connection): the highest one archived is the row." },
+  { name: 'removed', glueType: 'boolean', description: 'The transaction was removed at the bank (or moved to another day): count only rows where this is false.' },
+  { name: 'pending_transaction_id', glueType: 'string', description: 'On a posted transaction: the pending one it replaces (that one is removed).' },
 ] as const satisfies readonly AnalyticsColumn[];
 
 /** Hive partitions of the enriched Parquet: `enriched/year=YYYY/month=MM/day=DD/`, from local_date. */

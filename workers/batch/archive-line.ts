@@ -1,4 +1,5 @@
 import { rawRecordSchema } from '../../shared/schemas/raw-record.js';
+import { ChangeKind, changeOf } from '../../shared/schemas/transaction-change.js';
 import { RejectCode } from '../../shared/schemas/reject-codes.js';
 import { ValidationError } from '../../shared/errors.js';
 import { MAX_LINE_BYTES, normaliseBrokerTransaction, parseBrokerLine } from '../../shared/schemas/transaction.js';
@@ -26,6 +27,12 @@ export interface StagedRow {
   readonly contentHash: string;
   /** When the crawler accepted the line, epoch microseconds. */
   readonly ingestedAtMicros: bigint;
+  /** The version's revision (0 for a record without a change envelope). */
+  readonly revision: number;
+  /** The change removes the transaction (from this day: a removal, or the old half of a date move). */
+  readonly removed: boolean;
+  /** On a posted transaction: the pending one it replaces. */
+  readonly pendingTransactionId: string | null;
 }
 
 export type LineOutcome =
@@ -93,6 +100,7 @@ export function checkArchiveLine(line: string): LineOutcome {
   const checked = checkTransaction(line, transaction, new Date(ingestedMs));
   if (!checked.ok) return { ok: false, code: checked.code, message: checked.message, json: true, ...withId };
   const t = checked.transaction;
+  const change = changeOf(envelope.data);
   return {
     ok: true,
     row: {
@@ -110,6 +118,9 @@ export function checkArchiveLine(line: string): LineOutcome {
       mcc: t.merchant.mcc ?? null,
       contentHash: envelope.data.contentHash,
       ingestedAtMicros: BigInt(ingestedMs) * 1000n,
+      revision: change.revision,
+      removed: change.kind === ChangeKind.Removed,
+      pendingTransactionId: change.pendingTransactionId ?? null,
     },
   };
 }

@@ -31,10 +31,14 @@ const EXPRESSIONS: Readonly<Record<EnrichedColumnName, string>> = {
   mcc_description: "coalesce(m.description, NULLIF(b.mcc_description, ''))",
   // A brand that trades in one country says where; otherwise the city in the name does.
   merchant_country: "coalesce(NULLIF(b.country, ''), p.country)",
-  category: 'v.category',
-  anomaly_score: 'v.anomaly_score',
-  is_anomaly: 'v.is_anomaly',
+  // A removed row is the transaction's last version, kept so an older one cannot come back: no scores.
+  category: 'CASE WHEN f.removed THEN NULL ELSE v.category END',
+  anomaly_score: 'CASE WHEN f.removed THEN NULL ELSE v.anomaly_score END',
+  is_anomaly: 'CASE WHEN f.removed THEN NULL ELSE v.is_anomaly END',
   ingested_at: 'make_timestamp(f.ingested_at_us)',
+  revision: 'f.revision',
+  removed: 'f.removed',
+  pending_transaction_id: 'f.pending_transaction_id',
 };
 
 for (const column of ENRICHED_COLUMNS) {
@@ -66,10 +70,20 @@ export function hiveTypes(): string {
   return `{${ENRICHED_PARTITIONS.map((p) => `'${p.name}': ${duckDbType(p.glueType)}`).join(', ')}}`;
 }
 
-/** One row per transactionId: the earliest ingested copy (then archive position) wins, deterministically. */
+/**
+ * Which of two versions of a transaction in one day's partition stands, as the view decides it
+ * (`outranks` in shared/view/collapse.ts): the higher revision, then a live version over a removal.
+ */
+const RANK = 'coalesce(revision, 0) DESC, coalesce(removed, false)';
+
+/**
+ * One row per transaction and local day (a date move removes the transaction from the day it
+ * leaves at the revision it arrives in the other): the standing version, then the earliest
+ * ingested copy (then content hash and archive position) of it, deterministically.
+ */
 export const FRESH_SQL = `CREATE OR REPLACE TEMP TABLE fresh AS
   SELECT * FROM ${STAGED.name}
-  QUALIFY row_number() OVER (PARTITION BY transaction_id ORDER BY ingested_at_us, object_key, line) = 1`;
+  QUALIFY row_number() OVER (PARTITION BY transaction_id, local_date ORDER BY ${RANK}, ingested_at_us, content_hash, object_key, line) = 1`;
 
 /** Enriched rows for the fresh transactions (view scores from `VIEW_SCORES`, filled by the partition writer). */
 export function enrichFreshSql(): string {
@@ -107,24 +121,29 @@ export function enrichFreshSql(): string {
 
 /**
  * Existing rows of the touched partitions unioned with the new ones: a transactionId already in
- * its partition keeps its row (so a rerun or a replay changes nothing), except that a row written
- * before the view had scored it takes the view's scores now. `origin` 0 is existing, 1 new;
+ * its partition keeps its row unless a new version outranks it (a higher revision, or a removal
+ * at a higher one), so a rerun, a replay or an older version archived again changes nothing;
+ * a live row written before the view had scored it takes the view's scores now. Rows written
+ * before versions existed read as revision 0, not removed. `origin` 0 is existing, 1 new;
  * `filled` marks an existing row that gained scores.
  */
 export function mergeSql(): string {
+  const live = 'NOT coalesce(e.removed, false)';
   const existing = ENRICHED_COLUMNS.map((c) => {
     if (c.name === 'category' || c.name === 'anomaly_score' || c.name === 'is_anomaly') {
       const viewColumn = { category: 'category', anomaly_score: 'anomaly_score', is_anomaly: 'is_anomaly' }[c.name];
-      return `CASE WHEN e.category IS NULL THEN v.${viewColumn} ELSE e.${ident(c.name)} END AS ${ident(c.name)}`;
+      return `CASE WHEN e.category IS NULL AND ${live} THEN v.${viewColumn} ELSE e.${ident(c.name)} END AS ${ident(c.name)}`;
     }
+    if (c.name === 'revision') return `coalesce(e.revision, 0) AS revision`;
+    if (c.name === 'removed') return `coalesce(e.removed, false) AS removed`;
     return `e.${ident(c.name)}`;
   });
   return `CREATE OR REPLACE TEMP TABLE merged AS
   SELECT * FROM (
-    SELECT ${[...existing, partitionList('e.')].join(', ')}, 0 AS origin, (e.category IS NULL AND v.category IS NOT NULL) AS filled
+    SELECT ${[...existing, partitionList('e.')].join(', ')}, 0 AS origin, (e.category IS NULL AND ${live} AND v.category IS NOT NULL) AS filled
     FROM existing e LEFT JOIN ${VIEW_SCORES.name} v ON v.transaction_id = e.transaction_id
     UNION ALL BY NAME
     SELECT ${columnList('n.')}, ${partitionList('n.')}, 1 AS origin, false AS filled FROM enriched_new n
   )
-  QUALIFY row_number() OVER (PARTITION BY ${partitionList()}, transaction_id ORDER BY origin) = 1`;
+  QUALIFY row_number() OVER (PARTITION BY ${partitionList()}, transaction_id ORDER BY ${RANK}, origin) = 1`;
 }

@@ -37,9 +37,10 @@ export interface PartitionWriterOptions {
 }
 
 /**
- * Turns the staged rows of a chunk into enriched Parquet: deduplicates them by transactionId,
- * downloads the partitions they land in, merges new rows into existing ones (an existing row keeps
- * its place, and gains the view's scores if it had none), and rewrites each partition that changed,
+ * Turns the staged rows of a chunk into enriched Parquet: keeps the standing version of each
+ * transaction per local day, downloads the partitions they land in, merges new rows into existing
+ * ones (an existing row keeps its place unless a newer version or a removal outranks it, and gains
+ * the view's scores if it had none), and rewrites each partition that changed,
  * whole, under the same file names, so a reader never sees a partition empty or doubled.
  */
 export class PartitionWriter {
@@ -85,7 +86,8 @@ export class PartitionWriter {
     await db.run(`CREATE OR REPLACE TEMP TABLE existing (${enrichedTableDefinition()})`);
     if (files.length > 0) {
       await db.run(
-        `INSERT INTO existing SELECT ${columnList()}, ${partitionList()} FROM read_parquet([${files.map(literal).join(', ')}], hive_partitioning = true, hive_types = ${hiveTypes()}, union_by_name = true)`,
+        // BY NAME: files written before a column existed (revision, removed) give NULL for it.
+        `INSERT INTO existing BY NAME SELECT * FROM read_parquet([${files.map(literal).join(', ')}], hive_partitioning = true, hive_types = ${hiveTypes()}, union_by_name = true)`,
       );
     }
 
@@ -93,9 +95,10 @@ export class PartitionWriter {
     // The view's scores for new rows and for old rows written before the view had them.
     const wanted = await db.rows(`
       SELECT f.transaction_id, f.user_id, f.booked_at_text AS booked_at FROM fresh f
-      WHERE NOT EXISTS (SELECT 1 FROM existing e WHERE e.transaction_id = f.transaction_id)
+      WHERE NOT f.removed
+        AND NOT EXISTS (SELECT 1 FROM existing e WHERE e.transaction_id = f.transaction_id AND e.local_date = CAST(f.local_date AS DATE) AND coalesce(e.revision, 0) >= f.revision)
       UNION ALL
-      SELECT transaction_id, user_id, strftime(booked_at, '%Y-%m-%dT%H:%M:%S.%gZ') FROM existing WHERE category IS NULL`);
+      SELECT transaction_id, user_id, strftime(booked_at, '%Y-%m-%dT%H:%M:%S.%gZ') FROM existing WHERE category IS NULL AND NOT coalesce(removed, false)`);
     if (wanted.length > 0) {
       const scores = await this.options.viewScores.lookup(wanted.map((w) => ({ transactionId: String(w['transaction_id']), userId: String(w['user_id']), bookedAt: String(w['booked_at']) })));
       if (scores.length > 0) {

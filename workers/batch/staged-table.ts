@@ -26,6 +26,9 @@ export const STAGED = new AppendedTable<StagedLine>('staged', [
   { name: 'mcc', type: 'VARCHAR', value: (s) => s.row.mcc },
   { name: 'content_hash', type: 'VARCHAR', value: (s) => s.row.contentHash },
   { name: 'ingested_at_us', type: 'BIGINT', value: (s) => s.row.ingestedAtMicros },
+  { name: 'revision', type: 'BIGINT', value: (s) => BigInt(s.row.revision) },
+  { name: 'removed', type: 'BOOLEAN', value: (s) => s.row.removed },
+  { name: 'pending_transaction_id', type: 'VARCHAR', value: (s) => s.row.pendingTransactionId },
   { name: 'object_key', type: 'VARCHAR', value: (s) => s.objectKey },
   { name: 'line', type: 'INTEGER', value: (s) => s.line },
 ]);
