@@ -1,4 +1,4 @@
-import { ShardConsumer } from '../../shared/kinesis/index.js';
+import { ShardConsumer, ShardReadBudget } from '../../shared/kinesis/index.js';
 import type { ConsumerMetrics, KinesisRecord } from '../../shared/kinesis/index.js';
 import type { Logger } from '../../shared/logger.js';
 import { ArchiveBuffer } from './archive-buffer.js';
@@ -64,6 +64,9 @@ export class LocalArchiver {
       // Batches wait in the buffer until their object is written; reading must go on meanwhile.
       maxInFlightBatches: MAX_IN_FLIGHT_BATCHES,
       maxInFlightRecords: MAX_IN_FLIGHT_RECORDS,
+      // Firehose's cadence (one GetRecords a second per shard), through the same shard limits as
+      // every reader: the stream-reader's share of the raw stream's reads is sized around it.
+      maxGetRecordsPerSecond: ShardReadBudget.firehose,
       processRecords: (batch) => this.buffer.add(batch.map(toBuffered)),
       // A record whose batch kept failing is not bad data (the archive takes any bytes) but a
       // write that kept failing: it is written alone, and if that fails too the consumer retries.

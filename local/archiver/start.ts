@@ -31,7 +31,7 @@ export async function startLocalArchiver(env: LocalEnv, options: StartLocalArchi
     bufferIntervalMs: options.bufferIntervalMs ?? 1_000,
     ...(options.bufferSizeBytes === undefined ? {} : { bufferSizeBytes: options.bufferSizeBytes }),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
-    consumer: { idleTimeBetweenReadsMs: 200, ...options.consumer },
+    consumer: { idleTimeBetweenReadsMs: 1_000, ...options.consumer },
     onClosed: () => clients.destroy(),
   });
   try {

@@ -29,6 +29,22 @@ export const MAX_PARTITION_KEY_LENGTH = 256;
 /** GetRecords returns at most 10,000 records per call (API limit). */
 export const MAX_RECORDS_PER_GET = 10_000;
 
+/**
+ * The read budget of one shard: 5 GetRecords calls per second (Kinesis quota), shared by every
+ * polling consumer of the shard. Each consumer's share (`maxGetRecordsPerSecond`) is set so the
+ * consumers of a stream sum to less: the raw stream's Firehose (1) and stream-reader (3) leave one
+ * call a second for a lease hand-over's overlap, a retry or a tool; the results stream's projector
+ * (4) leaves one the same way.
+ */
+export const ShardReadBudget = {
+  /** Kinesis quota, per shard, for all consumers together. */
+  perShard: 5,
+  /** Firehose polls each shard of a Kinesis source about once a second (the local stand-in too). */
+  firehose: 1,
+  streamReader: 3,
+  projector: 4,
+} as const;
+
 /** Error names (SDK v3 `error.name`) that mean "slow down", for Kinesis and DynamoDB alike. */
 export const THROTTLING_ERRORS: ReadonlySet<string> = new Set([
   'ProvisionedThroughputExceededException',

@@ -52,12 +52,19 @@ export interface ShardConsumerOptions {
   /** GetRecords `Limit`. @default 10_000 (the API's maximum) */
   readonly maxRecordsPerCall?: number;
   /**
-   * Wait between reads when caught up. AWS allows five GetRecords per second per shard, shared by
-   * every consumer of the stream (Firehose reads the raw stream too); 250 ms keeps one consumer
-   * at four.
+   * Wait after a read that found the shard caught up, before the next read. The pace is capped by
+   * `maxGetRecordsPerSecond` whatever this says.
    * @default 250
    */
   readonly idleTimeBetweenReadsMs?: number;
+  /**
+   * Most GetRecords calls this consumer makes per second on one shard, retries after throttling
+   * included: calls start at least `1000 / maxGetRecordsPerSecond` ms apart, behind the tip or
+   * not. AWS allows five per second per shard, shared by every consumer of the shard (Firehose
+   * reads the raw stream once a second), so the consumers of a shard must sum to five at most.
+   * @default 4
+   */
+  readonly maxGetRecordsPerSecond?: number;
   /** Records per `processRecords` call; a larger read is split. @default 10_000 */
   readonly maxBatchSize?: number;
   /**
@@ -116,6 +123,7 @@ export function resolveConsumerOptions(options: ShardConsumerOptions): ResolvedC
     maxLeasesPerWorker: Infinity,
     maxRecordsPerCall: MAX_RECORDS_PER_GET,
     idleTimeBetweenReadsMs: 250,
+    maxGetRecordsPerSecond: 4,
     maxBatchSize: MAX_RECORDS_PER_GET,
     maxInFlightBatches: 1,
     maxInFlightRecords: MAX_RECORDS_PER_GET,
@@ -144,6 +152,7 @@ export function resolveConsumerOptions(options: ShardConsumerOptions): ResolvedC
   for (const key of ['failoverTimeMs', 'renewIntervalMs', 'leasePassIntervalMs', 'shardSyncIntervalMs', 'maxLeasesPerWorker', 'maxRecordsPerCall', 'idleTimeBetweenReadsMs', 'maxBatchSize', 'maxInFlightBatches', 'maxInFlightRecords', 'backoffBaseMs', 'backoffMaxMs', 'parentShardPollIntervalMs', 'shutdownTimeoutMs'] as const) {
     positive(key, resolved[key]);
   }
+  positive('maxGetRecordsPerSecond', resolved.maxGetRecordsPerSecond, { integer: false });
   for (const key of ['maxBatchRetries', 'checkpointIntervalMs', 'metricsIntervalMs'] as const) {
     positive(key, resolved[key], { zero: true });
   }

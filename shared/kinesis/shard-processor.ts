@@ -85,6 +85,8 @@ export class ShardProcessor {
   private checkpointWrite: Promise<void> | undefined;
   private deadlineTimer: NodeJS.Timeout | undefined;
   private millisBehindLatest: number | undefined;
+  /** When the last GetRecords call of this shard started (epoch ms): the next waits for its turn. */
+  private lastReadAt = 0;
   private runPromise: Promise<void> | undefined;
   private readonly counts = { processed: 0, checkpoints: 0, retries: 0, poison: 0, calls: 0, throttled: 0, expired: 0 };
 
@@ -205,8 +207,8 @@ export class ShardProcessor {
         break;
       }
       iterator = result.NextShardIterator;
-      // Behind the tip: read again at once. Kinesalite always reports 0 behind, so a full read
-      // counts as behind too.
+      // Behind the tip: read again as soon as the pace allows. Kinesalite always reports 0 behind,
+      // so a full read counts as behind too.
       const behind = (result.MillisBehindLatest ?? 0) > 0 || records.length >= limit;
       await sleep(behind ? 0 : this.options.idleTimeBetweenReadsMs, this.reading.signal);
     }
@@ -268,6 +270,8 @@ export class ShardProcessor {
 
   private async getRecords(iterator: string, limit: number): Promise<GetRecordsCommandOutput | 'expired' | 'stopped'> {
     for (let attempt = 1; !this.reading.signal.aborted; attempt++) {
+      await this.paceRead();
+      if (this.reading.signal.aborted) return 'stopped';
       try {
         this.counts.calls += 1;
         return await this.options.kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: limit }), { abortSignal: this.reading.signal });
@@ -290,6 +294,17 @@ export class ShardProcessor {
       }
     }
     return 'stopped';
+  }
+
+  /**
+   * Waits until this shard's next GetRecords call may start: calls (retries included) start at
+   * least `1000 / maxGetRecordsPerSecond` ms apart, so this consumer never spends more than its
+   * share of the shard's five calls a second, however far behind it is or however the calls fail.
+   */
+  private async paceRead(): Promise<void> {
+    const wait = this.lastReadAt + 1000 / this.options.maxGetRecordsPerSecond - Date.now();
+    if (wait > 0) await sleep(wait, this.reading.signal);
+    this.lastReadAt = Date.now();
   }
 
   // ---- batches ------------------------------------------------------------------------------

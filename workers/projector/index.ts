@@ -1,4 +1,5 @@
 import type { StartRole } from '../runtime/worker-runtime.js';
+import { ShardReadBudget } from '../../shared/kinesis/constants.js';
 import { RejectStore } from '../../shared/rejects/reject-store.js';
 import { Projector } from './projector.js';
 
@@ -18,6 +19,8 @@ export const start: StartRole<'projector'> = async ({ env, logger, aws, health }
     consumer: {
       failoverTimeMs: env.LEASE_FAILOVER_MS,
       idleTimeBetweenReadsMs: env.READ_IDLE_MS,
+      // The projector is the results stream's one reader; one call a second stays spare.
+      maxGetRecordsPerSecond: ShardReadBudget.projector,
       maxRecordsPerCall: env.GET_RECORDS_LIMIT,
       // Leave part of the process's budget for the checkpoint and the lease release after draining.
       shutdownTimeoutMs: Math.max(1_000, Math.floor(env.SHUTDOWN_TIMEOUT_MS * 0.6)),

@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { ShardConsumer } from '../../shared/kinesis/index.js';
+import { ShardReadBudget } from '../../shared/kinesis/constants.js';
 import type { ConsumerMetrics } from '../../shared/kinesis/index.js';
 import type { Logger } from '../../shared/logger.js';
 import { silentLogger } from '../../shared/logger.js';
@@ -79,6 +80,8 @@ export class StreamReader {
       maxInFlightRecords: options.maxInFlightJobs * options.maxRecordsPerJob,
       // The contract allows READ_IDLE_MS=0 (read again at once); the consumer wants a positive wait.
       idleTimeBetweenReadsMs: Math.max(1, options.idleTimeBetweenReadsMs ?? 200),
+      // Firehose reads the raw stream too: the shard's five calls a second are shared.
+      maxGetRecordsPerSecond: ShardReadBudget.streamReader,
       ...(options.failoverTimeMs === undefined ? {} : { failoverTimeMs: options.failoverTimeMs }),
       ...(options.shutdownTimeoutMs === undefined ? {} : { shutdownTimeoutMs: options.shutdownTimeoutMs }),
       ...(options.checkpointIntervalMs === undefined ? {} : { checkpointIntervalMs: options.checkpointIntervalMs }),
