@@ -7,3 +7,4 @@ export type { Lease } from './lease.js';
 export { LeaseAttribute } from './lease.js';
 export { ShardConsumer } from './shard-consumer.js';
 export { KinesisProducer } from './producer.js';
+export { millisBehindLatest } from './lag.js';

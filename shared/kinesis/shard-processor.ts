@@ -85,6 +85,7 @@ export class ShardProcessor {
   private checkpointWrite: Promise<void> | undefined;
   private deadlineTimer: NodeJS.Timeout | undefined;
   private millisBehindLatest: number | undefined;
+  private lastAnswerAt: number | undefined;
   /** When the last GetRecords call of this shard started (epoch ms): the next waits for its turn. */
   private lastReadAt = 0;
   private runPromise: Promise<void> | undefined;
@@ -155,6 +156,7 @@ export class ShardProcessor {
       recordsPerSecond: this.meter.perSecond(),
       recordsProcessed: this.counts.processed,
       millisBehindLatest: this.millisBehindLatest,
+      lastReadAt: this.lastAnswerAt,
       checkpointsWritten: this.counts.checkpoints,
       checkpoint: this.checkpointWritten,
       recordsInFlight: this.window.recordsInFlight,
@@ -196,6 +198,7 @@ export class ShardProcessor {
         continue;
       }
       this.millisBehindLatest = result.MillisBehindLatest;
+      this.lastAnswerAt = Date.now();
       const records = (result.Records ?? []).map(toRecord);
       if (records.length > 0) {
         this.lastReadSequenceNumber = records[records.length - 1]?.sequenceNumber;

@@ -81,6 +81,8 @@ export interface ShardMetrics {
   readonly recordsProcessed: number;
   /** From the last GetRecords; undefined before the first. */
   readonly millisBehindLatest: number | undefined;
+  /** Epoch ms when the last GetRecords answer arrived; undefined before the first. */
+  readonly lastReadAt: number | undefined;
   readonly checkpointsWritten: number;
   /** The last checkpoint written or read from the lease. */
   readonly checkpoint: string;

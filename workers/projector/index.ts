@@ -1,3 +1,4 @@
+import { lagMetric } from '../lib/lag-metric.js';
 import type { StartRole } from '../runtime/worker-runtime.js';
 import { ShardReadBudget } from '../../shared/kinesis/constants.js';
 import { RejectStore } from '../../shared/rejects/reject-store.js';
@@ -26,8 +27,16 @@ export const start: StartRole<'projector'> = async ({ env, logger, aws, health }
       shutdownTimeoutMs: Math.max(1_000, Math.floor(env.SHUTDOWN_TIMEOUT_MS * 0.6)),
     },
   });
+  const lag = lagMetric({ env, role: 'projector', consumerMetrics: () => projector.consumerMetrics(), logger });
   health.addCheck('projector', () => projector.health());
   await projector.start();
+  lag.start();
   logger.info({ stream: env.RESULTS_STREAM_NAME, view: env.VIEW_TABLE_NAME }, 'projector started');
-  return { close: () => projector.close() };
+  return {
+    close: async () => {
+      // A last lag reading while the shards are still read; a metric never stops the drain.
+      await lag.close().catch(() => undefined);
+      await projector.close();
+    },
+  };
 };

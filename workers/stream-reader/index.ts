@@ -1,5 +1,6 @@
 import { Queue, QueueEvents } from 'bullmq';
 import type { WorkerRole } from '../../shared/worker-env.js';
+import { lagMetric } from '../lib/lag-metric.js';
 import { createRedisConnection } from '../lib/redis.js';
 import { RejectStore } from '../../shared/rejects/reject-store.js';
 import { runCloseSteps } from '../runtime/close-steps.js';
@@ -47,6 +48,7 @@ export const start: StartRole<typeof WorkerRole.StreamReader> = async ({ env, lo
     shutdownTimeoutMs: Math.floor(env.SHUTDOWN_TIMEOUT_MS * DRAIN_SHARE),
     logger,
   });
+  const lag = lagMetric({ env, role: 'stream-reader', consumerMetrics: () => reader.metrics().consumer, logger });
   health.addCheck('redis', () => {
     if (queueConnection.status !== 'ready' || eventsConnection.status !== 'ready') {
       throw new Error(`redis not ready (queue ${queueConnection.status}, events ${eventsConnection.status})`);
@@ -54,10 +56,11 @@ export const start: StartRole<typeof WorkerRole.StreamReader> = async ({ env, lo
   });
   health.addCheck('consumer', () => {
     const { consumer, jobsInFlight } = reader.metrics();
-    return { leasesHeld: consumer.leasesHeld, recordsPerSecond: consumer.recordsPerSecond, jobsInFlight };
+    return { leasesHeld: consumer.leasesHeld, recordsPerSecond: consumer.recordsPerSecond, jobsInFlight, millisBehindLatest: lag.lastValue };
   });
   await queueEvents.waitUntilReady();
   await reader.start();
+  lag.start();
   logger.info({ workerId: reader.workerId, queue: env.SCORING_QUEUE_NAME }, 'stream-reader started');
 
   let closing: Promise<void> | undefined;
@@ -66,6 +69,8 @@ export const start: StartRole<typeof WorkerRole.StreamReader> = async ({ env, lo
       // Each step runs even when an earlier one failed; connections close last.
       closing ??= runCloseSteps(
         [
+          // A last lag reading while the shards are still read (after, the worker reads none).
+          ['lag metric', () => lag.close()],
           ['consumer', () => reader.close()],
           ['tracker', () => tracker.close()],
           ['queue events', () => queueEvents.close()],
