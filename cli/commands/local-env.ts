@@ -57,6 +57,7 @@ export function envOptions(flags: EnvFlags, progress: Progress): LocalEnvOptions
     enforce: { iam: flags.iam !== false, limits: flags.limits !== false },
     onProgress: (m) => progress.step(m),
     devIssuerKeysDir: devIssuerKeysDir(),
+    installMissing: true,
   };
 }
 

@@ -13,3 +13,4 @@ export type { Denial } from './front/iam/iam-recorder.js';
 export type { EnforceOptions } from './front/types.js';
 export { readDenials, readUsage } from './front/iam/records.js';
 export type { UsageEntry } from './front/iam/iam-recorder.js';
+export * from './redis-bootstrap.js';

@@ -17,6 +17,7 @@ import { DynamoDbEngine, KinesisEngine, START_TIMEOUT_MS, dynamoDbProcess, kines
 import type { DynamoDbEngineName, KinesisEngineName } from './emulators.js';
 import { LocalEnvError, MissingProgramError, PortInUseError, ServiceStartError } from './errors.js';
 import { ManagedProcess } from './managed-process.js';
+import { ensureRedis } from './redis-bootstrap.js';
 import { LOOPBACK, freePort, isPortInUse, waitForPort } from './ports.js';
 import { provisionCatalog } from './provision.js';
 import { frontsHandle, frontsProcess } from './front/front-process.js';
@@ -67,6 +68,8 @@ export interface LocalEnvOptions {
   readonly enforce?: EnforceOptions;
   /** Folder where the fronts record denials and exercised grants. @default $INSIGHTS_FRONT_RECORD_DIR, else nothing is recorded */
   readonly recordDir?: string;
+  /** As root with apt, install a missing redis-server once (what `insights` does; tests never install). @default false */
+  readonly installMissing?: boolean;
   /** Stops start-up at once when it aborts (Ctrl-C): what was started is stopped, and the abort's reason is thrown. */
   readonly signal?: AbortSignal;
 }
@@ -216,10 +219,8 @@ export async function startLocalEnv(options: LocalEnvOptions = {}): Promise<Loca
 
   try {
     // Check everything that can be checked before starting anything.
-    const redisServer = options.redisUrl === undefined ? findOnPath('redis-server') : undefined;
-    if (options.redisUrl === undefined && redisServer === undefined) {
-      throw new MissingProgramError('redis-server', 'install it with `apt-get install redis-server`, or set REDIS_URL to a Redis you already run');
-    }
+    const redisSource = ensureRedis(options.redisUrl, report, { install: options.installMissing === true });
+    const redisServer = redisSource.kind === 'server' ? redisSource.path : undefined;
     if (options.endpoint === undefined && dynamoEngine === DynamoDbEngine.DynamoDbLocal && findOnPath('java') === undefined) {
       throw new MissingProgramError('java', 'DynamoDB Local needs Java 17 (`apt-get install openjdk-17-jre-headless`), or use --dynamodb dynalite');
     }
