@@ -39,8 +39,9 @@ function sortTotals(totals: readonly MonthTotal[]): CategoryTotal[] {
 /**
  * The read model: a user's insights from the view, exactly as the page shows them. Reads whole
  * local months (one Query each, in parallel): the months whose totals are asked for, which also
- * give the recent transactions and anomalies, and earlier months only when those hold fewer recent
- * transactions than asked (up to a year back). Every version read is collapsed by
+ * give the recent transactions and anomalies (with an earlier `month` asked for, the month after it
+ * too, where a posted transaction may replace one of its pending ones), and earlier months only
+ * when those hold fewer recent transactions than asked (up to a year back). Every version read is collapsed by
  * `currentTransactions` (highest revision per transaction, removals and replaced pending ones
  * gone) and the totals are summed from what remains, so a total always equals the transactions
  * shown and counts each once. Returns undefined when the user has no transaction in the last
@@ -66,6 +67,12 @@ export async function readInsights(options: ReadInsightsOptions, request: Insigh
   const earliestCandidate = candidates[candidates.length - 1] as string;
   const window = new Set<string>([...candidates, ...Array.from({ length: monthCount - 1 }, (_, i) => monthsBefore(earliestCandidate, i + 1))]);
   if (request.month !== undefined) window.add(request.month);
+  const shown = new Set(window);
+  // A card payment authorised at a month's end is often posted in the next month, under a new id:
+  // reading that month too hides the pending one as soon as the posted one is in, not only once
+  // the pending one's own removal arrives (the default window already holds both months).
+  const following = request.month === undefined ? undefined : monthsBefore(request.month, -1);
+  if (following !== undefined && following <= latestCandidate) window.add(following);
 
   const read = new Map<string, ViewVersion[]>();
   const readMonths = async (months: readonly string[]): Promise<void> => {
@@ -89,7 +96,6 @@ export async function readInsights(options: ReadInsightsOptions, request: Insigh
   const thisMonth = monthAt(now, offsetMinutes(latest.bookedAt));
   const months = request.month !== undefined ? [request.month] : Array.from({ length: monthCount }, (_, i) => monthsBefore(thisMonth, i));
   const totals = monthTotals(current);
-  const shown = new Set(window);
   return {
     userId: request.userId,
     months: months.map((month) => ({ month, totals: sortTotals(totals.filter((t) => t.month === month)) })),

@@ -317,6 +317,30 @@ describe('Class: ViewWriter', function () {
       expect(after.totals.map((t) => t.sumMinor)).to.deep.equal([-2300]);
     });
 
+    it("hides a pending transaction from its month's totals once it is posted in the next month, before its removal arrives", async () => {
+      // Prepare: authorised on the last evening of October, posted on 2 November with a tip; the
+      // pending one's own removal is still on its way. Both months lie outside the default window,
+      // and October alone holds the one recent transaction asked for, so no earlier month is read.
+      const { tableName, writes, reads } = await stackView();
+      const pending = withChange(scoredResult({ transactionId: 'tx-pnd-oct', bookedAt: '2026-10-31T21:00:00+01:00', amount: { minor: -4000, currency: 'EUR' } }), ChangeKind.Added, 1);
+      const posted = withChange(scoredResult({ transactionId: 'tx-posted-nov', bookedAt: '2026-11-02T09:00:00+01:00', amount: { minor: -4400, currency: 'EUR' } }), ChangeKind.Added, 2, 'tx-pnd-oct');
+      const kept = scoredResult({ transactionId: 'tx-kept-oct', bookedAt: '2026-10-15T12:00:00+01:00', amount: { minor: -500, currency: 'EUR' } });
+      const writer = new ViewWriter({ dynamodb: writes, tableName });
+      const october = () => readInsights({ dynamodb: reads, tableName, consistentRead: true, clock: () => new Date('2027-02-15T12:00:00Z') }, { userId: 'user-1', month: '2026-10', limit: 1 });
+
+      // Act
+      await writer.write([pending, kept]);
+      const authorised = await october();
+      await writer.write([posted]);
+      const postedPage = await october();
+
+      // Assess
+      expect(authorised?.months[0]?.totals.map((t) => [t.sum.minor, t.count])).to.deep.equal([[-4500, 2]]);
+      expect(postedPage?.months).to.have.length(1);
+      expect(postedPage?.months[0]?.month).to.equal('2026-10');
+      expect(postedPage?.months[0]?.totals.map((t) => [t.sum.minor, t.count])).to.deep.equal([[-500, 1]]);
+    });
+
     it('counts a transaction moved to another month only there once the crawler removes it from the old one', async () => {
       // Prepare
       const { tableName, writes, reads } = await stackView();
