@@ -126,6 +126,11 @@ export interface ComputeConfig {
   readonly scaling: ScalingConfig;
   /** Seconds ECS waits after SIGTERM before SIGKILL (Fargate allows up to 120). */
   readonly stopTimeoutSeconds: number;
+  /**
+   * `pulumi up` waits until every service is steady and fails when one is not (a crash-looping
+   * deploy fails the run instead of reporting success). @default false
+   */
+  readonly waitForSteadyState: boolean;
   /** The data broker's base URL: https, its port the crawler's only way out. */
   readonly brokerUrl: string;
   /** Address ranges the broker is served from: the crawler's egress reaches these, on the URL's port, and nothing else outside AWS. */
@@ -340,6 +345,7 @@ const COMPUTE_SETTINGS = {
     projector: mapping({ ...bounds({ min: 1, max: 1 }, 500), iteratorAgeMs: lagTarget }).default({ min: 1, iteratorAgeMs: 5000 }),
   }).default({ streamReader: { min: 1, iteratorAgeMs: 5000 }, scorer: { min: 1, backlogPerTask: 20, cpuPercent: 60 }, projector: { min: 1, iteratorAgeMs: 5000 } }),
   stopTimeoutSeconds: wholeNumber(10, 120).default(60),
+  waitForSteadyState: flag.default(false),
   brokerUrl: httpsUrl,
   brokerCidrs: cidrList,
   brokerApiKey: z.string(),
@@ -425,6 +431,7 @@ function computeOf(s: ComputeSettings, secrets: SecretSource, issues: ConfigIssu
     tasks: s.taskSize ?? DEFAULT_TASKS,
     scaling: scalingOf(s, issues),
     stopTimeoutSeconds: s.stopTimeoutSeconds ?? 60,
+    waitForSteadyState: s.waitForSteadyState ?? false,
     brokerUrl: s.brokerUrl ?? '',
     brokerCidrs,
     secrets: { brokerApiKey: secret(k('brokerApiKey')), redisAuthToken: secret(k('redisAuthToken')) },

@@ -164,6 +164,7 @@ export function createProgram(config: StackConfig, options: ProgramOptions = {})
       projector: bounds.projector.min,
     },
     stopTimeoutSeconds: compute.stopTimeoutSeconds,
+    waitForSteadyState: compute.waitForSteadyState,
     values,
     arns: catalogArns(catalog, { keyArn, metricsNamespace: METRICS_NAMESPACE }),
     secretArns: pulumi.all(secrets.arns),
@@ -186,6 +187,7 @@ export function createProgram(config: StackConfig, options: ProgramOptions = {})
     'analytics-batch',
     {
       context,
+      keyArn,
       expression: compute.batchSchedule,
       clusterArn: workers.clusterArn,
       taskDefinitionArn: batch.taskDefinitionArn,
@@ -209,6 +211,7 @@ export function createProgram(config: StackConfig, options: ProgramOptions = {})
     clusterName: workers.clusterName,
     serviceNames: Object.values(workers.serviceNames),
     redisReplicationGroupId: queue.replicationGroupId,
+    batchDeadLetterQueue: batchSchedule.deadLetterQueueName,
     namespace: METRICS_NAMESPACE,
     backlogMetric: BACKLOG_METRIC_NAME,
   });

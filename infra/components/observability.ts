@@ -17,6 +17,8 @@ export interface ObservabilityArgs {
   readonly clusterName: pulumi.Input<string>;
   readonly serviceNames: pulumi.Input<pulumi.Input<string>[]>;
   readonly redisReplicationGroupId: pulumi.Input<string>;
+  /** The batch schedule's dead-letter queue: any message there is a run that never started. */
+  readonly batchDeadLetterQueue: pulumi.Input<string>;
   /** CloudWatch namespace and backlog metric of the workers (from the environment contract). */
   readonly namespace: string;
   readonly backlogMetric: string;
@@ -133,6 +135,19 @@ export class Observability extends pulumi.ComponentResource {
       ],
       evaluationPeriods: 1,
       threshold: config.rejectsPer5Min,
+      comparisonOperator: 'GreaterThanThreshold',
+      treatMissingData: 'notBreaching',
+    });
+
+    alarm('batch-schedule-failed', {
+      alarmDescription: pulumi.interpolate`The batch schedule could not start a run after its retries; the dead-letter event in ${args.batchDeadLetterQueue} says why (read it, fix the cause, then delete it).`,
+      namespace: 'AWS/SQS',
+      metricName: 'ApproximateNumberOfMessagesVisible',
+      dimensions: { QueueName: args.batchDeadLetterQueue },
+      statistic: 'Maximum',
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: 0,
       comparisonOperator: 'GreaterThanThreshold',
       treatMissingData: 'notBreaching',
     });

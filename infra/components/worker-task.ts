@@ -66,6 +66,13 @@ export interface WorkerServiceOptions {
    */
   readonly singleton?: boolean;
   /**
+   * `pulumi up` waits until the service is steady and fails when it is not. With the circuit
+   * breaker's rollback a crash-looping deploy ends steady on the previous revision, so the deploy
+   * workflow also checks that each service runs its family's latest revision.
+   * @default false
+   */
+  readonly waitForSteadyState?: boolean;
+  /**
    * Registers each task in this Cloud Map service (SRV records on `port`), so an API Gateway VPC
    * link can reach it (the webhook endpoint). @default none
    */
@@ -201,7 +208,7 @@ export class WorkerTask extends pulumi.ComponentResource {
           deploymentMaximumPercent: singleton ? 100 : 200,
           propagateTags: 'SERVICE',
           enableEcsManagedTags: true,
-          waitForSteadyState: false,
+          waitForSteadyState: args.service.waitForSteadyState ?? false,
         },
         { parent: this, ignoreChanges: ['desiredCount'] },
       );

@@ -29,6 +29,8 @@ export interface WorkersArgs {
   /** Tasks each service starts with (autoscaling takes over from there). */
   readonly initialCount: Readonly<Record<ServiceRole, number>>;
   readonly stopTimeoutSeconds: number;
+  /** Whether `pulumi up` waits for each service to be steady (and fails when one is not). @default false */
+  readonly waitForSteadyState?: boolean;
   /** Names, URLs and settings every role's environment is filled from (Outputs of the resources they name). */
   readonly values: pulumi.Output<StackValues>;
   /** The ARNs the task roles' permissions name (Outputs of the resources themselves). */
@@ -112,6 +114,7 @@ export class Workers extends pulumi.ComponentResource {
                   subnetIds: args.subnetIds,
                   securityGroupIds: [args.securityGroupIds[role]],
                   desiredCount: args.initialCount[role as ServiceRole],
+                  waitForSteadyState: args.waitForSteadyState ?? false,
                   // The crawlers are a fleet on the sync queue (each connection fenced by its own run), no singleton.
                 },
               }

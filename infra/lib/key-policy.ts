@@ -9,7 +9,7 @@ import type { PolicyDocument } from './iam.js';
  */
 
 /** Services that encrypt this project's data with the key on a caller's behalf. */
-export const KEY_SERVICES = ['kinesis', 'firehose', 's3', 'dynamodb', 'elasticache', 'secretsmanager', 'sns'] as const;
+export const KEY_SERVICES = ['kinesis', 'firehose', 's3', 'dynamodb', 'elasticache', 'secretsmanager', 'sns', 'sqs'] as const;
 
 /** Key management for the account's administrators; no encrypt or decrypt here. */
 export const KEY_ADMIN_ACTIONS = [

@@ -73,11 +73,30 @@ export function firehoseStatements(arns: { keyArn: string; rawStreamArn: string;
   });
 }
 
-/** EventBridge Scheduler runs the batch task on the cluster and passes it its two roles. */
-export function schedulerStatements(arns: { taskDefinitionFamilyArn: string; clusterArn: string; passRoleArns: readonly string[] }): Statement[] {
+export interface SchedulerArns {
+  readonly taskDefinitionFamilyArn: string;
+  readonly clusterArn: string;
+  readonly passRoleArns: readonly string[];
+  /** The schedule's dead-letter queue, encrypted with `keyArn`; none when the schedule has none. */
+  readonly deadLetter?: { readonly queueArn: string; readonly keyArn: string };
+}
+
+/**
+ * EventBridge Scheduler runs the batch task on the cluster and passes it its two roles; a run it
+ * could not start goes to the dead-letter queue, which SQS encrypts with the project key on the
+ * sender's behalf (GenerateDataKey and Decrypt, through SQS only).
+ */
+export function schedulerStatements(arns: SchedulerArns): Statement[] {
+  const deadLetter = arns.deadLetter;
   return [
     allow(['ecs:RunTask'], `${arns.taskDefinitionFamilyArn}:*`, { ArnEquals: { 'ecs:cluster': arns.clusterArn } }, 'RunBatch'),
     allow(['iam:PassRole'], arns.passRoleArns, { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } }, 'PassBatchRoles'),
+    ...(deadLetter === undefined
+      ? []
+      : [
+          allow(['sqs:SendMessage'], deadLetter.queueArn, undefined, 'DeadLetters'),
+          allow(['kms:GenerateDataKey', 'kms:Decrypt'], deadLetter.keyArn, { StringEquals: { 'kms:ViaService': `sqs.${regionOf(deadLetter.keyArn)}.amazonaws.com` } }, 'EncryptDeadLetters'),
+        ]),
   ];
 }
 

@@ -169,6 +169,23 @@ describe('Function: firehoseStatements and schedulerStatements', () => {
     expect(statements.map((s) => s.Resource)).to.deep.equal(['arn:aws:ecs:x:1:task-definition/batch:*', ['r1', 'r2']]);
     expect(statements[1]?.Condition).to.deep.equal({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
   });
+
+  it('lets the scheduler write its dead-letter queue, encrypting through SQS only', () => {
+    // Act
+    const statements = schedulerStatements({
+      taskDefinitionFamilyArn: 'arn:aws:ecs:x:1:task-definition/batch',
+      clusterArn: 'arn:aws:ecs:x:1:cluster/c',
+      passRoleArns: ['r1'],
+      deadLetter: { queueArn: `arn:aws:sqs:${REGION}:1:dlq`, keyArn: ARNS.keyArn },
+    });
+
+    // Assess
+    expect(grants(statements)).to.include(`sqs:SendMessage on arn:aws:sqs:${REGION}:1:dlq`);
+    const kms = statements.find((s) => s.Action.some((a) => a.startsWith('kms:')));
+    expect(kms?.Resource).to.equal(ARNS.keyArn);
+    expect(kms?.Condition?.['StringEquals']?.['kms:ViaService']).to.equal(`sqs.${REGION}.amazonaws.com`);
+    expect(policyFindings(policyDocument(statements))).to.deep.equal([]);
+  });
 });
 
 describe('Function: policyFindings', () => {

@@ -56,6 +56,7 @@ const T = {
   workgroup: 'aws:athena/workgroup:Workgroup',
   schedule: 'aws:scheduler/schedule:Schedule',
   alarm: 'aws:cloudwatch/metricAlarm:MetricAlarm',
+  sqsQueue: 'aws:sqs/queue:Queue',
 } as const;
 
 const COMPUTE_STACKS = ['dev', 'prod'] as const;
@@ -132,6 +133,7 @@ describe('Program: every stack under mocks', function () {
           for (const resource of ofType(r, type)) expect(resource.inputs['kmsKeyId'], resource.name).to.equal(key);
         }
         for (const topic of ofType(r, T.topic)) expect(topic.inputs['kmsMasterKeyId']).to.equal(key);
+        for (const queue of ofType(r, T.sqsQueue)) expect(queue.inputs['kmsMasterKeyId'], queue.name).to.equal(key);
         for (const firehose of ofType(r, T.firehose)) {
           expect(get(firehose, 'extendedS3Configuration.kmsKeyArn')).to.equal(key);
           // Firehose SSE is refused by AWS when a Kinesis stream is the source.
@@ -340,6 +342,15 @@ describe('Program: every stack under mocks', function () {
         }
       });
 
+      it('makes pulumi up wait for steady services where the stack asks for it (prod does)', () => {
+        // Act
+        const waits = SERVICE_ROLES.map((role) => named(plan.resources, T.service, `workers-${role}-service`).inputs['waitForSteadyState']);
+
+        // Assess
+        expect(waits).to.deep.equal(SERVICE_ROLES.map(() => config.compute?.waitForSteadyState));
+        if (stack === 'prod') expect(config.compute?.waitForSteadyState, 'a crash-looping prod deploy must fail pulumi up').to.equal(true);
+      });
+
       it('runs every service in task subnets without public IPs and ignores desiredCount drift', () => {
         for (const role of SERVICE_ROLES) {
           const service = named(plan.resources, T.service, `workers-${role}-service`);
@@ -502,6 +513,24 @@ describe('Program: every stack under mocks', function () {
         expect(schedule.inputs['scheduleExpression']).to.equal(config.compute?.batchSchedule);
         expect(String(get(schedule, 'target.ecsParameters.taskDefinitionArn'))).to.match(/:task-definition\/realtime-insights-[a-z]+-batch:\d+$/);
         expect(get(schedule, 'target.ecsParameters.launchType')).to.equal('FARGATE');
+      });
+
+      it('sends runs the schedule could not start to an encrypted dead-letter queue it may write, and alarms on it', () => {
+        // Prepare
+        const queue = named(plan.resources, T.sqsQueue, 'analytics-batch-dead-letters');
+        const queueArn = `arn:aws:sqs:${config.region}:${keyArnOf(plan).split(':')[4] ?? ''}:analytics-batch-dead-letters`;
+
+        // Act
+        const schedule = named(plan.resources, T.schedule, 'analytics-batch-schedule');
+        const statements = statementsOf(named(plan.resources, T.rolePolicy, 'analytics-batch-policy'));
+        const alarm = named(plan.resources, T.alarm, 'observability-batch-schedule-failed');
+
+        // Assess
+        expect(queue.inputs['kmsMasterKeyId']).to.equal(keyArnOf(plan));
+        expect(get(schedule, 'target.deadLetterConfig.arn')).to.equal(queueArn);
+        expect(statements.find((st) => st.Action.includes('sqs:SendMessage'))?.Resource).to.equal(queueArn);
+        expect(get(alarm, 'dimensions.QueueName')).to.equal(queue.inputs['name']);
+        expect(alarm.inputs).to.include({ namespace: 'AWS/SQS', comparisonOperator: 'GreaterThanThreshold', threshold: 0 });
       });
 
       it('alarms on both iterator ages, failed and stalled jobs, Firehose delivery and rejects, and exports the dashboard', () => {
