@@ -1,0 +1,148 @@
+import { mkdirSync } from 'node:fs';
+import type { SyncBrokerHandle } from '../broker/index.js';
+import type { ConnectionInfo } from '../broker/index.js';
+import { freePort } from '../env/ports.js';
+import type { LocalEnv } from '../env/start.js';
+import { percentiles } from '../runner/stats.js';
+import { WorkerProcess } from '../runner/worker-process.js';
+import { parseDecimalToMinor } from '../../shared/money.js';
+import { WEBHOOK_KEYS_PATH } from '../../shared/sync/webhook.js';
+import type { ViewContents } from '../../shared/view/scan-view.js';
+import type { WorkerVariable } from '../../shared/worker-env.js';
+
+/** The webhook route (`workers/webhook/receiver.ts`); kept here as a string so `local/` needs no worker import for it. */
+const WEBHOOK_ROUTE_PATH = '/webhooks/transactions';
+
+export interface SignupFleetOptions {
+  /** The environment as the stack under test sees it (its names, Redis, identities). */
+  readonly env: LocalEnv;
+  /** The broker with the aggregator API; its webhooks are pointed at the fleet's webhook role. */
+  readonly broker: SyncBrokerHandle;
+  readonly logDir: string;
+  /** Crawler processes on the sync source. @default 1 */
+  readonly crawlers?: number;
+  /** Worker-contract overrides (page size, concurrency, lock duration). */
+  readonly tuning?: Partial<Record<WorkerVariable, string | number | boolean>>;
+}
+
+/**
+ * The sign-up path on real processes beside a running pipeline: the webhook role and crawler
+ * processes on the sync source (`CRAWLER_SOURCE=sync`), on the stack's own raw stream, so linked
+ * connections' histories flow through the same stream-reader, scorer and projector as the live
+ * feed. For the bench's sign-up phase, the local runner's `signups` figures and the fault suite.
+ *
+ * @example
+ * const fleet = await SignupFleet.start({ env, broker, logDir, crawlers: 2 });
+ * const linked = fleet.link('user-1', 2400);
+ * ... // wait, scan the view
+ * const figures = signupFigures(view, broker, fleet.linked);
+ * await fleet.stop();
+ */
+export class SignupFleet {
+  public readonly linked: ConnectionInfo[] = [];
+  private stopping: Promise<void> | undefined;
+
+  private constructor(
+    private readonly options: SignupFleetOptions,
+    private readonly values: Partial<Record<WorkerVariable, string | number | boolean>>,
+    public readonly webhook: WorkerProcess,
+    public readonly crawlers: WorkerProcess[],
+  ) {}
+
+  public static async start(options: SignupFleetOptions): Promise<SignupFleet> {
+    mkdirSync(options.logDir, { recursive: true });
+    const webhookPort = await freePort();
+    const values: Partial<Record<WorkerVariable, string | number | boolean>> = {
+      ...options.env.workerValues,
+      BROKER_URL: options.broker.url,
+      BROKER_API_KEY: options.broker.apiKey,
+      CRAWLER_SOURCE: 'sync',
+      WEBHOOK_JWKS_URL: new URL(WEBHOOK_KEYS_PATH, options.broker.url).href,
+      WEBHOOK_PORT: webhookPort,
+      WEBHOOK_HOST: '127.0.0.1',
+      ...options.tuning,
+    };
+    const webhook = await SignupFleet.spawn(options, values, 'webhook', 1);
+    options.broker.setWebhookUrl(`http://127.0.0.1:${webhookPort}${WEBHOOK_ROUTE_PATH}`);
+    const crawlers: WorkerProcess[] = [];
+    try {
+      for (let i = 0; i < (options.crawlers ?? 1); i += 1) crawlers.push(await SignupFleet.spawn(options, values, 'crawler', 100 + i));
+    } catch (error) {
+      await Promise.allSettled([webhook, ...crawlers].map((w) => w.stop(5_000)));
+      throw error;
+    }
+    return new SignupFleet(options, values, webhook, crawlers);
+  }
+
+  private static async spawn(options: SignupFleetOptions, values: Partial<Record<WorkerVariable, string | number | boolean>>, role: 'crawler' | 'webhook', instance: number): Promise<WorkerProcess> {
+    const worker = new WorkerProcess({ role, instance, values, awsEnv: options.env.awsEnvFor(role), logDir: options.logDir });
+    await worker.start();
+    await worker.waitHealthy(60_000);
+    return worker;
+  }
+
+  /** One more crawler process (the fleet scales out; the fault suite replaces a killed one). */
+  public async addCrawler(): Promise<WorkerProcess> {
+    const worker = await SignupFleet.spawn(this.options, this.values, 'crawler', 100 + this.crawlers.length);
+    this.crawlers.push(worker);
+    return worker;
+  }
+
+  /** A user signs up and links a bank: the broker's history job starts; its webhook reaches the fleet. */
+  public link(userId: string, historySize?: number): ConnectionInfo {
+    const info = this.options.broker.link(userId, historySize);
+    this.linked.push(info);
+    return info;
+  }
+
+  /** Stops the webhook role and the crawlers (SIGTERM: the page in flight is saved). Idempotent. */
+  public stop(): Promise<void> {
+    this.stopping ??= Promise.allSettled([this.webhook, ...this.crawlers].map((w) => w.stop(15_000))).then(() => undefined);
+    return this.stopping;
+  }
+}
+
+/** Time to insight of the sign-ups: from link to the whole history in the view. */
+export interface SignupFigures {
+  /** Sign-ups whose every transaction (and so every month total) the view shows at its latest version. */
+  readonly count: number;
+  /** Linked, but not whole in the view (yet). */
+  readonly incomplete: number;
+  readonly p50Ms: number;
+  readonly p95Ms: number;
+  readonly maxMs: number;
+  /** Transactions of the complete sign-ups. */
+  readonly transactions: number;
+}
+
+/**
+ * Measures sign-ups from a scan of the view (as the read model collapses it): a sign-up is whole
+ * when the view shows every transaction standing on its connection at the broker, with the amount
+ * the broker has now, and nothing else of that connection; month totals are sums of what is shown,
+ * so they are then right too. Its time to insight is the last of those transactions' `viewedAt`
+ * minus the moment of the link.
+ */
+export function signupFigures(view: ViewContents, broker: SyncBrokerHandle, linked: readonly ConnectionInfo[]): SignupFigures {
+  const shownByUser = new Map<string, Map<string, { minor: number; viewedAt: number }>>();
+  for (const t of view.transactions) {
+    let shown = shownByUser.get(t.userId);
+    if (shown === undefined) shownByUser.set(t.userId, (shown = new Map()));
+    shown.set(t.transactionId, { minor: t.amount.minor, viewedAt: Date.parse(t.viewedAt) });
+  }
+  const times: number[] = [];
+  let transactions = 0;
+  for (const connection of linked) {
+    const standing = broker.standing(connection.connectionId);
+    const shown = shownByUser.get(connection.userId) ?? new Map<string, { minor: number; viewedAt: number }>();
+    const ofConnection = [...shown.keys()].filter((id) => id.startsWith(`${connection.connectionId}-`));
+    const whole =
+      standing.length > 0 &&
+      ofConnection.length === standing.length &&
+      standing.every((t) => shown.get(t.transactionId)?.minor === parseDecimalToMinor(t.amount.value, t.amount.currency).minor);
+    if (!whole) continue;
+    transactions += standing.length;
+    times.push(Math.max(...standing.map((t) => shown.get(t.transactionId)?.viewedAt ?? 0)) - connection.linkedAt);
+  }
+  const p = percentiles(times);
+  return { count: times.length, incomplete: linked.length - times.length, p50Ms: p.p50, p95Ms: p.p95, maxMs: p.max, transactions };
+}

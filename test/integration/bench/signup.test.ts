@@ -1,0 +1,24 @@
+import { expect } from 'chai';
+import { crawlerScaling, signupPhase, signupReportLines } from '../../../bench/signup.js';
+import { getLocalEnv } from '../../helpers/local-env.js';
+
+describe('Bench: the sign-up phase, at a tiny size', function () {
+  this.timeout(300_000);
+
+  it('measures every sign-up whole in the view beside live traffic, and the crawler fleet from one process to two', async () => {
+    // Prepare
+    const env = await getLocalEnv();
+
+    // Act
+    const phase = await signupPhase({ env, signups: 2, historySize: 200, livePerShard: 20, shards: 1, crawlers: 1, signupIntervalMs: 200, timeoutMs: 90_000 });
+    const scaling = await crawlerScaling({ env, connections: 2, historySize: 200 });
+    const lines = signupReportLines(phase, scaling);
+
+    // Assess
+    expect(phase.signups).to.include({ count: 2, incomplete: 0, transactions: 2 * 200 });
+    expect(phase.signups.p95Ms).to.be.greaterThan(0);
+    expect(scaling.recordsPerSecond['1']).to.be.greaterThan(0);
+    expect(scaling.recordsPerSecond['2']).to.be.greaterThan(0);
+    expect(lines.join('\n')).to.contain(`target < ${phase.targetP95Ms} ms`);
+  });
+});
