@@ -1,5 +1,6 @@
 import type { StackResourceNames } from './catalog.js';
 import { ConfigError } from './errors.js';
+import { DEFAULT_IDLE_TIME_BETWEEN_READS_MS } from './kinesis/consumer-options.js';
 import type { ConfigIssue } from './errors.js';
 
 /**
@@ -81,7 +82,7 @@ export const WORKER_VARIABLES = {
   CRAWLER_IDLE_MS: { doc: 'Wait before asking again when the broker has nothing newer.', kind: int(10, 600000), default: '500' },
 
   LEASE_FAILOVER_MS: { doc: 'A lease not renewed for this long may be taken by another worker.', kind: int(1000, 600000), default: '10000' },
-  READ_IDLE_MS: { doc: 'Wait between GetRecords calls when a shard is caught up.', kind: int(0, 60000), default: '200' },
+  READ_IDLE_MS: { doc: 'Wait between GetRecords calls when a shard is caught up.', kind: int(0, 60000), default: String(DEFAULT_IDLE_TIME_BETWEEN_READS_MS) },
   GET_RECORDS_LIMIT: { doc: 'Records asked for per GetRecords call.', kind: int(1, 10000), default: '1000' },
   READER_MAX_IN_FLIGHT_JOBS: { doc: 'Scoring jobs a shard may have outstanding before reading pauses.', kind: int(1, 10000), default: '16' },
   READER_JOB_MAX_RECORDS: { doc: 'Records per scoring job.', kind: int(1, 10000), default: '250' },

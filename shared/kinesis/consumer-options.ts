@@ -111,6 +111,9 @@ function nonEmpty(option: string, value: unknown): void {
   if (typeof value !== 'string' || value === '') throw new InvalidOptionError(option, 'must be a non-empty string');
 }
 
+/** Wait between GetRecords calls on a caught-up shard: also READ_IDLE_MS's default in the worker contract, so there is one. */
+export const DEFAULT_IDLE_TIME_BETWEEN_READS_MS = 200;
+
 /** Defaults first, then the caller's options; then each value is checked with a message naming it. */
 export function resolveConsumerOptions(options: ShardConsumerOptions): ResolvedConsumerOptions {
   const failoverTimeMs = options.failoverTimeMs ?? 10_000;
@@ -122,7 +125,7 @@ export function resolveConsumerOptions(options: ShardConsumerOptions): ResolvedC
     shardSyncIntervalMs: 60_000,
     maxLeasesPerWorker: Infinity,
     maxRecordsPerCall: MAX_RECORDS_PER_GET,
-    idleTimeBetweenReadsMs: 250,
+    idleTimeBetweenReadsMs: DEFAULT_IDLE_TIME_BETWEEN_READS_MS,
     maxGetRecordsPerSecond: 4,
     maxBatchSize: MAX_RECORDS_PER_GET,
     maxInFlightBatches: 1,

@@ -40,8 +40,6 @@ export const start: StartRole<typeof WorkerRole.StreamReader> = async ({ env, lo
     streamName: env.RAW_STREAM_NAME,
     leaseTableName: env.LEASE_TABLE_NAME,
     dispatcher,
-    maxInFlightJobs: env.READER_MAX_IN_FLIGHT_JOBS,
-    maxRecordsPerJob: env.READER_JOB_MAX_RECORDS,
     failoverTimeMs: env.LEASE_FAILOVER_MS,
     idleTimeBetweenReadsMs: env.READ_IDLE_MS,
     getRecordsLimit: env.GET_RECORDS_LIMIT,

@@ -73,6 +73,16 @@ export class ScoringDispatcher {
     }
     if (this.options.streamName === '') throw new ReaderOptionError('streamName', 'must not be empty');
   }
+  /** READER_JOB_MAX_RECORDS: records per scoring job (the stream-reader bounds its read-ahead with it). */
+  public get maxRecordsPerJob(): number {
+    return this.options.maxRecordsPerJob;
+  }
+
+  /** READER_MAX_IN_FLIGHT_JOBS: jobs per shard in flight (the stream-reader's batches in flight follow it). */
+  public get maxInFlightJobsPerShard(): number {
+    return this.options.maxInFlightJobsPerShard;
+  }
+
 
   public counters(): DispatcherCounters {
     return { ...this.counts };

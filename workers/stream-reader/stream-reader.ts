@@ -18,14 +18,11 @@ export interface StreamReaderOptions {
   readonly streamName: string;
   /** LEASE_TABLE_NAME. */
   readonly leaseTableName: string;
+  /** Its READER_MAX_IN_FLIGHT_JOBS and READER_JOB_MAX_RECORDS also bound what the consumer reads ahead, so the two never disagree. */
   readonly dispatcher: ScoringDispatcher;
-  /** READER_MAX_IN_FLIGHT_JOBS: also bounds the consumer's batches in flight per shard. */
-  readonly maxInFlightJobs: number;
-  /** READER_JOB_MAX_RECORDS: with `maxInFlightJobs`, bounds the records read ahead per shard. */
-  readonly maxRecordsPerJob: number;
   /** LEASE_FAILOVER_MS. @default 10_000 */
   readonly failoverTimeMs?: number;
-  /** READ_IDLE_MS. @default 200 */
+  /** READ_IDLE_MS. @default the consumer's, which is the contract's */
   readonly idleTimeBetweenReadsMs?: number;
   /** GET_RECORDS_LIMIT: records per GetRecords call and per batch. @default 1_000 */
   readonly getRecordsLimit?: number;
@@ -45,12 +42,12 @@ export interface StreamReaderOptions {
 
 /**
  * The stream-reader: the shard consumer on the raw stream, whose batches the dispatcher turns into
- * scoring jobs. The consumer reads ahead at most `maxInFlightJobs` batches and
- * `maxInFlightJobs × maxRecordsPerJob` records per shard, and the dispatcher holds at most
- * `maxInFlightJobs` jobs per shard, so a slow scorer stops reading instead of filling Redis.
+ * scoring jobs. The consumer reads ahead at most the dispatcher's `maxInFlightJobsPerShard` batches
+ * and `maxInFlightJobsPerShard × maxRecordsPerJob` records per shard, and the dispatcher holds at
+ * most that many jobs per shard, so a slow scorer stops reading instead of filling Redis.
  *
  * @example
- * const reader = new StreamReader({ kinesis, dynamodb, streamName, leaseTableName, dispatcher, maxInFlightJobs: 16, maxRecordsPerJob: 250 });
+ * const reader = new StreamReader({ kinesis, dynamodb, streamName, leaseTableName, dispatcher });
  * await reader.start();
  * // on SIGTERM: stops reading, lets jobs finish, checkpoints and releases the leases
  * await reader.close();
@@ -76,10 +73,10 @@ export class StreamReader {
       maxRecordsPerCall: getRecordsLimit,
       maxBatchSize: getRecordsLimit,
       // Each batch makes at least one job, so more batches than jobs could never all be in flight.
-      maxInFlightBatches: options.maxInFlightJobs,
-      maxInFlightRecords: options.maxInFlightJobs * options.maxRecordsPerJob,
+      maxInFlightBatches: this.dispatcher.maxInFlightJobsPerShard,
+      maxInFlightRecords: this.dispatcher.maxInFlightJobsPerShard * this.dispatcher.maxRecordsPerJob,
       // The contract allows READ_IDLE_MS=0 (read again at once); the consumer wants a positive wait.
-      idleTimeBetweenReadsMs: Math.max(1, options.idleTimeBetweenReadsMs ?? 200),
+      ...(options.idleTimeBetweenReadsMs === undefined ? {} : { idleTimeBetweenReadsMs: Math.max(1, options.idleTimeBetweenReadsMs) }),
       // Firehose reads the raw stream too: the shard's five calls a second are shared.
       maxGetRecordsPerSecond: ShardReadBudget.streamReader,
       ...(options.failoverTimeMs === undefined ? {} : { failoverTimeMs: options.failoverTimeMs }),

@@ -76,8 +76,6 @@ describe('Replay through the pipeline: raw archive → raw stream → stream-rea
       streamName: fx.names.streams.raw,
       leaseTableName: fx.names.tables.leases,
       dispatcher,
-      maxInFlightJobs: 4,
-      maxRecordsPerJob: 50,
       getRecordsLimit: 500,
       ...FAST,
     });

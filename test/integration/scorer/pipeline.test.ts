@@ -88,8 +88,6 @@ describe('Scoring pipeline: stream-reader → BullMQ → scorer → results stre
       streamName: fx.names.streams.raw,
       leaseTableName: fx.names.tables.leases,
       dispatcher,
-      maxInFlightJobs: 4,
-      maxRecordsPerJob,
       getRecordsLimit: options.getRecordsLimit ?? 200,
       ...FAST_READER,
       ...(options.maxBatchRetries === undefined ? {} : { maxBatchRetries: options.maxBatchRetries }),

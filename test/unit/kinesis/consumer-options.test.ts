@@ -4,6 +4,10 @@ import { expect } from 'chai';
 import { InvalidOptionError, ShardConsumer } from '../../../shared/kinesis/index.js';
 import type { ShardConsumerOptions } from '../../../shared/kinesis/index.js';
 import { resolveConsumerOptions } from '../../../shared/kinesis/consumer-options.js';
+import { parseWorkerEnv } from '../../../shared/worker-env.js';
+
+/** The projector's required variables, READ_IDLE_MS left to its default. */
+const PROJECTOR_ENV = { INSIGHTS_STACK: 'unit', LEASE_TABLE_NAME: 'l', RESULTS_STREAM_NAME: 'r', VIEW_TABLE_NAME: 'v', REJECTS_TABLE_NAME: 'x' };
 
 const BASE: ShardConsumerOptions = {
   kinesis: new KinesisClient({ region: 'us-east-1' }),
@@ -21,8 +25,16 @@ describe('Function: resolveConsumerOptions', () => {
     const resolved = resolveConsumerOptions({ ...BASE, failoverTimeMs: 9_000, idleTimeBetweenReadsMs: undefined });
 
     // Assess
-    expect(resolved).to.include({ renewIntervalMs: 3_000, leasePassIntervalMs: 3_000, idleTimeBetweenReadsMs: 250, initialPosition: 'TRIM_HORIZON', maxInFlightBatches: 1, checkpointIntervalMs: 1_000 });
+    expect(resolved).to.include({ renewIntervalMs: 3_000, leasePassIntervalMs: 3_000, initialPosition: 'TRIM_HORIZON', maxInFlightBatches: 1, checkpointIntervalMs: 1_000 });
     expect(resolved.workerId).to.match(/-\d+-[0-9a-f]{8}$/);
+  });
+
+  it("waits on a caught-up shard as long as the worker contract's READ_IDLE_MS default, so the two cannot drift apart", () => {
+    // Act
+    const resolved = resolveConsumerOptions({ ...BASE, idleTimeBetweenReadsMs: undefined });
+
+    // Assess
+    expect(resolved.idleTimeBetweenReadsMs).to.equal(parseWorkerEnv('projector', PROJECTOR_ENV).READ_IDLE_MS);
   });
 
   it('names the option that is wrong', () => {
