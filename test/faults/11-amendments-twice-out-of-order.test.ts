@@ -168,12 +168,20 @@ describe('Fault suite', function () {
       const second = shuffled(records, random);
       const put = (batch: readonly RawRecord[]): Promise<unknown> =>
         Promise.all(batch.map((r) => producer!.put({ data: JSON.stringify(r), partitionKey: streamPartitionKey(r.transaction) })));
-      const versionsWritten = async (): Promise<number> => {
+      /** The projectors' writer figures, from their /health: versions written and the WRU DynamoDB reported for them. */
+      const writers = async (): Promise<{ written: number; repeated: number; consumedWru: number }> => {
         const bodies = await Promise.all(pipeline!.workers('projector').map((w) => w.health()));
-        return bodies.reduce((sum, b) => {
-          const writer = (b?.['details'] as { projector?: { writer?: { written?: number; repeated?: number } } } | undefined)?.projector?.writer;
-          return sum + (writer?.written ?? 0) + (writer?.repeated ?? 0);
-        }, 0);
+        return bodies.reduce<{ written: number; repeated: number; consumedWru: number }>(
+          (sum, b) => {
+            const writer = (b?.['details'] as { projector?: { writer?: { written?: number; repeated?: number; consumedWru?: number } } } | undefined)?.projector?.writer;
+            return { written: sum.written + (writer?.written ?? 0), repeated: sum.repeated + (writer?.repeated ?? 0), consumedWru: sum.consumedWru + (writer?.consumedWru ?? 0) };
+          },
+          { written: 0, repeated: 0, consumedWru: 0 },
+        );
+      };
+      const versionsWritten = async (): Promise<number> => {
+        const { written, repeated } = await writers();
+        return written + repeated;
       };
       const untilWritten = async (count: number): Promise<void> => {
         const deadline = Date.now() + 120_000;
@@ -204,6 +212,8 @@ describe('Fault suite', function () {
           if (JSON.stringify(shown) !== JSON.stringify(expected)) pageMismatches += 1;
         }
       }
+      // Write cost as DynamoDB bills it (ReturnConsumedCapacity TOTAL on every BatchWriteItem).
+      const cost = await writers();
       const row: ScenarioRow = {
         scenario: 'amendments twice, out of order',
         sent: first.length + second.length,
@@ -219,6 +229,9 @@ describe('Fault suite', function () {
           standing: standing.size,
           hiddenAfterFirstDelivery: standing.size - midway.inView,
           pageMismatches,
+          viewWru: cost.consumedWru,
+          wruPerVersionWritten: Math.round((cost.consumedWru / Math.max(1, cost.written)) * 100) / 100,
+          wruPerRecordDelivered: Math.round((cost.consumedWru / Math.max(1, first.length + second.length)) * 100) / 100,
         },
         durationMs: Date.now() - started,
       };
@@ -231,6 +244,9 @@ describe('Fault suite', function () {
       expect(outcome.lost).to.equal(0);
       expect(outcome.doubleCounted).to.equal(0);
       expect(pageMismatches, 'user-months whose page totals differ from the view').to.equal(0);
+      // Every version is one item under 1 KB: one WRU each, as DynamoDB reports it through the fronts.
+      expect(cost.consumedWru, 'WRU reported').to.be.greaterThan(0);
+      expect(cost.consumedWru, 'WRU per version written').to.be.at.most(cost.written);
       expect(view.transactions.some((t) => t.transactionId.endsWith('-posted')), 'posted transactions shown').to.equal(true);
     });
   });
