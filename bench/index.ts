@@ -1,10 +1,10 @@
 /**
- * `npm run bench [-- --quick] [--out DIR] [--shards N]`: the ceilings of each stage and the
+ * `npm run bench [-- --quick] [--out DIR] [--shards N] [--cpu-prof DIR]`: the ceilings of each stage and the
  * pipeline against them, in one run on the embedded environment. Prints a table and writes
  * `<timestamp>.json`, `<timestamp>.md` and two SVG charts to bench/results (or DIR).
  */
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { runProgram, wholeNumber } from '../shared/command-line/index.js';
 import { figuresTable } from './report/table.js';
@@ -12,8 +12,14 @@ import { runBench } from './run-bench.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-async function bench(flags: { quick?: boolean; out: string; shards: number }): Promise<void> {
+async function bench(flags: { quick?: boolean; out: string; shards: number; cpuProf?: string }): Promise<void> {
   const started = performance.now();
+  if (flags.cpuProf !== undefined) {
+    // Node refuses --cpu-prof in NODE_OPTIONS: each worker (they inherit this environment) loads a
+    // preload that profiles it through the inspector and writes <role>-<pid>.cpuprofile as it exits.
+    process.env['NODE_OPTIONS'] = `${process.env['NODE_OPTIONS'] ?? ''} --import=${pathToFileURL(join(here, 'profile', 'preload.mjs')).href}`.trim();
+    process.env['BENCH_CPU_PROF_DIR'] = resolve(flags.cpuProf);
+  }
   const log = (message: string): void => console.error(`${((performance.now() - started) / 1000).toFixed(1).padStart(6)}s  ${message}`);
   const result = await runBench({ quick: flags.quick === true, outDir: flags.out, shards: flags.shards, onStep: log });
   const m = result.machine;
@@ -33,6 +39,7 @@ await runProgram(
     .option('--quick', "CI's smoke run (under two minutes on 2 cores)")
     .option('--out <dir>', 'where the JSON, Markdown and SVG results go', join(here, 'results'))
     .option('--shards <n>', 'shards per stream in the pipeline run', wholeNumber(1), 1)
+    .option('--cpu-prof <dir>', 'profile every worker process; read each with bench/profile/summary.ts')
     .action(bench),
   { invokedAs: 'npm run bench --' },
 );

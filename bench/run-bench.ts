@@ -170,12 +170,15 @@ export async function runBench(options: BenchOptions): Promise<BenchResult & { r
           ratio: scorerResult.rate.perSecond / queueNoop.perSecond,
           jobs: scorerResult.jobs,
           ...(scorerResult.peakRssMiB === undefined ? {} : { peakRssMiB: scorerResult.peakRssMiB }),
+          ...(scorerResult.cpuSeconds === undefined ? {} : { cpuSeconds: scorerResult.cpuSeconds, records: scorerResult.rate.items }),
         },
         sustained: run.sustained,
         loads: run.loads,
         peakRssMiB: run.peakRssMiB,
         cpu: run.cpu,
         backlogCpu: run.backlogCpu,
+        idleCpuMsPerSecond: run.idleCpuMsPerSecond,
+        backlogSeconds: run.backlogSeconds,
         ...(twoShardRun === undefined || twoShards === undefined
           ? {}
           : { twoShards: { shards: twoShards, loads: twoShardRun.loads, lost: twoShardRun.summary.lost, doubleCounted: twoShardRun.summary.doubleCounted } }),

@@ -14,6 +14,9 @@ import { arrivalsPerSecond, latencies, latencyPercentiles, viewThroughput } from
 import { CpuMeter, PeakMemory } from './process-stats.js';
 import { OfferedLoad } from '../../local/load/offered-load.js';
 
+/** How long the workers are watched doing nothing before the first phase. */
+const IDLE_WINDOW_MS = 4_000;
+
 export interface PipelineBenchOptions {
   /** The environment as the bench's own stack sees it. */
   readonly env: LocalEnv;
@@ -56,6 +59,10 @@ export interface PipelineBenchResult {
    * every role busy, so idle polling weighs least; what a record costs each role.
    */
   readonly backlogCpu: Record<string, { readonly cpuSeconds: number; readonly recordsPerCpuSecond: number }>;
+  /** CPU ms per second each role spends with nothing to do (polling, lease renewals, metrics), measured before the first phase. */
+  readonly idleCpuMsPerSecond: Record<string, number>;
+  /** How long the backlog phase took, from its release until the projectors wrote all of it. */
+  readonly backlogSeconds: number;
   /** Records into the view per second of the run, and where each phase began (s from the start; offered null: a backlog). */
   readonly timeline: { readonly perSecond: readonly number[]; readonly phases: readonly { readonly name: string; readonly startSec: number; readonly offeredPerSec: number | null }[] };
   /** Latency samples per load phase (ms), for the histogram. */
@@ -110,24 +117,39 @@ export async function pipelineBench(options: PipelineBenchOptions): Promise<Pipe
   const memory = new PeakMemory();
   const cpu = new CpuMeter();
   const backlogCpu = new CpuMeter();
+  let idleCpu: Record<string, number> | undefined;
+  let backlogStarted = 0;
+  let backlogSeconds = 0;
   let pipeline: LocalPipeline | undefined;
   const phaseStarts: { name: string; atMs: number; offeredPerSec: number }[] = [];
   let startedMs = Date.now();
   try {
     pipeline = await LocalPipeline.start({ env: options.env, broker: { url: feed.url, apiKey: feed.apiKey }, logDir: options.logDir, ...(options.tuning ? { tuning: options.tuning } : {}) });
     step(`workers up: ${pipeline.workers().map((w) => `${w.name} (pid ${w.pid})`).join(', ')}`);
+    // A quiet window first: what each role costs while nothing arrives (it weighs on every per-record figure).
+    const idle = new CpuMeter();
+    idle.start(pipeline.workers().flatMap((w) => (w.pid === undefined ? [] : [w.pid])));
+    await new Promise((r) => setTimeout(r, IDLE_WINDOW_MS));
+    for (const worker of pipeline.workers()) idle.stop(worker.name.replace(/-\d+$/, ''), worker.pid);
+    idleCpu = Object.fromEntries(Object.entries(idle.byRole()).map(([role, seconds]) => [role, Math.round((seconds * 1000) / (IDLE_WINDOW_MS / 1000))]));
     startedMs = Date.now();
     cpu.start(pipeline.workers().flatMap((w) => (w.pid === undefined ? [] : [w.pid])));
     let target = 0;
     for (const phase of phases) {
       target += phase.lines.length;
       const backlog = phase === phases[0];
-      if (backlog) backlogCpu.start(pipeline.workers().flatMap((w) => (w.pid === undefined ? [] : [w.pid])));
+      if (backlog) {
+        backlogCpu.start(pipeline.workers().flatMap((w) => (w.pid === undefined ? [] : [w.pid])));
+        backlogStarted = performance.now();
+      }
       phaseStarts.push({ name: phase.name, atMs: Date.now(), offeredPerSec: phase.perSecond });
       feed.release(phase.lines.length, phase.perSecond);
       step(`${phase.name}: ${phase.lines.length} records offered ${phase.perSecond === Infinity ? 'at once' : `at ${phase.perSecond}/s`}`);
       await waitForView(pipeline, target, options.stallTimeoutMs ?? 60_000, step);
-      if (backlog) for (const worker of pipeline.workers()) backlogCpu.stop(worker.name.replace(/-\d+$/, ''), worker.pid);
+      if (backlog) {
+        for (const worker of pipeline.workers()) backlogCpu.stop(worker.name.replace(/-\d+$/, ''), worker.pid);
+        backlogSeconds = Math.round(performance.now() - backlogStarted) / 1000;
+      }
     }
     for (const worker of pipeline.workers()) {
       const role = worker.name.replace(/-\d+$/, '');
@@ -163,6 +185,8 @@ export async function pipelineBench(options: PipelineBenchOptions): Promise<Pipe
       cpu: Object.fromEntries(
         Object.entries(cpu.byRole()).map(([role, seconds]) => [role, { cpuSeconds: seconds, recordsPerCpuSecond: seconds > 0 ? Math.round(summary.inView / seconds) : 0 }]),
       ),
+      idleCpuMsPerSecond: idleCpu ?? {},
+      backlogSeconds,
       backlogCpu: Object.fromEntries(
         Object.entries(backlogCpu.byRole()).map(([role, seconds]) => [role, { cpuSeconds: seconds, recordsPerCpuSecond: seconds > 0 ? Math.round(first!.lines.length / seconds) : 0 }]),
       ),

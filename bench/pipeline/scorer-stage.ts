@@ -11,7 +11,7 @@ import { READER_IN_FLIGHT_JOBS, scoringJobs } from '../ceilings/bullmq.js';
 import { mapLimit } from '../../workers/lib/concurrency.js';
 import { rate } from '../rate.js';
 import type { Rate } from '../rate.js';
-import { peakRssMiB } from './process-stats.js';
+import { cpuSeconds, peakRssMiB } from './process-stats.js';
 
 export interface ScorerStageOptions {
   /** The environment as a stack of the bench's own sees it (names, Redis, AWS variables). */
@@ -28,6 +28,8 @@ export interface ScorerStageResult {
   readonly rate: Rate;
   readonly jobs: number;
   readonly peakRssMiB: number | undefined;
+  /** CPU seconds of the scorer process (its inference thread included) from healthy to the last job done. */
+  readonly cpuSeconds: number | undefined;
 }
 
 /**
@@ -46,6 +48,7 @@ export async function scorerStage(options: ScorerStageOptions): Promise<ScorerSt
   try {
     await scorer.start();
     await scorer.waitHealthy(60_000);
+    const cpuAtStart = cpuSeconds(scorer.pid);
     const stallMs = options.stallTimeoutMs ?? 60_000;
     let last = -1;
     let lastChange = Date.now();
@@ -58,11 +61,13 @@ export async function scorerStage(options: ScorerStageOptions): Promise<ScorerSt
       await new Promise((r) => setTimeout(r, 200));
     }
     peak = peakRssMiB(scorer.pid);
+    const cpuAtEnd = cpuSeconds(scorer.pid);
+    const spent = cpuAtStart === undefined || cpuAtEnd === undefined ? undefined : Math.round((cpuAtEnd - cpuAtStart) * 100) / 100;
     const done = await queue.getJobs(['completed'], 0, -1);
     const scored = done.reduce((sum, job) => sum + (job.returnvalue?.scored ?? 0), 0);
     const first = Math.min(...done.map((job) => job.processedOn ?? Infinity));
     const lastFinished = Math.max(...done.map((job) => job.finishedOn ?? 0));
-    return { rate: rate(scored, lastFinished - first), jobs: jobs.length, peakRssMiB: peak };
+    return { rate: rate(scored, lastFinished - first), jobs: jobs.length, peakRssMiB: peak, cpuSeconds: spent };
   } finally {
     await scorer.stop();
     await queue.close();
