@@ -26,6 +26,7 @@ import { catalogArns, catalogNames } from './lib/catalog-outputs.js';
 import type { CatalogResources } from './lib/catalog-outputs.js';
 import { brokerPort, roleEgress } from './lib/egress.js';
 import type { EgressDestination } from './lib/egress.js';
+import { currentImageTag } from './lib/image-tag.js';
 import { serviceBounds } from './lib/scaling.js';
 
 /** CloudWatch namespace and backlog metric: the contract's defaults, so workers and alarms agree. */
@@ -44,14 +45,15 @@ export interface ProgramOptions {
 }
 
 /**
- * The repository root relative to the working directory (Pulumi runs the program from the
+ * The repository root relative to the working directory, and the image tagged by the commit it
+ * is built from (Pulumi runs the program from the
  * directory of Pulumi.yaml, the repository root, so this is normally `.`): relative paths keep
  * the image inputs the same on every machine.
  */
 export function defaultImageSource(): ImageSource {
   const root = fileURLToPath(new URL('../', import.meta.url));
   const context = path.relative(process.cwd(), root) || '.';
-  return { context, dockerfile: path.join(context, 'Dockerfile') };
+  return { context, dockerfile: path.join(context, 'Dockerfile'), tag: currentImageTag(root) };
 }
 
 /**

@@ -19,6 +19,34 @@ export interface ImageSource {
   readonly dockerfile: string;
   /** @default 'linux/amd64' (the task definitions run X86_64) */
   readonly platform?: string;
+  /** The image's tag: the commit it is built from (`imageTag()`); tags are immutable. */
+  readonly tag: string;
+}
+
+/** Images the repository keeps (the newest by push time): room to roll back many deploys, not a growing bill. */
+export const IMAGES_KEPT = 30;
+
+/**
+ * The repository's lifecycle: an untagged layer list (a failed or superseded push) goes after a
+ * day; of the tagged images, the newest `kept` stay. Rules with `tagStatus: any` must come last.
+ */
+export function imageLifecyclePolicy(kept: number) {
+  return {
+    rules: [
+      {
+        rulePriority: 1,
+        description: 'Untagged images expire after a day',
+        selection: { tagStatus: 'untagged', countType: 'sinceImagePushed', countUnit: 'days', countNumber: 1 },
+        action: { type: 'expire' },
+      },
+      {
+        rulePriority: 2,
+        description: `Keep the newest ${kept} images`,
+        selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: kept },
+        action: { type: 'expire' },
+      },
+    ],
+  };
 }
 
 export interface WorkersArgs {
@@ -71,19 +99,37 @@ export class Workers extends pulumi.ComponentResource {
 
     const cluster = new aws.ecs.Cluster(`${name}-cluster`, { name: clusterName, settings: [{ name: 'containerInsights', value: 'enabled' }] }, { parent: this });
 
-    const repositoryName = `${PROJECT}-${context.stack}`;
-    const repository = new awsx.ecr.Repository(
+    // awsx's Repository component created both under its own name: the aliases adopt them in place.
+    const formerlyInAwsx = [{ parent: pulumi.createUrn(`${name}-repository`, 'awsx:ecr:Repository', this) }];
+    // A plain repository (not awsx's component) so its settings are visible to the policy pack and the plan.
+    const repository = new aws.ecr.Repository(
       `${name}-repository`,
-      { name: repositoryName, forceDelete: context.forceDestroy, imageScanningConfiguration: { scanOnPush: true } },
-      { parent: this },
+      {
+        name: `${PROJECT}-${context.stack}`,
+        forceDelete: context.forceDestroy,
+        // A tag names one build for good: the commit's tag cannot be pushed over.
+        imageTagMutability: 'IMMUTABLE',
+        imageScanningConfiguration: { scanOnPush: true },
+      },
+      { parent: this, aliases: formerlyInAwsx },
+    );
+    new aws.ecr.LifecyclePolicy(
+      `${name}-repository`,
+      { repository: repository.name, policy: JSON.stringify(imageLifecyclePolicy(IMAGES_KEPT)) },
+      { parent: this, aliases: formerlyInAwsx },
     );
     const image = new awsx.ecr.Image(
       `${name}-image`,
-      { repositoryUrl: repository.url, context: args.image.context, dockerfile: args.image.dockerfile, platform: args.image.platform ?? 'linux/amd64' },
+      {
+        repositoryUrl: repository.repositoryUrl,
+        imageTag: args.image.tag,
+        context: args.image.context,
+        dockerfile: args.image.dockerfile,
+        platform: args.image.platform ?? 'linux/amd64',
+      },
       { parent: this },
     );
-    // The awsx repository is a remote component; its ARN follows from the name we gave it.
-    const repositoryArn = pulumi.interpolate`arn:${context.partition}:ecr:${context.region}:${context.accountId}:repository/${repositoryName}`;
+    const repositoryArn = repository.arn;
 
     const tasks = {} as Record<TaskRole, WorkerTask>;
     for (const role of TASK_ROLES) {

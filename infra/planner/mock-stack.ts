@@ -108,6 +108,8 @@ function fakeOutputs(type: string, name: string, inputs: Record<string, unknown>
       return { arn: `arn:aws:secretsmanager:${region}:${account}:secret:${named}-AbCdEf` };
     case 'aws:iam/role:Role':
       return { arn: `arn:aws:iam::${account}:role/${name}`, name };
+    case 'aws:ecr/repository:Repository':
+      return { arn: `arn:aws:ecr:${region}:${account}:repository/${named}`, repositoryUrl: `${account}.dkr.ecr.${region}.amazonaws.com/${named}` };
     case 'aws:ecs/cluster:Cluster':
       return { arn: `arn:aws:ecs:${region}:${account}:cluster/${named}` };
     case 'aws:ecs/taskDefinition:TaskDefinition':
