@@ -27,6 +27,8 @@ export interface SyncFleet {
   readonly webhook: WorkerProcess;
   readonly crawlers: WorkerProcess[];
   readonly logDir: string;
+  /** Where the webhook role listens (the broker posts there). */
+  readonly webhookUrl: string;
   addCrawler(): Promise<WorkerProcess>;
   /** Every record on the raw stream, all shards. */
   readStream(): Promise<RawRecord[]>;
@@ -56,7 +58,8 @@ export async function startSyncFleet(options: { name: string; crawlers: number; 
     return worker;
   };
   const webhook = await spawn('webhook', 1);
-  broker.setWebhookUrl(`http://127.0.0.1:${webhookPort}${WEBHOOK_PATH}`);
+  const webhookUrl = `http://127.0.0.1:${webhookPort}${WEBHOOK_PATH}`;
+  broker.setWebhookUrl(webhookUrl);
   const crawlers: WorkerProcess[] = [];
   for (let i = 0; i < options.crawlers; i += 1) crawlers.push(await spawn('crawler', i + 1));
   let stopping: Promise<void> | undefined;
@@ -66,6 +69,7 @@ export async function startSyncFleet(options: { name: string; crawlers: number; 
     webhook,
     crawlers,
     logDir,
+    webhookUrl,
     async addCrawler() {
       const worker = await spawn('crawler', crawlers.length + 1);
       crawlers.push(worker);
