@@ -16,7 +16,7 @@ import { scheduleExpressionProblem } from './lib/schedule-expression.js';
 /** Config namespace of this project's own keys (`realtime-insights:rawShards`). */
 export const NAMESPACE = PROJECT;
 
-/** Roles that run as long-lived Fargate services. The read API is not deployed (see infra/README.md). */
+/** Roles that run as long-lived Fargate services in `Workers`; the api and webhook roles run in their own components. */
 export const SERVICE_ROLES = ['crawler', 'stream-reader', 'scorer', 'projector'] as const;
 /** Roles that get a task definition: the services plus the scheduled batch job and on-demand replay. */
 export const TASK_ROLES = [...SERVICE_ROLES, 'batch', 'replay'] as const;
@@ -118,6 +118,32 @@ export interface StackSecrets {
   readonly redisAuthToken: pulumi.Output<string>;
 }
 
+/** Where the read API's bearer tokens come from: a Cognito user pool the program creates, or an issuer of your own. */
+export const IDENTITY_PROVIDERS = ['cognito', 'external'] as const;
+export type IdentityProvider = (typeof IDENTITY_PROVIDERS)[number];
+
+/** The read path (issue 14): the gateway, its JWT authoriser, and the api service behind them. */
+export interface ReadApiConfig {
+  readonly identity: IdentityProvider;
+  /** The token issuer (the JWT's iss) of an external provider; undefined for Cognito (the pool's own). */
+  readonly issuer: string | undefined;
+  /** The audience (aud, else client_id) of an external provider; undefined for Cognito (the app client's id). */
+  readonly audience: string | undefined;
+  /** The external provider's JWKS; undefined for Cognito. */
+  readonly jwksUrl: string | undefined;
+  /** Ranges the external provider's JWKS is served from: the api tasks' only egress outside AWS. Empty for Cognito. */
+  readonly jwksCidrs: readonly string[];
+  /** Claim holding the user id a caller may read. */
+  readonly userClaim: string;
+  readonly task: TaskSize;
+  /** api tasks, scaled on CPU between these. */
+  readonly scaling: Bounds & { readonly cpuPercent: number };
+  /** Requests per second (and at once) the gateway admits on the insights route, all callers together. */
+  readonly throttle: { readonly rate: number; readonly burst: number };
+  /** Requests per second (and at once) one user may make to one api task (the in-app token bucket). */
+  readonly perUser: { readonly rate: number; readonly burst: number };
+}
+
 /** Everything that runs compute: absent on a data-plane-only stack (LocalStack). */
 export interface ComputeConfig {
   readonly network: NetworkConfig;
@@ -139,6 +165,7 @@ export interface ComputeConfig {
   /** EventBridge Scheduler expression of the batch job (`rate(1 hour)`, `cron(15 * * * ? *)`). */
   readonly batchSchedule: string;
   readonly alarms: AlarmsConfig;
+  readonly readApi: ReadApiConfig;
 }
 
 export interface StackConfig {
@@ -300,6 +327,36 @@ const taskSize = (fallback: TaskSize) =>
       if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
     });
 
+/** An https URL of the identity provider (issuer or JWKS). */
+const providerUrl = z.string().superRefine((raw, ctx) => {
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (url?.protocol !== 'https:') ctx.addIssue({ code: 'custom', message: `must be an https URL of the identity provider, got '${raw}'` });
+});
+
+const READ_API_DEFAULTS = { task: { cpu: 256, memory: 512 }, scaling: { min: 2, max: 4, cpuPercent: 60 }, throttle: { rate: 100, burst: 200 }, perUser: { rate: 10, burst: 20 } } as const;
+
+const readApi = mapping({
+  identity: oneOf(IDENTITY_PROVIDERS).default('cognito'),
+  issuer: providerUrl.optional(),
+  audience: z.string().min(1, { error: 'must not be empty' }).optional(),
+  jwksUrl: providerUrl.optional(),
+  jwksCidrs: cidrList.optional(),
+  userClaim: matching(/^[A-Za-z0-9_:.-]{1,64}$/, 'a claim name like sub or custom:user_id').default('sub'),
+  taskSize: taskSize(READ_API_DEFAULTS.task),
+  scaling: mapping({
+    min: wholeNumber(1, 100).default(READ_API_DEFAULTS.scaling.min),
+    max: wholeNumber(1, 100).default(READ_API_DEFAULTS.scaling.max),
+    cpuPercent: wholeNumber(10, 95).default(READ_API_DEFAULTS.scaling.cpuPercent),
+  }).prefault({}),
+  throttle: mapping({ rate: wholeNumber(1, 10_000).default(READ_API_DEFAULTS.throttle.rate), burst: wholeNumber(1, 5_000).default(READ_API_DEFAULTS.throttle.burst) }).prefault({}),
+  perUser: mapping({ rate: wholeNumber(1, 1000).default(READ_API_DEFAULTS.perUser.rate), burst: wholeNumber(1, 1000).default(READ_API_DEFAULTS.perUser.burst) }).prefault({}),
+}).prefault({});
+
 const bounds = (fallback: Bounds, ceiling: number) => ({ min: wholeNumber(1, ceiling).default(fallback.min), max: wholeNumber(1, ceiling).optional() });
 const lagTarget = wholeNumber(100, 3_600_000).default(5000);
 
@@ -354,6 +411,7 @@ const COMPUTE_SETTINGS = {
   iteratorAgeAlarmMs: wholeNumber(1000, 86_400_000).default(60_000),
   rejectsAlarmPer5Min: wholeNumber(1, 1_000_000).default(100),
   alarmEmail: matching(EMAIL, 'an e-mail address').optional(),
+  readApi,
 } as const;
 
 /** How to set a key that has no default, named in the error when it is missing. */
@@ -407,6 +465,39 @@ function scalingOf(s: ComputeSettings, issues: ConfigIssue[]): ScalingConfig {
   };
 }
 
+function readApiOf(s: ComputeSettings, network: NetworkConfig, issues: ConfigIssue[]): ReadApiConfig {
+  const r = s.readApi ?? readApi.parse(undefined);
+  const key = (name: string) => `${k('readApi')}.${name}`;
+  const external = ['issuer', 'audience', 'jwksUrl', 'jwksCidrs'] as const;
+  if (r.identity === 'external') {
+    for (const name of external) {
+      if (r[name] === undefined) issues.push({ key: key(name), problem: `is required when ${key('identity')} is external (the gateway's authoriser and the api tasks check tokens against it)` });
+    }
+  } else {
+    for (const name of external) {
+      if (r[name] !== undefined) issues.push({ key: key(name), problem: `is set but ${key('identity')} is cognito (the program's user pool is the issuer): remove it, or set identity to external` });
+    }
+  }
+  if (network.natGateways === 'none') {
+    for (const range of (r.jwksCidrs ?? []).filter((c) => !within(c, network.cidr))) {
+      issues.push({ key: key('jwksCidrs'), problem: `names ${range}, outside the VPC (${network.cidr}), but ${k('natGateways')} is none: the api tasks could not fetch the signing keys` });
+    }
+  }
+  if (r.scaling.min > r.scaling.max) issues.push({ key: key('scaling.min'), problem: `must not exceed ${key('scaling.max')} (${r.scaling.max}), got ${r.scaling.min}` });
+  return {
+    identity: r.identity,
+    issuer: r.issuer,
+    audience: r.audience,
+    jwksUrl: r.jwksUrl,
+    jwksCidrs: r.jwksCidrs ?? [],
+    userClaim: r.userClaim,
+    task: r.taskSize,
+    scaling: r.scaling,
+    throttle: r.throttle,
+    perUser: r.perUser,
+  };
+}
+
 function computeOf(s: ComputeSettings, secrets: SecretSource, issues: ConfigIssue[]): ComputeConfig {
   const network: NetworkConfig = { natGateways: s.natGateways ?? 'none', availabilityZones: s.availabilityZones ?? 2, cidr: s.vpcCidr ?? '10.0.0.0/16' };
   const redis: RedisConfig = {
@@ -437,6 +528,7 @@ function computeOf(s: ComputeSettings, secrets: SecretSource, issues: ConfigIssu
     secrets: { brokerApiKey: secret(k('brokerApiKey')), redisAuthToken: secret(k('redisAuthToken')) },
     batchSchedule: s.batchSchedule ?? 'rate(1 hour)',
     alarms: { iteratorAgeMs: s.iteratorAgeAlarmMs ?? 60_000, rejectsPer5Min: s.rejectsAlarmPer5Min ?? 100, email: s.alarmEmail },
+    readApi: readApiOf(s, network, issues),
   };
 }
 

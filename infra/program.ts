@@ -8,6 +8,7 @@ import { TASK_ROLES } from './config.js';
 import type { StackConfig, TaskRole } from './config.js';
 import type { StackContext } from './context.js';
 import { Analytics } from './components/analytics.js';
+import { ApiGateway } from './components/api-gateway.js';
 import { BatchSchedule } from './components/batch-schedule.js';
 import { Autoscaling } from './components/autoscaling.js';
 import { Encryption } from './components/encryption.js';
@@ -131,7 +132,7 @@ export function createProgram(config: StackConfig, options: ProgramOptions = {})
     context,
     config: compute.network,
     keyArn,
-    egress: Object.fromEntries([...TASK_ROLES, 'webhook' as const].map((role) => [role, roleEgress(role, broker)])) as Record<TaskRole | 'webhook', EgressDestination[]>,
+    egress: Object.fromEntries([...TASK_ROLES, 'webhook' as const, 'api' as const].map((role) => [role, roleEgress(role, broker)])) as Record<TaskRole | 'webhook' | 'api', EgressDestination[]>,
   });
   const queue = new Queue('queue', {
     context,
@@ -154,6 +155,7 @@ export function createProgram(config: StackConfig, options: ProgramOptions = {})
     metricsNamespace: METRICS_NAMESPACE,
     backlogMetricName: BACKLOG_METRIC_NAME,
   }));
+  const arns = catalogArns(catalog, { keyArn, metricsNamespace: METRICS_NAMESPACE });
   const workers = new Workers('workers', {
     context,
     keyArn,
@@ -168,7 +170,7 @@ export function createProgram(config: StackConfig, options: ProgramOptions = {})
     stopTimeoutSeconds: compute.stopTimeoutSeconds,
     waitForSteadyState: compute.waitForSteadyState,
     values,
-    arns: catalogArns(catalog, { keyArn, metricsNamespace: METRICS_NAMESPACE }),
+    arns,
     secretArns: pulumi.all(secrets.arns),
     subnetIds: network.taskSubnetIds,
     securityGroupIds: Object.fromEntries(TASK_ROLES.map((role) => [role, network.securityGroupOf(role)])) as Record<TaskRole, pulumi.Output<string>>,
@@ -240,8 +242,31 @@ export function createProgram(config: StackConfig, options: ProgramOptions = {})
     metricsNamespace: METRICS_NAMESPACE,
   });
 
+  // The read path: the stack's only public entry besides the webhook endpoint (issue 14).
+  const readApi = new ApiGateway('read-api', {
+    context,
+    config: compute.readApi,
+    keyArn,
+    clusterArn: workers.clusterArn,
+    clusterName: workers.clusterName,
+    image: workers.imageUri,
+    stopTimeoutSeconds: compute.stopTimeoutSeconds,
+    values,
+    arns,
+    secretArns: pulumi.all(secrets.arns),
+    vpcId: network.vpcId,
+    subnetIds: network.taskSubnetIds,
+    securityGroupId: network.securityGroupOf('api'),
+    repositoryArn: workers.repositoryArn,
+    alarmTopicArn: observability.topicArn,
+  });
+
   return {
     ...dataPlane,
+    insightsUrl: readApi.url,
+    authIssuer: readApi.issuer,
+    authAudience: readApi.audience,
+    ...(readApi.userPoolId === undefined ? {} : { userPoolId: readApi.userPoolId }),
     webhookEndpoint: webhook.endpoint,
     syncQueue: names.apply((n) => n.queues.sync),
     redisEndpoint: queue.primaryEndpoint,

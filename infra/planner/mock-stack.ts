@@ -124,6 +124,11 @@ function fakeOutputs(type: string, name: string, inputs: Record<string, unknown>
       return { arn: `arn:aws:ec2:${region}:${account}:security-group/sg-${name}` };
     case 'aws:ec2/vpcEndpoint:VpcEndpoint':
       return inputs['vpcEndpointType'] === 'Gateway' ? { prefixListId: `pl-${name}` } : {};
+    case 'aws:cognito/userPool:UserPool':
+      // The read API's issuer is https://<endpoint>; the authoriser and the api tasks must agree on it.
+      return { arn: `arn:aws:cognito-idp:${region}:${account}:userpool/${region}_${name}`, endpoint: `cognito-idp.${region}.amazonaws.com/${region}_${name}` };
+    case 'aws:apigatewayv2/api:Api':
+      return { arn: `arn:aws:apigateway:${region}::/apis/${id}`, apiEndpoint: `https://${id}.execute-api.${region}.amazonaws.com` };
     case 'awsx:ec2:Vpc': {
       const zones = typeof inputs['numberOfAvailabilityZones'] === 'number' ? inputs['numberOfAvailabilityZones'] : 2;
       const subnets = (kind: string) => Array.from({ length: zones }, (_, i) => `subnet-${kind}-${i}`);

@@ -201,6 +201,23 @@ export const privateTasks = policy('ecs-private-tasks', 'Fargate tasks get no pu
 ]);
 
 /** All resource policies of the pack. */
+export const gatewaysGuarded = policy(
+  'gateways-guarded',
+  'HTTP API stages throttle and write access logs; load balancers are internal (the API Gateway HTTP APIs are the only public entry).',
+  [
+    forType('aws:apigatewayv2/stage:Stage', (p, report) => {
+      for (const limit of ['throttlingRateLimit', 'throttlingBurstLimit']) {
+        const value = get(p, `defaultRouteSettings.${limit}`);
+        if (typeof value !== 'number' || value <= 0) report(`defaultRouteSettings.${limit} must be set above 0; an unthrottled stage takes any flood to the tasks`);
+      }
+      if (!present(get(p, 'accessLogSettings.destinationArn'))) report('accessLogSettings.destinationArn must name a log group; every request to a public entry is logged');
+    }),
+    forType('aws:lb/loadBalancer:LoadBalancer', (p, report) => {
+      if (p['internal'] !== true) report('internal must be true; reach tasks through an API Gateway VPC link, not a public load balancer');
+    }),
+  ],
+);
+
 export const RESOURCE_POLICIES = [
   streamsEncrypted,
   tablesEncrypted,
@@ -212,6 +229,7 @@ export const RESOURCE_POLICIES = [
   leastPrivilege,
   noPublicIngress,
   privateTasks,
+  gatewaysGuarded,
 ] as const;
 
 /** Runs every resource policy's validations against one resource; returns the violations. */

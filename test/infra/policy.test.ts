@@ -56,6 +56,21 @@ const CASES: readonly Case[] = [
     bad: { serverSideEncryption: { enabled: true, kmsKeyArn: KEY } },
     says: /pointInTimeRecovery/,
   },
+  {
+    what: 'an HTTP API stage without throttling',
+    type: 'aws:apigatewayv2/stage:Stage',
+    good: { defaultRouteSettings: { throttlingRateLimit: 10, throttlingBurstLimit: 20 }, accessLogSettings: { destinationArn: 'arn:aws:logs:eu-west-1:123456789012:log-group:a' } },
+    bad: { accessLogSettings: { destinationArn: 'arn:aws:logs:eu-west-1:123456789012:log-group:a' } },
+    says: /throttlingRateLimit/,
+  },
+  {
+    what: 'an HTTP API stage without access logs',
+    type: 'aws:apigatewayv2/stage:Stage',
+    good: { defaultRouteSettings: { throttlingRateLimit: 10, throttlingBurstLimit: 20 }, accessLogSettings: { destinationArn: 'arn:aws:logs:eu-west-1:123456789012:log-group:a' } },
+    bad: { defaultRouteSettings: { throttlingRateLimit: 10, throttlingBurstLimit: 20 } },
+    says: /accessLogSettings/,
+  },
+  { what: 'a public load balancer', type: 'aws:lb/loadBalancer:LoadBalancer', good: { internal: true }, bad: { internal: false }, says: /internal must be true/ },
   { what: 'a log group without a key', type: 'aws:cloudwatch/logGroup:LogGroup', good: { kmsKeyId: KEY, retentionInDays: 7 }, bad: { retentionInDays: 7 }, says: /kmsKeyId/ },
   { what: 'a log group kept forever', type: 'aws:cloudwatch/logGroup:LogGroup', good: { kmsKeyId: KEY, retentionInDays: 7 }, bad: { kmsKeyId: KEY }, says: /retentionInDays/ },
   {

@@ -35,10 +35,10 @@ describe('Component: Webhook (prod under mocks)', () => {
     const accessLogs = named(plan.resources, T.logGroup, 'webhook-access-logs');
 
     // Assess
-    expect(ofType(plan.resources, T.route)).to.have.length(1);
+    expect(ofType(plan.resources, T.route).filter((r) => r.name.startsWith('webhook-'))).to.have.length(1);
     expect(route.inputs['routeKey']).to.equal(WEBHOOK_ROUTE);
     expect(integration.inputs).to.include({ connectionType: 'VPC_LINK', integrationType: 'HTTP_PROXY' });
-    expect(ofType(plan.resources, T.vpcLink)).to.have.length(1);
+    expect(ofType(plan.resources, T.vpcLink).filter((l) => l.name.startsWith('webhook-'))).to.have.length(1);
     expect((stage.inputs['defaultRouteSettings'] as { throttlingRateLimit?: number }).throttlingRateLimit).to.be.greaterThan(0);
     expect(accessLogs.inputs['kmsKeyId']).to.be.a('string').and.not.equal('');
   });
