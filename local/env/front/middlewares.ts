@@ -1,4 +1,5 @@
 import { iamMiddleware } from './iam/iam-middleware.js';
+import { dynamoDbCapacityMiddleware } from './limits/dynamodb-capacity.js';
 import { kinesisLimitsMiddleware } from './limits/kinesis-limits.js';
 import type { MiddlewareFactory } from './types.js';
 
@@ -7,4 +8,4 @@ import type { MiddlewareFactory } from './types.js';
  * (Kinesis shard limits, DynamoDB capacity) follow in the order AWS applies them; the forwarder to
  * the emulator ends the chain. A factory returns undefined on a front it has nothing to do with.
  */
-export const FRONT_MIDDLEWARES: readonly MiddlewareFactory[] = [iamMiddleware, kinesisLimitsMiddleware];
+export const FRONT_MIDDLEWARES: readonly MiddlewareFactory[] = [iamMiddleware, kinesisLimitsMiddleware, dynamoDbCapacityMiddleware];
