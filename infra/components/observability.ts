@@ -3,6 +3,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { PROJECT } from '../../shared/catalog.js';
 import type { AlarmsConfig } from '../config.js';
 import type { StackContext } from '../context.js';
+import { METRIC_ROLE_DIMENSION, METRIC_STACK_DIMENSION } from '../../shared/metrics.js';
 import { PIPELINE_METRICS, dashboardBody, dashboardUrl } from '../lib/dashboard.js';
 
 export interface ObservabilityArgs {
@@ -25,7 +26,8 @@ export interface ObservabilityArgs {
 }
 
 /**
- * Alarms and the dashboard: iterator age of both streams, failed and stalled scoring jobs,
+ * Alarms and the dashboard: iterator age of both streams, the readers' own lag, throttled reads,
+ * failed and stalled scoring jobs,
  * Firehose delivery failures and lateness, and reject volume, all notifying an SNS topic that is
  * encrypted with the project key (and e-mails someone, where the stack names an address).
  *
@@ -75,6 +77,43 @@ export class Observability extends pulumi.ComponentResource {
         comparisonOperator: 'GreaterThanThreshold',
         // Consumers call GetRecords even on an idle stream, so no data means nobody is reading.
         treatMissingData: 'breaching',
+      });
+    }
+    // The readers' own lag (agreement 3): the raw stream's iterator age above cannot show a dead
+    // stream-reader while Firehose keeps reading it; a reader that stops writes no datapoint.
+    for (const reader of ['stream-reader', 'projector'] as const) {
+      alarm(`${reader}-lag`, {
+        alarmDescription: `The ${reader} is more than ${config.iteratorAgeMs} ms behind its stream (its own MillisBehindLatest, worst worker), or no ${reader} is running.`,
+        namespace: args.namespace,
+        metricName: PIPELINE_METRICS.millisBehindLatest,
+        dimensions: { [METRIC_STACK_DIMENSION]: context.stack, [METRIC_ROLE_DIMENSION]: reader },
+        statistic: 'Maximum',
+        period: 60,
+        evaluationPeriods: 5,
+        datapointsToAlarm: 3,
+        threshold: config.iteratorAgeMs,
+        comparisonOperator: 'GreaterThanThreshold',
+        // Every running reader writes the metric each minute: none means none is running.
+        treatMissingData: 'breaching',
+      });
+    }
+    // Reads over a shard's five GetRecords a second (every reader of the stream shares them): the
+    // consumers' cadences are sized never to hit it, so any throttled read is a finding.
+    for (const [logical, stream] of [
+      ['raw', args.streams.raw],
+      ['results', args.streams.results],
+    ] as const) {
+      alarm(`${logical}-read-throttled`, {
+        alarmDescription: pulumi.interpolate`GetRecords on ${stream} were throttled (ReadProvisionedThroughputExceeded): its readers together exceed 5 calls or 2 MiB per second per shard.`,
+        namespace: 'AWS/Kinesis',
+        metricName: 'ReadProvisionedThroughputExceeded',
+        dimensions: { StreamName: stream },
+        statistic: 'Sum',
+        period: 300,
+        evaluationPeriods: 1,
+        threshold: 0,
+        comparisonOperator: 'GreaterThanThreshold',
+        treatMissingData: 'notBreaching',
       });
     }
     for (const [suffix, metric, what] of [

@@ -534,12 +534,12 @@ describe('Program: every stack under mocks', function () {
         expect(alarm.inputs).to.include({ namespace: 'AWS/SQS', comparisonOperator: 'GreaterThanThreshold', threshold: 0 });
       });
 
-      it('alarms on both iterator ages, failed and stalled jobs, Firehose delivery and rejects, and exports the dashboard', () => {
+      it('alarms on both iterator ages, the readers\' own lag, throttled reads, failed and stalled jobs, Firehose delivery and rejects, and exports the dashboard', () => {
         // Act
         const alarms = ofType(plan.resources, T.alarm).map((a) => a.name.replace('observability-', ''));
 
         // Assess
-        expect(alarms).to.include.members(['raw-iterator-age', 'results-iterator-age', 'jobs-failed', 'jobs-stalled', 'firehose-delivery-failed', 'reject-volume']);
+        expect(alarms).to.include.members(['raw-iterator-age', 'results-iterator-age', 'stream-reader-lag', 'projector-lag', 'raw-read-throttled', 'results-read-throttled', 'jobs-failed', 'jobs-stalled', 'firehose-delivery-failed', 'reject-volume']);
         expect(plan.outputs['dashboardUrl']).to.match(new RegExp(`^https://${config.region}\\.console\\.aws\\.amazon\\.com/cloudwatch/`));
         expect(plan.outputs).to.include.keys('clusterName', 'serviceNames', 'redisEndpoint', 'streams', 'tables', 'buckets');
       });
