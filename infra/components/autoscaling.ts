@@ -1,6 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { PROJECT } from '../../shared/catalog.js';
+import { METRIC_ROLE_DIMENSION, METRIC_STACK_DIMENSION, PIPELINE_METRICS } from '../../shared/metrics.js';
 import type { Bounds, ScalingConfig, ServiceRole } from '../config.js';
 import type { StackContext } from '../context.js';
 import { backlogPerTaskMetrics, serviceResourceId } from '../lib/scaling.js';
@@ -24,8 +25,9 @@ const SCALE_IN_COOLDOWN = 300;
 
 /**
  * Application Auto Scaling for the consumers and the scorer. The stream-reader count follows the
- * raw stream's shard count within its bounds; the scorer tracks BullMQ backlog per task and CPU;
- * the projector tracks the results stream's iterator age, never above its shard count. The
+ * raw stream's shard count within its bounds (between them, its own MillisBehindLatest); the
+ * scorer tracks BullMQ backlog per task and CPU; the projector tracks its own MillisBehindLatest,
+ * never above its shard count. The
  * crawler is not scaled: it holds the single broker cursor.
  *
  * @example
@@ -52,11 +54,13 @@ export class Autoscaling extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-    const iteratorAgePolicy = (role: 'stream-reader' | 'projector', t: aws.appautoscaling.Target, stream: pulumi.Input<string>, targetMs: number) =>
+    // Scales on the reader's own lag (agreement 3), not the stream's iterator age: on the raw
+    // stream that mixes in Firehose, which reads on when every stream-reader is down.
+    const lagPolicy = (role: 'stream-reader' | 'projector', t: aws.appautoscaling.Target, targetMs: number) =>
       new aws.appautoscaling.Policy(
-        `${name}-${role}-iterator-age`,
+        `${name}-${role}-lag`,
         {
-          name: `${PROJECT}-${context.stack}-${role}-iterator-age`,
+          name: `${PROJECT}-${context.stack}-${role}-lag`,
           policyType: 'TargetTrackingScaling',
           serviceNamespace: t.serviceNamespace,
           scalableDimension: t.scalableDimension,
@@ -64,9 +68,12 @@ export class Autoscaling extends pulumi.ComponentResource {
           targetTrackingScalingPolicyConfiguration: {
             targetValue: targetMs,
             customizedMetricSpecification: {
-              namespace: 'AWS/Kinesis',
-              metricName: 'GetRecords.IteratorAgeMilliseconds',
-              dimensions: [{ name: 'StreamName', value: stream }],
+              namespace: args.backlogMetric.namespace,
+              metricName: PIPELINE_METRICS.millisBehindLatest,
+              dimensions: [
+                { name: METRIC_STACK_DIMENSION, value: context.stack },
+                { name: METRIC_ROLE_DIMENSION, value: role },
+              ],
               statistic: 'Maximum',
               unit: 'Milliseconds',
             },
@@ -81,10 +88,10 @@ export class Autoscaling extends pulumi.ComponentResource {
     // With a known shard count the reader count is pinned to it; only an on-demand stream leaves
     // room between the bounds for iterator age to move the count.
     if (this.bounds['stream-reader'].min < this.bounds['stream-reader'].max) {
-      iteratorAgePolicy('stream-reader', reader, args.streamNames.raw, config.streamReader.iteratorAgeMs);
+      lagPolicy('stream-reader', reader, config.streamReader.iteratorAgeMs);
     }
     const projector = target('projector');
-    iteratorAgePolicy('projector', projector, args.streamNames.results, config.projector.iteratorAgeMs);
+    lagPolicy('projector', projector, config.projector.iteratorAgeMs);
 
     const scorer = target('scorer');
     new aws.appautoscaling.Policy(
