@@ -63,6 +63,10 @@ export interface NetworkConfig {
   readonly cidr: string;
 }
 
+/** How ElastiCache takes a new auth token: ROTATE accepts the old and the new, SET only the new. */
+export const AUTH_TOKEN_UPDATE_STRATEGIES = ['ROTATE', 'SET'] as const;
+export type AuthTokenUpdateStrategy = (typeof AUTH_TOKEN_UPDATE_STRATEGIES)[number];
+
 export interface RedisConfig {
   readonly nodeType: string;
   readonly engineVersion: string;
@@ -70,6 +74,8 @@ export interface RedisConfig {
   readonly replicas: number;
   /** Multi-AZ with automatic failover; needs at least one replica. */
   readonly multiAz: boolean;
+  /** How a changed `redisAuthToken` is applied (at once): ROTATE keeps the old one valid too, SET revokes it. @default 'ROTATE' */
+  readonly authTokenUpdateStrategy: AuthTokenUpdateStrategy;
 }
 
 export interface TaskSize {
@@ -389,6 +395,7 @@ const COMPUTE_SETTINGS = {
   redisEngineVersion: matching(ENGINE_VERSION, 'a major.minor Redis version like 7.1').default('7.1'),
   redisReplicas: wholeNumber(0, 5).default(0),
   redisMultiAz: flag.default(false),
+  redisAuthTokenUpdateStrategy: oneOf(AUTH_TOKEN_UPDATE_STRATEGIES).default('ROTATE'),
   taskSize: mapping(Object.fromEntries(TASK_ROLES.map((role) => [role, taskSize(DEFAULT_TASKS[role])])) as Record<TaskRole, ReturnType<typeof taskSize>>).default(
     DEFAULT_TASKS as Record<TaskRole, TaskSize>,
   ),
@@ -505,6 +512,7 @@ function computeOf(s: ComputeSettings, secrets: SecretSource, issues: ConfigIssu
     engineVersion: s.redisEngineVersion ?? '7.1',
     replicas: s.redisReplicas ?? 0,
     multiAz: s.redisMultiAz ?? false,
+    authTokenUpdateStrategy: s.redisAuthTokenUpdateStrategy ?? 'ROTATE',
   };
   if (redis.multiAz && redis.replicas < 1) {
     issues.push({ key: k('redisMultiAz'), problem: `needs at least one replica to fail over to: set ${k('redisReplicas')} to 1 or more, or redisMultiAz to false` });

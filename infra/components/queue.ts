@@ -81,6 +81,10 @@ export class Queue extends pulumi.ComponentResource {
         atRestEncryptionEnabled: true,
         kmsKeyId: args.keyArn,
         authToken: pulumi.secret(args.authToken),
+        // A changed token takes effect at once (not in the maintenance window): ROTATE first, so
+        // tasks holding the old token keep working until they restart; then SET to revoke it.
+        authTokenUpdateStrategy: config.authTokenUpdateStrategy,
+        applyImmediately: true,
         subnetGroupName: subnets.name,
         securityGroupIds: [args.securityGroupId],
         parameterGroupName: parameters.name,

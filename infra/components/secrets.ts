@@ -31,7 +31,9 @@ export class Secrets extends pulumi.ComponentResource {
       const secret = new aws.secretsmanager.Secret(
         `${name}-${suffix}`,
         {
-          name: `${PROJECT}/${context.stack}/${suffix}`,
+          // A prefix, not a fixed name: a replacement is created before the old secret is gone, and
+          // a deleted secret's name stays taken for its recovery window.
+          namePrefix: `${PROJECT}/${context.stack}/${suffix}-`,
           description,
           kmsKeyId: args.keyArn,
           // 0 deletes at once, so a dev stack can be destroyed and created again under the same name.

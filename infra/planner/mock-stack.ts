@@ -104,8 +104,11 @@ function fakeOutputs(type: string, name: string, inputs: Record<string, unknown>
     }
     case 'aws:cloudwatch/logGroup:LogGroup':
       return { arn: `arn:aws:logs:${region}:${account}:log-group:${named}` };
-    case 'aws:secretsmanager/secret:Secret':
-      return { arn: `arn:aws:secretsmanager:${region}:${account}:secret:${named}-AbCdEf` };
+    case 'aws:secretsmanager/secret:Secret': {
+      // A name prefix gets a generated suffix, as the provider adds one.
+      const secretName = typeof inputs['namePrefix'] === 'string' ? `${inputs['namePrefix']}20261204000000000000000001` : named;
+      return { name: secretName, arn: `arn:aws:secretsmanager:${region}:${account}:secret:${secretName}-AbCdEf` };
+    }
     case 'aws:iam/role:Role':
       return { arn: `arn:aws:iam::${account}:role/${name}`, name };
     case 'aws:ecr/repository:Repository':

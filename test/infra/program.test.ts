@@ -278,7 +278,7 @@ describe('Program: every stack under mocks', function () {
 
       it('gives every task an environment the worker accepts, with secrets only from Secrets Manager', () => {
         // Prepare
-        const secretArns = ofType(plan.resources, T.secret).map((s) => `arn:aws:secretsmanager:${config.region}:123456789012:secret:${String(s.inputs['name'])}-AbCdEf`);
+        const secretPrefixes = ofType(plan.resources, T.secret).map((s) => `arn:aws:secretsmanager:${config.region}:123456789012:secret:${String(s.inputs['namePrefix'])}`);
 
         for (const role of TASK_ROLES) {
           // Act
@@ -288,7 +288,7 @@ describe('Program: every stack under mocks', function () {
           expect(() => parseContainerEnvironment(role as WorkerRoleName, c), role).to.not.throw();
           const secrets = secretVariables(role as WorkerRoleName);
           expect(c.secrets.map((s) => s.name), role).to.deep.equal(secrets);
-          for (const s of c.secrets) expect(secretArns).to.include(s.valueFrom);
+          for (const s of c.secrets) expect(secretPrefixes.some((prefix) => s.valueFrom.startsWith(prefix)), s.valueFrom).to.equal(true);
           expect(c.environment.map((e) => e.name).filter((name) => (secrets as string[]).includes(name)), role).to.deep.equal([]);
           expect(c.command).to.deep.equal(workerCommand(role as WorkerRoleName));
         }
@@ -476,6 +476,17 @@ describe('Program: every stack under mocks', function () {
         const flowLogGroup = named(plan.resources, T.logGroup, 'network-flow-logs');
         expect(flowLogGroup.inputs).to.include({ kmsKeyId: keyArnOf(plan), retentionInDays: config.logRetentionDays });
         expect(named(plan.resources, T.defaultSecurityGroup, 'network-default-group').inputs).to.deep.include({ vpcId, ingress: [], egress: [] });
+      });
+
+      it('names secrets by prefix (a replacement cannot collide) and applies a new Redis token at once, rotating by default', () => {
+        // Act
+        const secrets = ofType(plan.resources, T.secret);
+        const redis = named(plan.resources, T.redis, 'queue-redis').inputs;
+
+        // Assess
+        for (const s of secrets) expect([s.inputs['name'], s.inputs['namePrefix']], s.name).to.satisfy(([name, prefix]: unknown[]) => name === undefined && typeof prefix === 'string');
+        expect(redis).to.include({ authTokenUpdateStrategy: config.compute?.redis.authTokenUpdateStrategy, applyImmediately: true });
+        expect(config.compute?.redis.authTokenUpdateStrategy).to.equal('ROTATE');
       });
 
       it('runs Redis with TLS, noeviction, and failover where the stack asks for it', () => {
