@@ -4,7 +4,8 @@ import { dirname, join } from 'node:path';
 import { InterruptedError, httpUrl } from '../../shared/command-line/index.js';
 import { startLocalArchiver } from '../../local/archiver/index.js';
 import { Command, Option } from 'commander';
-import { buildWorkerEnv, WORKER_ROLES } from '../../shared/worker-env.js';
+import { ROLE_VARIABLES, WORKER_ROLES, requiredVariables } from '../../shared/worker-env.js';
+import type { WorkerRoleName, WorkerVariable } from '../../shared/worker-env.js';
 import {
   DynamoDbEngine,
   KinesisEngine,
@@ -61,21 +62,31 @@ export function envOptions(flags: EnvFlags, progress: Progress): LocalEnvOptions
   };
 }
 
-/** Variables a role needs that no environment has: the crawler's broker, from `insights broker`. */
-const RUN_SUPPLIED = ['BROKER_URL', 'BROKER_API_KEY'] as const;
-
 /**
  * Everything a worker of any role started by hand in another shell needs: every role's contract
  * values merged, with HEALTH_PORT 0 so each process picks a free /health port (two workers on one
- * machine would otherwise both take 8080). The broker's URL and key are left out: they come from
- * the broker a user starts (`insights broker` prints them).
+ * machine would otherwise both take 8080). What only a run supplies (the broker's URL and key, its
+ * webhook keys) is not there: `missingWorkerVariables` names it.
  */
-export function workerShellEnv(env: LocalEnv): Record<string, string> {
+export function workerShellEnv(env: Pick<LocalEnv, 'env' | 'workerValues'>): Record<string, string> {
   const merged: Record<string, string> = { ...env.env };
-  const placeholders = { BROKER_URL: 'http://127.0.0.1:1', BROKER_API_KEY: 'placeholder' };
-  for (const role of WORKER_ROLES) Object.assign(merged, buildWorkerEnv(role, { ...placeholders, ...env.workerValues, HEALTH_PORT: 0 }));
-  for (const key of RUN_SUPPLIED) delete merged[key];
+  const values: Partial<Record<WorkerVariable, string | number>> = { ...env.workerValues, HEALTH_PORT: 0 };
+  for (const role of WORKER_ROLES) {
+    for (const key of ROLE_VARIABLES[role] as readonly WorkerVariable[]) {
+      const value = values[key];
+      if (value !== undefined) merged[key] = String(value);
+    }
+  }
   return merged;
+}
+
+/** Required variables the shell environment lacks, with the roles that need them. */
+export function missingWorkerVariables(shellEnv: Readonly<Record<string, string>>): Map<WorkerVariable, WorkerRoleName[]> {
+  const missing = new Map<WorkerVariable, WorkerRoleName[]>();
+  for (const role of WORKER_ROLES) {
+    for (const key of requiredVariables(role)) if (shellEnv[key] === undefined) missing.set(key, [...(missing.get(key) ?? []), role]);
+  }
+  return missing;
 }
 
 /** The state a kept environment leaves for other shells and for `run --keep` (see `KeptEnvState`). */
@@ -115,8 +126,12 @@ function describe(env: LocalEnv | KeptEnvState, shellEnv: Record<string, string>
   console.log(`#   dynamodb  ${env.endpoints.dynamodb}`);
   console.log(`#   s3        ${env.endpoints.s3}`);
   console.log(`#   redis     ${env.redisUrl}`);
-  console.log('# Environment for a worker of any role (HEALTH_PORT=0: each picks a free port); the crawler');
-  console.log("# also needs BROKER_URL and BROKER_API_KEY, which 'insights broker --records N' prints.");
+  console.log('# Environment for a worker of any role (HEALTH_PORT=0: each picks a free port).');
+  const missing = missingWorkerVariables(shellEnv);
+  if (missing.size > 0) {
+    const list = [...missing].map(([key, roles]) => `${key} (${roles.join(', ')})`).join(', ');
+    console.log(`# Still to set, from the broker you run ('insights broker --records N' prints its URL and key): ${list}.`);
+  }
   for (const [key, value] of Object.entries(shellEnv)) console.log(`export ${key}=${shellQuote(value)}`);
 }
 

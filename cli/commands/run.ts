@@ -120,7 +120,10 @@ async function publishFollowedEnv(env: LocalEnv, progress: Progress): Promise<bo
     return false;
   }
   writeState(keptStateOf(env, { keysDir: devIssuerKeysDir(), archiving: false }));
-  progress.step(`other shells reach this environment through ${stateFile()} ('npx insights view USER_ID', 'npx insights local env down' stops this run)`);
+  progress.step(
+    `other shells reach this environment through ${stateFile()} ('npx insights view USER_ID'; 'npx insights local env down' stops this run): ` +
+      `kinesis ${env.endpoints.kinesis}, dynamodb ${env.endpoints.dynamodb}, s3 ${env.endpoints.s3}, redis ${env.redisUrl}`,
+  );
   return true;
 }
 

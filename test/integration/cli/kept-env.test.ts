@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ExitCode } from '../../../shared/command-line/exit-code.js';
 import { isProcessAlive } from '../../../local/env/index.js';
 import type { KeptEnvState } from '../../../local/env/index.js';
-import { ROOT, STACK_TRACE, runCommand } from '../../helpers/command.js';
+import { ROOT, STACK_TRACE, runCommand, startCommand } from '../../helpers/command.js';
 import type { CommandResult } from '../../helpers/command.js';
 import { uniqueStack } from '../../helpers/local-env.js';
 
@@ -95,5 +95,41 @@ describe('CLI: kept local environment', function () {
     expect(lines.filter((line) => !line.startsWith('#') && !/^export [A-Z0-9_]+='[^']*'$/.test(line)), 'lines eval would not take').to.deep.equal([]);
     for (const key of ['INGEST_LEDGER_TABLE_NAME', 'CRAWLER_STATE_TABLE_NAME', 'VIEW_TABLE_NAME', 'AWS_ENDPOINT_URL_KINESIS']) expect(second.stdout).to.match(new RegExp(`^export ${key}='.+'$`, 'm'));
     expect(second.stdout).to.match(/^export HEALTH_PORT='0'$/m);
+  });
+});
+
+/** `run --follow` is reachable from other shells while it runs, and `down` stops it. */
+describe('CLI: insights run --follow, seen from another shell', function () {
+  this.timeout(240_000);
+  let cwd: string;
+
+  beforeEach(() => {
+    cwd = mkdtempSync(join(tmpdir(), 'insights-follow-test-'));
+    symlinkSync(join(ROOT, 'node_modules'), join(cwd, 'node_modules'));
+  });
+  afterEach(() => rmSync(cwd, { recursive: true, force: true }));
+
+  it('names its environment in .local/env.json so view works elsewhere, and local env down stops it with no process left', async () => {
+    // Prepare
+    const run = startCommand('cli/main.ts', ['run', '--follow', '--records', '200', '--stack', uniqueStack()], { cwd });
+    await run.waitFor(/insights page for (\S+)/, 180_000);
+    const user = /insights page for (\S+)/.exec(run.output.stderr)![1]!;
+    const state = JSON.parse(readFileSync(join(cwd, '.local', 'env.json'), 'utf8')) as KeptEnvState;
+    const workers = [...run.output.stderr.matchAll(/\(pid (\d+)\)/g)].map((m) => Number(m[1]));
+
+    // Act
+    const view = await runCommand('cli/main.ts', ['view', user], { cwd });
+    const down = await runCommand('cli/main.ts', ['local', 'env', 'down'], { cwd });
+    const result = await run.done;
+
+    // Assess
+    expect(state.supervisorPid).to.equal(run.child.pid);
+    expect(view.code, view.stderr).to.equal(ExitCode.Ok);
+    expect(view.stdout).to.contain(`Insights for ${user}`);
+    expect(down.code, down.stderr).to.equal(ExitCode.Ok);
+    expect(result.code, result.stderr).to.equal(ExitCode.Terminated);
+    expect(result.stdout).to.match(/lost\s+0/);
+    expect(await stillAlive([...workers, ...state.processes.map((p) => p.pid)])).to.deep.equal([]);
+    expect(existsSync(join(cwd, '.local', 'env.json'))).to.equal(false);
   });
 });
