@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
+import type { GetRecordsCommandOutput } from '@aws-sdk/client-kinesis';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { RejectStore } from '../../shared/rejects/reject-store.js';
 import { localMonth } from '../../shared/view/months.js';
@@ -43,6 +44,23 @@ export interface MeasureNames {
   readonly rejectsBefore?: ReadonlySet<string>;
 }
 
+/** Read-limit answers (five GetRecords a second and 2 MiB/s per shard, as the fronts enforce them). */
+const READ_THROTTLED: ReadonlySet<string> = new Set(['ProvisionedThroughputExceededException', 'LimitExceededException']);
+/** A shard's read budget refills every second: wait that long after a refusal. */
+const READ_BUDGET_MS = 1_000;
+
+/** One GetRecords page, waiting out the shard's read limit: an audit reads a whole stream at once and meets it. */
+async function readPage(kinesis: KinesisClient, iterator: string): Promise<GetRecordsCommandOutput> {
+  for (;;) {
+    try {
+      return await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
+    } catch (error) {
+      if (!READ_THROTTLED.has((error as { name?: string }).name ?? '')) throw error;
+      await new Promise((resolve) => setTimeout(resolve, READ_BUDGET_MS));
+    }
+  }
+}
+
 /** Distinct transaction ids on a stream, read from every shard's start (an audit, not a consumer). */
 export async function distinctIdsOnStream(kinesis: KinesisClient, streamName: string): Promise<Set<string>> {
   const ids = new Set<string>();
@@ -51,7 +69,7 @@ export async function distinctIdsOnStream(kinesis: KinesisClient, streamName: st
     shards.map(async (shard) => {
       let iterator = (await kinesis.send(new GetShardIteratorCommand({ StreamName: streamName, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
       while (iterator) {
-        const page = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
+        const page = await readPage(kinesis, iterator);
         for (const record of page.Records ?? []) {
           const id = (JSON.parse(Buffer.from(record.Data!).toString('utf8')) as { transactionId?: string }).transactionId;
           if (id !== undefined) ids.add(id);
