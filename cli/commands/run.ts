@@ -13,6 +13,10 @@ import type { AnalyticsSummary, LocalArchiver } from '../../local/archiver/index
 import { startLocalEnv } from '../../local/env/index.js';
 import type { LocalEnv } from '../../local/env/index.js';
 import { runLocal } from '../../local/runner/run-local.js';
+import { startBroker } from '../../local/broker/index.js';
+import type { SyncBrokerHandle } from '../../local/broker/index.js';
+import { runSignups } from '../../local/signups/signup-fleet.js';
+import type { SignupFigures } from '../../local/signups/signup-fleet.js';
 import type { RunSummary } from '../../local/runner/measure.js';
 import type { RunProgress } from '../../local/runner/run-local.js';
 import { Progress, output } from '../progress.js';
@@ -32,9 +36,11 @@ interface RunFlags extends EnvFlags {
   projectors: number;
   analytics?: boolean;
   keep?: boolean;
+  signups: number;
+  history: number;
 }
 
-function printSummary(summary: RunSummary & { analytics?: AnalyticsSummary }): void {
+function printSummary(summary: RunSummary & { analytics?: AnalyticsSummary; signups?: Pick<SignupFigures, 'count' | 'incomplete' | 'p50Ms' | 'p95Ms'> }): void {
   const line = (label: string, value: string | number) => console.log(`  ${label.padEnd(16)} ${value}`);
   console.log('\nRun summary (measured from the view, the reject store and the results stream):');
   line('offered', summary.offered);
@@ -50,6 +56,10 @@ function printSummary(summary: RunSummary & { analytics?: AnalyticsSummary }): v
   line('latency ms', `p50 ${summary.latencyMs.p50}  p95 ${summary.latencyMs.p95}  p99 ${summary.latencyMs.p99}  max ${summary.latencyMs.max}`);
   line('throughput', `${summary.throughputPerSec} records/s`);
   line('duration', `${(summary.durationMs / 1000).toFixed(1)} s`);
+  if (summary.signups) {
+    const su = summary.signups;
+    line('sign-ups', `${su.count} whole in the view${su.incomplete > 0 ? ` (${su.incomplete} not)` : ''}; time to insight p50 ${su.p50Ms} ms  p95 ${su.p95Ms} ms (link → whole history in view)`);
+  }
   if (summary.analytics) {
     const a = summary.analytics;
     line('analytics', `${a.objects} archive objects, rows in ${a.rowsIn}, rows out ${a.rowsOut} (counted in the Parquet), rejected ${a.rejected}, partitions ${a.partitions}`);
@@ -168,7 +178,10 @@ async function run(flags: RunFlags): Promise<void> {
   let sampleUserId: string | undefined;
   let page: { url: string; userId: string } | undefined;
   let analytics: AnalyticsSummary | undefined;
+  let signups: SignupFigures | undefined;
   let summary: RunSummary;
+  // With --signups the run holds the broker itself: sign-ups link connections on it.
+  let syncBroker: SyncBrokerHandle | undefined;
   const status = statusLine();
   try {
     if (flags.analytics) {
@@ -176,12 +189,20 @@ async function run(flags: RunFlags): Promise<void> {
       progress.step('archiver (the local stand-in for Firehose) copies the raw stream to the archive bucket');
     }
     if (kept) await noteExistingData(env, progress);
+    const source = flags.input !== undefined ? { input: flags.input, seed: flags.seed } : { records: flags.records, seed: flags.seed };
+    if (flags.signups > 0) syncBroker = await startBroker({ ...source, historySize: flags.history });
+    const duringRun = async ({ pipeline }: { pipeline: { workers(): readonly WorkerProcess[] } }): Promise<void> => {
+      // With --keep --follow the workers are named in the state file, so `down` stops them even if this process dies.
+      if (kept && flags.follow) registerWorkers(pipeline.workers());
+      if (syncBroker === undefined) return;
+      progress.step(`${flags.signups} sign-up(s): each links a bank with ${flags.history} transactions of history (webhook role, sync queue, crawler on the sync source)`);
+      signups = await runSignups({ env, broker: syncBroker, logDir, count: flags.signups, historySize: flags.history, signal, onStatus: (line) => progress.step(line) });
+    };
     summary = await runLocal({
       env,
       logDir,
-      // With --keep --follow the workers are named in the state file, so `down` stops them even if this process dies.
-      ...(kept && flags.follow ? { duringRun: async ({ pipeline }) => registerWorkers(pipeline.workers()) } : {}),
-      broker: flags.input !== undefined ? { input: flags.input, seed: flags.seed } : { records: flags.records, seed: flags.seed },
+      ...((kept && flags.follow) || syncBroker !== undefined ? { duringRun } : {}),
+      broker: syncBroker ?? source,
       workers: { api: 1, 'stream-reader': flags.readers, scorer: flags.scorers, projector: flags.projectors },
       follow: !!flags.follow,
       signal,
@@ -206,6 +227,7 @@ async function run(flags: RunFlags): Promise<void> {
   } finally {
     progress.done();
     await archiver?.close();
+    await syncBroker?.close();
     if (kept) {
       if (flags.follow) registerWorkers([]);
       progress.step(`workers stopped; the environment of stack '${env.stack}' is left running with its data (stop it with 'insights local env down')`);
@@ -216,7 +238,11 @@ async function run(flags: RunFlags): Promise<void> {
     }
     interrupts.dispose();
   }
-  const full = analytics === undefined ? summary : { ...summary, analytics };
+  const full = {
+    ...summary,
+    ...(signups === undefined ? {} : { signups: { count: signups.count, p50Ms: signups.p50Ms, p95Ms: signups.p95Ms, incomplete: signups.incomplete } }),
+    ...(analytics === undefined ? {} : { analytics }),
+  };
   output(!!flags.json, full, () => {
     if (sample !== undefined) console.log(`\n${sample}`);
     printSummary(full);
@@ -232,6 +258,7 @@ async function run(flags: RunFlags): Promise<void> {
     summary.lost !== 0 ? `lost ${summary.lost}` : undefined,
     summary.doubleCounted !== 0 ? `double-counted ${summary.doubleCounted} totals` : undefined,
     summary.rejectMismatches !== 0 ? `${summary.rejectMismatches} rejects differ from what the validation rules expect (by code)` : undefined,
+    signups !== undefined && signups.incomplete > 0 ? `${signups.incomplete} sign-up(s) not whole in the view` : undefined,
   ].filter((f) => f !== undefined);
   if (failures.length > 0) throw new Error(`the run ${failures.join(', ')}`);
   // --follow ends only by Ctrl-C: the summary above is complete, the exit code says it was stopped.
@@ -251,6 +278,8 @@ export function runCommand(): Command {
       .option('--readers <n>', 'stream-reader processes', wholeNumber(1), 1)
       .option('--scorers <n>', 'scorer processes', wholeNumber(1), 1)
       .option('--projectors <n>', 'projector processes', wholeNumber(1), 1)
+      .option('--signups <n>', 'users who sign up during the run and link a bank: their history through webhooks, the sync queue and a sync crawler; the summary reports time to insight', wholeNumber(0), 0)
+      .option('--history <n>', 'transactions in each sign-up history', wholeNumber(1), 2_400)
       .option('--analytics', 'archive the raw stream (local Firehose stand-in) and run the batch job to Parquet once drained')
       .option('--keep', 'leave the environment and its data running for view, batch, query and replay (attaches to a kept one of this stack); stop with `insights local env down`'),
   ).action((flags: RunFlags) => {

@@ -7,6 +7,7 @@ import { percentiles } from '../runner/stats.js';
 import { WorkerProcess } from '../runner/worker-process.js';
 import { parseDecimalToMinor } from '../../shared/money.js';
 import { WEBHOOK_KEYS_PATH } from '../../shared/sync/webhook.js';
+import { scanView } from '../../shared/view/scan-view.js';
 import type { ViewContents } from '../../shared/view/scan-view.js';
 import type { WorkerVariable } from '../../shared/worker-env.js';
 
@@ -145,4 +146,50 @@ export function signupFigures(view: ViewContents, broker: SyncBrokerHandle, link
   }
   const p = percentiles(times);
   return { count: times.length, incomplete: linked.length - times.length, p50Ms: p.p50, p95Ms: p.p95, maxMs: p.max, transactions };
+}
+
+export interface SignupRunOptions {
+  readonly env: LocalEnv;
+  readonly broker: SyncBrokerHandle;
+  readonly logDir: string;
+  /** Users who sign up, one every `intervalMs`. */
+  readonly count: number;
+  /** @default the broker's (2,400) */
+  readonly historySize?: number;
+  /** @default 1,000 ms */
+  readonly intervalMs?: number;
+  /** @default 1 */
+  readonly crawlers?: number;
+  /** Give up waiting for whole histories after this long (figures then count the incomplete ones). @default 180,000 ms */
+  readonly timeoutMs?: number;
+  /** The sign-ups' own progress line. */
+  readonly onStatus?: (line: string) => void;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Sign-ups beside a running pipeline, start to end: the fleet starts, `count` users link a bank,
+ * the view is scanned every two seconds until each history is whole, the fleet stops. For the
+ * local runner's `signups` summary.
+ */
+export async function runSignups(options: SignupRunOptions): Promise<SignupFigures> {
+  const fleet = await SignupFleet.start({ env: options.env, broker: options.broker, logDir: options.logDir, ...(options.crawlers === undefined ? {} : { crawlers: options.crawlers }) });
+  const clients = options.env.clients();
+  const started = Date.now();
+  const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+  try {
+    for (let i = 0; i < options.count && options.signal?.aborted !== true; i += 1) {
+      fleet.link(`signup-${started.toString(36)}-${i}`, options.historySize);
+      if (i + 1 < options.count) await wait(options.intervalMs ?? 1_000);
+    }
+    for (;;) {
+      const figures = signupFigures(await scanView(clients.dynamodb, options.env.names.tables.view), options.broker, fleet.linked);
+      options.onStatus?.(`sign-ups: ${figures.count}/${fleet.linked.length} whole in the view${figures.count > 0 ? ` (time to insight p50 ${figures.p50Ms} ms, p95 ${figures.p95Ms} ms)` : ''}`);
+      if (figures.incomplete === 0 || options.signal?.aborted === true || Date.now() - started > (options.timeoutMs ?? 180_000)) return figures;
+      await wait(2_000);
+    }
+  } finally {
+    clients.destroy();
+    await fleet.stop();
+  }
 }
