@@ -7,13 +7,20 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { runProgram, wholeNumber } from '../shared/command-line/index.js';
+import { runApiBench } from './api.js';
 import { figuresTable } from './report/table.js';
 import { runBench } from './run-bench.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-async function bench(flags: { quick?: boolean; out: string; shards: number; cpuProf?: string }): Promise<void> {
+async function bench(flags: { quick?: boolean; out: string; shards: number; cpuProf?: string; only?: string }): Promise<void> {
   const started = performance.now();
+  if (flags.only !== undefined) {
+    // One phase alone, on an environment of its own (the api helper's read path, bench/api.ts).
+    if (flags.only !== 'api') throw new Error(`--only takes api, got '${flags.only}'`);
+    await runApiBench({ quick: flags.quick === true });
+    return;
+  }
   if (flags.cpuProf !== undefined) {
     // Node refuses --cpu-prof in NODE_OPTIONS: each worker (they inherit this environment) loads a
     // preload that profiles it through the inspector and writes <role>-<pid>.cpuprofile as it exits.
@@ -40,6 +47,7 @@ await runProgram(
     .option('--out <dir>', 'where the JSON, Markdown and SVG results go', join(here, 'results'))
     .option('--shards <n>', 'shards per stream in the pipeline run', wholeNumber(1), 1)
     .option('--cpu-prof <dir>', 'profile every worker process; read each with bench/profile/summary.ts')
+    .option('--only <phase>', 'run one phase alone: api (the read path under concurrent users beside bare DynamoDB Queries)')
     .action(bench),
   { invokedAs: 'npm run bench --' },
 );
