@@ -7,6 +7,11 @@ import { mapLimit } from '../../workers/lib/concurrency.js';
 import { rate, timed } from '../rate.js';
 import type { Rate } from '../rate.js';
 
+const THROTTLED: ReadonlySet<string> = new Set(['ProvisionedThroughputExceededException', 'LimitExceededException']);
+/** A fifth of a second: one read's share of a shard's five a second. */
+const THROTTLE_WAIT_MS = 200;
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
 export interface KinesisCeilingOptions {
   readonly kinesis: KinesisClient;
   /** An empty stream of its own. */
@@ -35,7 +40,10 @@ export async function kinesisCeilings(options: KinesisCeilingOptions): Promise<K
       // Only the entries that failed go again, as the producer does; the emulator rarely fails any.
       while (pending.length > 0) {
         const out = await kinesis.send(new PutRecordsCommand({ StreamName: streamName, Records: pending }));
-        pending = pending.filter((_, i) => out.Records?.[i]?.ErrorCode !== undefined);
+        const failed = pending.filter((_, i) => out.Records?.[i]?.ErrorCode !== undefined);
+        // The fronts hold a shard to 1,000 records/s and 1 MiB/s written, as AWS does: wait for the budget to refill.
+        if (failed.length > 0) await pause(THROTTLE_WAIT_MS);
+        pending = failed;
       }
     }),
   );
@@ -47,7 +55,15 @@ export async function kinesisCeilings(options: KinesisCeilingOptions): Promise<K
         let read = 0;
         let iterator = (await kinesis.send(new GetShardIteratorCommand({ StreamName: streamName, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
         while (iterator !== undefined) {
-          const page = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: MAX_RECORDS_PER_GET }));
+          let page;
+          try {
+            page = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: MAX_RECORDS_PER_GET }));
+          } catch (error) {
+            // Five reads a second and 2 MiB/s per shard, enforced by the fronts as AWS does.
+            if (!THROTTLED.has((error as { name?: string }).name ?? '')) throw error;
+            await pause(THROTTLE_WAIT_MS);
+            continue;
+          }
           read += page.Records?.length ?? 0;
           if ((page.MillisBehindLatest ?? 0) === 0 && (page.Records?.length ?? 0) === 0) break;
           iterator = page.NextShardIterator;
