@@ -216,6 +216,9 @@ export function createProgram(config: StackConfig, options: ProgramOptions = {})
     serviceNames: Object.values(workers.serviceNames),
     redisReplicationGroupId: queue.replicationGroupId,
     batchDeadLetterQueue: batchSchedule.deadLetterQueueName,
+    redisNodes: 1 + compute.redis.replicas,
+    services: workers.serviceNames,
+    allTables: Object.fromEntries(Object.entries(tables.resources).map(([logical, table]) => [logical, table.name])),
     namespace: METRICS_NAMESPACE,
     backlogMetric: BACKLOG_METRIC_NAME,
   });

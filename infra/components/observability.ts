@@ -6,6 +6,9 @@ import type { StackContext } from '../context.js';
 import { METRIC_ROLE_DIMENSION, METRIC_STACK_DIMENSION } from '../../shared/metrics.js';
 import { PIPELINE_METRICS, dashboardBody, dashboardUrl } from '../lib/dashboard.js';
 
+/** Redis memory (percent of maxmemory) above which the alarm fires: room to act before noeviction refuses writes. */
+export const REDIS_MEMORY_ALARM_PERCENT = 80;
+
 export interface ObservabilityArgs {
   readonly context: StackContext;
   readonly config: AlarmsConfig;
@@ -18,6 +21,12 @@ export interface ObservabilityArgs {
   readonly clusterName: pulumi.Input<string>;
   readonly serviceNames: pulumi.Input<pulumi.Input<string>[]>;
   readonly redisReplicationGroupId: pulumi.Input<string>;
+  /** Nodes of the replication group (primary plus replicas): `<id>-001` to `<id>-00N`, any of them the primary after a failover. */
+  readonly redisNodes: number;
+  /** ECS service names by role: each gets a running-below-desired alarm. */
+  readonly services: Readonly<Record<string, pulumi.Input<string>>>;
+  /** Every DynamoDB table by logical name: each gets a throttling alarm. */
+  readonly allTables: Readonly<Record<string, pulumi.Input<string>>>;
   /** The batch schedule's dead-letter queue: any message there is a run that never started. */
   readonly batchDeadLetterQueue: pulumi.Input<string>;
   /** CloudWatch namespace and backlog metric of the workers (from the environment contract). */
@@ -178,6 +187,52 @@ export class Observability extends pulumi.ComponentResource {
       treatMissingData: 'notBreaching',
     });
 
+    // Any node may be the primary (failover moves it), so the alarm reads the fullest node.
+    const redisNodeIds = Array.from({ length: args.redisNodes }, (_, i) => pulumi.interpolate`${args.redisReplicationGroupId}-${String(i + 1).padStart(3, '0')}`);
+    alarm('redis-memory', {
+      alarmDescription: `Redis memory above ${REDIS_MEMORY_ALARM_PERCENT}% of maxmemory: with noeviction a full Redis refuses BullMQ's writes and scoring stops. Drain the backlog (scale scorers) or move to a larger node type (redisNodeType).`,
+      metricQueries: [
+        ...redisNodeIds.map((id, i) => ({
+          id: `node${i + 1}`,
+          metric: { namespace: 'AWS/ElastiCache', metricName: 'DatabaseMemoryUsagePercentage', dimensions: { CacheClusterId: id }, stat: 'Maximum', period: 60 },
+        })),
+        { id: 'fullest', expression: `MAX([${redisNodeIds.map((_, i) => `node${i + 1}`).join(', ')}])`, label: 'Fullest node (%)', returnData: true },
+      ],
+      evaluationPeriods: 5,
+      datapointsToAlarm: 3,
+      threshold: REDIS_MEMORY_ALARM_PERCENT,
+      comparisonOperator: 'GreaterThanThreshold',
+      treatMissingData: 'breaching',
+    });
+    for (const [role, service] of Object.entries(args.services)) {
+      alarm(`${role}-tasks-below-desired`, {
+        alarmDescription: pulumi.interpolate`${service} has run fewer tasks than desired for 15 minutes: tasks fail to start or crash (stopped reason in the ECS console, logs in /${PROJECT}/${context.stack}/${role}).`,
+        metricQueries: [
+          { id: 'running', metric: { namespace: 'ECS/ContainerInsights', metricName: 'RunningTaskCount', dimensions: { ClusterName: args.clusterName, ServiceName: service }, stat: 'Minimum', period: 300 } },
+          { id: 'desired', metric: { namespace: 'ECS/ContainerInsights', metricName: 'DesiredTaskCount', dimensions: { ClusterName: args.clusterName, ServiceName: service }, stat: 'Maximum', period: 300 } },
+          { id: 'missing', expression: 'desired - running', label: 'Tasks missing', returnData: true },
+        ],
+        // Deployments and scale-outs leave a gap for a few minutes: three periods in a row is a real one.
+        evaluationPeriods: 3,
+        threshold: 0,
+        comparisonOperator: 'GreaterThanThreshold',
+        treatMissingData: 'breaching',
+      });
+    }
+    for (const [logical, table] of Object.entries(args.allTables)) {
+      alarm(`${logical}-table-throttled`, {
+        alarmDescription: pulumi.interpolate`DynamoDB throttled reads or writes on ${table}: a hot partition key (over 1,000 WRU/s or 3,000 RRU/s) or the account's table quota; the SDK retries, so latency grows first.`,
+        metricQueries: [
+          { id: 'reads', metric: { namespace: 'AWS/DynamoDB', metricName: 'ReadThrottleEvents', dimensions: { TableName: table }, stat: 'Sum', period: 300 } },
+          { id: 'writes', metric: { namespace: 'AWS/DynamoDB', metricName: 'WriteThrottleEvents', dimensions: { TableName: table }, stat: 'Sum', period: 300 } },
+          { id: 'throttled', expression: 'FILL(reads, 0) + FILL(writes, 0)', label: 'Throttled events', returnData: true },
+        ],
+        evaluationPeriods: 1,
+        threshold: 0,
+        comparisonOperator: 'GreaterThanThreshold',
+        treatMissingData: 'notBreaching',
+      });
+    }
     alarm('batch-schedule-failed', {
       alarmDescription: pulumi.interpolate`The batch schedule could not start a run after its retries; the dead-letter event in ${args.batchDeadLetterQueue} says why (read it, fix the cause, then delete it).`,
       namespace: 'AWS/SQS',
@@ -205,7 +260,7 @@ export class Observability extends pulumi.ComponentResource {
                 streams: { raw, results },
                 deliveryStream,
                 tables: { view, rejects },
-                compute: { cluster, services, redisCluster: `${redisGroup}-001` },
+                compute: { cluster, services, redisNodes: Array.from({ length: args.redisNodes }, (_, i) => `${redisGroup}-${String(i + 1).padStart(3, '0')}`) },
                 namespace: args.namespace,
                 backlogMetric: args.backlogMetric,
               }),

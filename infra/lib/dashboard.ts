@@ -18,7 +18,8 @@ export interface DashboardArgs {
   readonly compute?: {
     readonly cluster: string;
     readonly services: readonly string[];
-    readonly redisCluster: string;
+    /** Every node of the replication group: the primary moves on failover, so the widget reads the fullest and busiest. */
+    readonly redisNodes: readonly string[];
   };
   readonly namespace: string;
   readonly backlogMetric: string;
@@ -84,9 +85,11 @@ export function dashboardBody(a: DashboardArgs): { widgets: Widget[] } {
         'Average',
         c.services.map((service) => ['AWS/ECS', 'CPUUtilization', 'ClusterName', c.cluster, 'ServiceName', service]),
       ),
-      widget('Redis', a.region, 'Maximum', [
-        ['AWS/ElastiCache', 'DatabaseMemoryUsagePercentage', 'CacheClusterId', c.redisCluster, { label: 'memory used (%)' }],
-        ['AWS/ElastiCache', 'CurrConnections', 'CacheClusterId', c.redisCluster, { label: 'connections' }],
+      widget('Redis (fullest node, whichever is primary)', a.region, 'Maximum', [
+        ...c.redisNodes.map((node, i): MetricRow => ['AWS/ElastiCache', 'DatabaseMemoryUsagePercentage', 'CacheClusterId', node, { id: `mem${i}`, visible: false }]),
+        ...c.redisNodes.map((node, i): MetricRow => ['AWS/ElastiCache', 'CurrConnections', 'CacheClusterId', node, { id: `conn${i}`, visible: false }]),
+        [{ expression: `MAX([${c.redisNodes.map((_, i) => `mem${i}`).join(', ')}])`, label: 'memory used (%)' }],
+        [{ expression: `MAX([${c.redisNodes.map((_, i) => `conn${i}`).join(', ')}])`, label: 'connections' }],
       ]),
     );
   }

@@ -232,10 +232,14 @@ describe('Function: small component helpers', () => {
 
     // Act
     const dataPlane = dashboardBody(args).widgets.length;
-    const full = dashboardBody({ ...args, compute: { cluster: 'c', services: ['a', 'b'], redisCluster: 'q-001' } });
+    const full = dashboardBody({ ...args, compute: { cluster: 'c', services: ['a', 'b'], redisNodes: ['q-001', 'q-002'] } });
 
     // Assess
     expect(full.widgets.length).to.be.greaterThan(dataPlane);
+    // The Redis widget reads every node (any may be the primary after a failover), shown as their maximum.
+    const redis = JSON.stringify(full.widgets.find((w) => w.properties.title.startsWith('Redis')));
+    for (const node of ['q-001', 'q-002']) expect(redis).to.include(`"${node}"`);
+    expect(redis).to.include('MAX([mem0, mem1])');
     expect(JSON.stringify(full)).to.include(PIPELINE_METRICS.jobsStalled);
     expect(dashboardUrl('eu-west-1', 'd')).to.equal('https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/d');
   });

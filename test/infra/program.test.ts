@@ -545,6 +545,24 @@ describe('Program: every stack under mocks', function () {
         expect(alarm.inputs).to.include({ namespace: 'AWS/SQS', comparisonOperator: 'GreaterThanThreshold', threshold: 0 });
       });
 
+      it('alarms on Redis memory over every node, tasks below desired per service and throttling per table', () => {
+        // Prepare
+        const alarms = ofType(plan.resources, T.alarm);
+        const byName = (suffix: string) => named(plan.resources, T.alarm, `observability-${suffix}`);
+        const replicas = config.compute?.redis.replicas ?? 0;
+
+        // Act
+        const redis = byName('redis-memory');
+        const nodes = (redis.inputs['metricQueries'] as { metric?: { dimensions: { CacheClusterId: string } } }[]).flatMap((q) => (q.metric === undefined ? [] : [q.metric.dimensions.CacheClusterId]));
+
+        // Assess
+        expect(nodes).to.have.length(1 + replicas);
+        expect(new Set(nodes).size).to.equal(1 + replicas);
+        for (const role of SERVICE_ROLES) byName(`${role}-tasks-below-desired`);
+        for (const logical of Object.keys(TABLES)) byName(`${logical}-table-throttled`);
+        expect(alarms.every((a) => (a.inputs['alarmActions'] as string[]).length === 1)).to.equal(true);
+      });
+
       it('alarms on both iterator ages, the readers\' own lag, throttled reads, failed and stalled jobs, Firehose delivery and rejects, and exports the dashboard', () => {
         // Act
         const alarms = ofType(plan.resources, T.alarm).map((a) => a.name.replace('observability-', ''));
