@@ -10,6 +10,7 @@ import {
   DynamoDbEngine,
   KinesisEngine,
   isProcessAlive,
+  isSameProcess,
   isSupervisorAlive,
   keptProcess,
   processStartTicks,
@@ -263,11 +264,18 @@ async function up(flags: KeptEnvFlags & { keep?: boolean; supervise?: boolean; j
 }
 
 async function down(flags: { json?: boolean }): Promise<void> {
-  const state = readState();
-  if (!state) {
+  const first = readState();
+  if (!first) {
     output(!!flags.json, { stopped: false, reason: 'no environment state found' }, () => console.log(`Nothing to stop: ${stateFile()} does not exist.`));
     return;
   }
+  // A `run --keep --follow` on it stops first: it stops its own workers and prints its summary.
+  if (first.runner !== undefined && isSameProcess(first.runner)) {
+    process.kill(first.runner.pid, 'SIGTERM');
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline && isProcessAlive(first.runner.pid)) await new Promise((r) => setTimeout(r, 100));
+  }
+  const state = { ...(readState() ?? first), ...(first.workers ? { workers: first.workers } : {}) };
   if (isSupervisorAlive(state)) {
     process.kill(state.supervisorPid, 'SIGTERM');
     const deadline = Date.now() + 30_000;

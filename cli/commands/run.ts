@@ -141,7 +141,12 @@ async function publishFollowedEnv(env: LocalEnv, progress: Progress): Promise<bo
 function registerWorkers(workers: readonly WorkerProcess[]): void {
   const state = readState();
   if (state === undefined) return;
-  writeState({ ...state, workers: workers.filter((w) => w.pid !== undefined).map((w) => keptProcess({ name: w.name, pid: w.pid!, port: undefined })) });
+  const { runner: _runner, ...rest } = state;
+  writeState({
+    ...rest,
+    workers: workers.filter((w) => w.pid !== undefined).map((w) => keptProcess({ name: w.name, pid: w.pid!, port: undefined })),
+    ...(workers.length > 0 ? { runner: keptProcess({ name: 'run', pid: process.pid, port: undefined }) } : {}),
+  });
 }
 
 /** On a kept environment the view may hold an earlier run: its transactions are the ones the same --seed sends again. */

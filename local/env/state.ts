@@ -37,6 +37,8 @@ export interface KeptEnvState {
   readonly processes: readonly KeptProcess[];
   /** Workers a `run --keep --follow` started on it (stopped by `down` too). */
   readonly workers?: readonly KeptProcess[];
+  /** The `run --keep --follow` process using it: `down` stops it first, so it stops its own workers and reports. */
+  readonly runner?: KeptProcess;
   readonly startedAt: string;
   /** What `run` needs to attach to it (absent in states written before `run --keep` existed). */
   readonly attach?: {
