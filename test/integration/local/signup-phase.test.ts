@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { crawlerScaling, signupPhase, signupReportLines } from '../../../bench/signup.js';
+import { crawlerScaling, signupPhase, signupReportLines } from '../../../local/signups/signup-phase.js';
 import { getLocalEnv } from '../../helpers/local-env.js';
 
 describe('Bench: the sign-up phase, at a tiny size', function () {

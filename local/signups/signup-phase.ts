@@ -1,0 +1,176 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBroker } from '../broker/index.js';
+import type { SyncBrokerHandle } from '../broker/index.js';
+import { isolatedStack } from '../env/isolated-stack.js';
+import type { LocalEnv } from '../env/start.js';
+import { LOCAL_TUNING } from '../runner/pipeline.js';
+import { runLocal } from '../runner/run-local.js';
+import { SignupFleet, signupFigures } from './signup-fleet.js';
+import type { SignupFigures } from './signup-fleet.js';
+import { scanView } from '../../shared/view/scan-view.js';
+
+/**
+ * The sign-up phase of the bench (`bench/signup.ts`), here so its test can run it at a tiny size (issue 13's targets): how long a new user waits from linking a bank
+ * until the whole history (about 2,400 transactions over up to 24 months, every transaction and so
+ * every month total) is in the view, while live traffic flows; and how the crawler fleet scales
+ * from one process to two. Both run on real processes in the embedded environment with its limits
+ * enforced.
+ */
+
+/** Target: p95 time to insight of a sign-up's whole history. */
+export const SIGNUP_P95_TARGET_MS = 5_000;
+/** Target: two crawler processes sync at least this many times the records per second of one. */
+export const CRAWLER_SCALING_TARGET = 1.6;
+
+export interface SignupPhaseOptions {
+  /** A running environment; the phase provisions a stack of its own in it. */
+  readonly env: LocalEnv;
+  /** Sign-ups during the phase. @default 10 */
+  readonly signups?: number;
+  /** Transactions per sign-up history. @default 2,400 */
+  readonly historySize?: number;
+  /** Live records per second per raw shard meanwhile. @default 500 */
+  readonly livePerShard?: number;
+  /** Shards per stream. @default 2 */
+  readonly shards?: number;
+  /** Crawler processes on the sync source. @default 2 */
+  readonly crawlers?: number;
+  /** Time between two sign-ups. @default 1,000 ms */
+  readonly signupIntervalMs?: number;
+  /** Give up on sign-ups not whole in the view after this long. @default 120,000 ms */
+  readonly timeoutMs?: number;
+  readonly onStep?: (message: string) => void;
+}
+
+export interface SignupPhaseResult {
+  readonly signups: SignupFigures;
+  readonly targetP95Ms: number;
+  /** Live records: ingest → view latency meanwhile (from the run's own measure). */
+  readonly liveLatencyMs: { readonly p50: number; readonly p99: number };
+  readonly liveRecords: number;
+}
+
+/**
+ * Live traffic through `runLocal` (the feed crawler at `livePerShard` per shard) and, while it
+ * flows, `signups` users linking a bank a second apart: the broker's history job, its signed
+ * webhook, the webhook role, the sync queue, the crawler fleet, then the same stream-reader,
+ * scorer and projector as the live records. The run is not over until every sign-up is whole in
+ * the view (or the timeout passed).
+ */
+export async function signupPhase(options: SignupPhaseOptions): Promise<SignupPhaseResult> {
+  const step = options.onStep ?? (() => undefined);
+  const shards = options.shards ?? 2;
+  const signups = options.signups ?? 10;
+  const historySize = options.historySize ?? 2_400;
+  const livePerSecond = (options.livePerShard ?? 500) * shards;
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  const stack = await isolatedStack(options.env, { stack: `su${Date.now().toString(36).slice(-6)}`, shards: { raw: shards, results: shards } });
+  const logDir = mkdtempSync(join(tmpdir(), 'bench-signup-'));
+  // Enough live records to flow for the whole sign-up wave plus the histories' time to insight.
+  const liveRecords = Math.round(livePerSecond * ((signups * (options.signupIntervalMs ?? 1_000)) / 1000 + 10));
+  const broker: SyncBrokerHandle = await startBroker({ records: liveRecords, publishPerSecond: livePerSecond, historyDelayMs: 200, historySize, maxPageSize: 1_000 });
+  let figures: SignupFigures | undefined;
+  try {
+    const summary = await runLocal({
+      env: stack.env,
+      broker,
+      workers: { 'stream-reader': shards, scorer: 2, projector: shards },
+      tuning: LOCAL_TUNING,
+      logDir,
+      stallTimeoutMs: timeoutMs,
+      onStep: step,
+      duringRun: async ({ env }) => {
+        const fleet = await SignupFleet.start({ env, broker, logDir, crawlers: options.crawlers ?? 2, tuning: { CRAWLER_PAGE_SIZE: 500 } });
+        try {
+          for (let i = 0; i < signups; i += 1) {
+            fleet.link(`signup-${i}`, historySize);
+            await new Promise((resolve) => setTimeout(resolve, options.signupIntervalMs ?? 1_000));
+          }
+          const deadline = Date.now() + timeoutMs;
+          const clients = env.clients();
+          try {
+            for (;;) {
+              figures = signupFigures(await scanView(clients.dynamodb, stack.names.tables.view), broker, fleet.linked);
+              step(`sign-ups whole in the view: ${figures.count}/${signups}`);
+              if (figures.incomplete === 0 || Date.now() > deadline) break;
+              await new Promise((resolve) => setTimeout(resolve, 2_000));
+            }
+          } finally {
+            clients.destroy();
+          }
+        } finally {
+          await fleet.stop();
+        }
+      },
+    });
+    return {
+      signups: figures ?? { count: 0, incomplete: signups, p50Ms: 0, p95Ms: 0, maxMs: 0, transactions: 0 },
+      targetP95Ms: SIGNUP_P95_TARGET_MS,
+      liveLatencyMs: { p50: summary.latencyMs.p50, p99: summary.latencyMs.p99 },
+      liveRecords,
+    };
+  } finally {
+    await broker.close();
+    await stack.cleanup();
+    rmSync(logDir, { recursive: true, force: true });
+  }
+}
+
+export interface CrawlerScalingResult {
+  /** Records per second synced onto the raw stream, by crawler processes. */
+  readonly recordsPerSecond: Readonly<Record<'1' | '2', number>>;
+  readonly ratio: number;
+  readonly target: number;
+}
+
+/** Histories synced by `crawlers` processes alone (no downstream): records on the raw stream per second. */
+async function syncThroughput(env: LocalEnv, crawlers: number, connections: number, historySize: number): Promise<number> {
+  const stack = await isolatedStack(env, { stack: `sc${crawlers}${Date.now().toString(36).slice(-5)}`, shards: { raw: 4 } });
+  const logDir = mkdtempSync(join(tmpdir(), 'bench-crawlers-'));
+  const broker = await startBroker({ records: 0, historyDelayMs: 0, historySize, maxPageSize: 1_000 });
+  const fleet = await SignupFleet.start({ env: stack.env, broker, logDir, crawlers, tuning: { CRAWLER_PAGE_SIZE: 500, CRAWLER_SYNC_CONCURRENCY: 2 } });
+  try {
+    const started = performance.now();
+    for (let i = 0; i < connections; i += 1) fleet.link(`scale-${i}`, historySize);
+    const deadline = Date.now() + 600_000;
+    for (;;) {
+      const synced = await Promise.all(fleet.crawlers.map(async (c) => ((await c.health())?.['details'] as { crawler?: { historiesSynced?: number } } | undefined)?.crawler?.historiesSynced ?? 0));
+      if (synced.reduce((a, b) => a + b, 0) >= connections) break;
+      if (Date.now() > deadline) throw new Error(`histories not synced within 10 minutes by ${crawlers} crawler(s)`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return (connections * historySize) / ((performance.now() - started) / 1000);
+  } finally {
+    await fleet.stop();
+    await broker.close();
+    await stack.cleanup();
+    rmSync(logDir, { recursive: true, force: true });
+  }
+}
+
+/** One crawler process, then two, on the same work: many connections' histories at once. */
+export async function crawlerScaling(options: { env: LocalEnv; connections?: number; historySize?: number; onStep?: (message: string) => void }): Promise<CrawlerScalingResult> {
+  const connections = options.connections ?? 16;
+  const historySize = options.historySize ?? 2_400;
+  const one = await syncThroughput(options.env, 1, connections, historySize);
+  options.onStep?.(`one crawler: ${Math.round(one)} records/s`);
+  const two = await syncThroughput(options.env, 2, connections, historySize);
+  options.onStep?.(`two crawlers: ${Math.round(two)} records/s`);
+  return { recordsPerSecond: { '1': Math.round(one), '2': Math.round(two) }, ratio: Math.round((two / one) * 100) / 100, target: CRAWLER_SCALING_TARGET };
+}
+
+/** The phase's lines for the bench report, each figure beside its target. */
+export function signupReportLines(phase: SignupPhaseResult, scaling: CrawlerScalingResult | undefined): string[] {
+  const s = phase.signups;
+  const lines = [
+    `sign-up time to insight (link → whole history in view): p50 ${s.p50Ms} ms, p95 ${s.p95Ms} ms (target < ${phase.targetP95Ms} ms) ${s.p95Ms < phase.targetP95Ms && s.incomplete === 0 ? 'MET' : 'MISSED'}; ${s.count} whole, ${s.incomplete} not, ${s.transactions} transactions`,
+    `live meanwhile (${phase.liveRecords} records): ingest → view p50 ${phase.liveLatencyMs.p50} ms, p99 ${phase.liveLatencyMs.p99} ms (target < 1000 ms) ${phase.liveLatencyMs.p99 < 1000 ? 'MET' : 'MISSED'}`,
+  ];
+  if (scaling !== undefined) {
+    lines.push(`crawler fleet: one ${scaling.recordsPerSecond['1']} records/s, two ${scaling.recordsPerSecond['2']} records/s, ×${scaling.ratio} (target ≥ ×${scaling.target}) ${scaling.ratio >= scaling.target ? 'MET' : 'MISSED'}`);
+  }
+  return lines;
+}
+
