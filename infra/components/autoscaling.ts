@@ -91,7 +91,11 @@ export class Autoscaling extends pulumi.ComponentResource {
       lagPolicy('stream-reader', reader, config.streamReader.iteratorAgeMs);
     }
     const projector = target('projector');
-    lagPolicy('projector', projector, config.projector.iteratorAgeMs);
+    // Same guard: with min == max (dev, or a results stream whose shards cap the projectors) a
+    // policy could never move the count and would only add alarms that scale nothing.
+    if (this.bounds.projector.min < this.bounds.projector.max) {
+      lagPolicy('projector', projector, config.projector.iteratorAgeMs);
+    }
 
     const scorer = target('scorer');
     new aws.appautoscaling.Policy(

@@ -384,6 +384,17 @@ describe('Program: every stack under mocks', function () {
         }
       });
 
+      it('creates a lag policy for a reader role only where its bounds leave room to scale', () => {
+        for (const role of ['stream-reader', 'projector']) {
+          // Act
+          const t = named(plan.resources, T.target, `autoscaling-${role}`).inputs;
+          const policies = ofType(plan.resources, T.scalingPolicy).filter((p) => p.name === `autoscaling-${role}-lag`);
+
+          // Assess
+          expect(policies, `${stack} ${role} bounds ${String(t['minCapacity'])}..${String(t['maxCapacity'])}`).to.have.length(Number(t['minCapacity']) < Number(t['maxCapacity']) ? 1 : 0);
+        }
+      });
+
       it('scales the scorer on backlog per task and on CPU', () => {
         // Act
         const backlog = named(plan.resources, T.scalingPolicy, 'autoscaling-scorer-backlog');
