@@ -45,16 +45,25 @@ function widget(title: string, region: string, stat: string, metrics: MetricRow[
   return { type: 'metric', width: 12, height: 6, properties: { title, region, metrics, view: 'timeSeries', stat, period: 60 } };
 }
 
-/** The dashboard body: ingest, both streams' lag, Firehose, scoring, services, tables, Redis. */
+/** The dashboard body: ingest, the readers' lag, throttling, Firehose, scoring, services, tables, Redis. */
 export function dashboardBody(a: DashboardArgs): { widgets: Widget[] } {
   const widgets: Widget[] = [
     widget('Records in (per minute)', a.region, 'Sum', [
       ['AWS/Kinesis', 'IncomingRecords', 'StreamName', a.streams.raw, { label: 'raw' }],
       ['AWS/Kinesis', 'IncomingRecords', 'StreamName', a.streams.results, { label: 'results' }],
     ]),
-    widget('Iterator age (ms, max)', a.region, 'Maximum', [
-      ['AWS/Kinesis', 'GetRecords.IteratorAgeMilliseconds', 'StreamName', a.streams.raw, { label: 'raw (stream-reader)' }],
-      ['AWS/Kinesis', 'GetRecords.IteratorAgeMilliseconds', 'StreamName', a.streams.results, { label: 'results (projector)' }],
+    widget('Lag (ms, max)', a.region, 'Maximum', [
+      // The readers' own lag (agreement 3): the raw stream's iterator age also counts Firehose's reads.
+      [a.namespace, PIPELINE_METRICS.millisBehindLatest, 'Stack', a.stack, 'Role', 'stream-reader', { label: 'stream-reader behind raw' }],
+      [a.namespace, PIPELINE_METRICS.millisBehindLatest, 'Stack', a.stack, 'Role', 'projector', { label: 'projector behind results' }],
+      ['AWS/Kinesis', 'GetRecords.IteratorAgeMilliseconds', 'StreamName', a.streams.raw, { label: 'raw iterator age (all readers)' }],
+      ['AWS/Kinesis', 'GetRecords.IteratorAgeMilliseconds', 'StreamName', a.streams.results, { label: 'results iterator age' }],
+    ]),
+    widget('Throttled (per minute)', a.region, 'Sum', [
+      ['AWS/Kinesis', 'ReadProvisionedThroughputExceeded', 'StreamName', a.streams.raw, { label: 'raw reads' }],
+      ['AWS/Kinesis', 'ReadProvisionedThroughputExceeded', 'StreamName', a.streams.results, { label: 'results reads' }],
+      ['AWS/Kinesis', 'WriteProvisionedThroughputExceeded', 'StreamName', a.streams.raw, { label: 'raw writes' }],
+      ['AWS/Kinesis', 'WriteProvisionedThroughputExceeded', 'StreamName', a.streams.results, { label: 'results writes' }],
     ]),
     widget('Raw archive (Firehose)', a.region, 'Sum', [
       ['AWS/Firehose', 'DeliveryToS3.Records', 'DeliveryStreamName', a.deliveryStream, { label: 'records delivered' }],

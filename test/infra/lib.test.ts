@@ -240,7 +240,7 @@ describe('Function: small component helpers', () => {
     const redis = JSON.stringify(full.widgets.find((w) => w.properties.title.startsWith('Redis')));
     for (const node of ['q-001', 'q-002']) expect(redis).to.include(`"${node}"`);
     expect(redis).to.include('MAX([mem0, mem1])');
-    expect(JSON.stringify(full)).to.include(PIPELINE_METRICS.jobsStalled);
+    expect(JSON.stringify(full)).to.include(PIPELINE_METRICS.jobsStalled).and.to.include(PIPELINE_METRICS.millisBehindLatest).and.to.include('ReadProvisionedThroughputExceeded');
     expect(dashboardUrl('eu-west-1', 'd')).to.equal('https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/d');
   });
 });
