@@ -14,6 +14,9 @@ import type { StackContext } from '../context.js';
 import { glueColumns, glueDatabaseName, projectionParameters } from '../lib/glue.js';
 import { SecureBucket } from './secure-bucket.js';
 
+/** Days Athena's query results stay in the analytics bucket. */
+export const ATHENA_RESULTS_EXPIRE_DAYS = 7;
+
 export interface AnalyticsArgs {
   readonly context: StackContext;
   readonly keyArn: pulumi.Input<string>;
@@ -47,7 +50,14 @@ export class Analytics extends pulumi.ComponentResource {
     const { context } = args;
     this.bucket = new SecureBucket(
       `${name}-bucket`,
-      { bucketName: args.bucketName, keyArn: args.keyArn, forceDestroy: context.forceDestroy, protect: context.protect },
+      {
+        bucketName: args.bucketName,
+        keyArn: args.keyArn,
+        forceDestroy: context.forceDestroy,
+        protect: context.protect,
+        // Query results are kept by Athena's console for re-download only: a week, not for ever.
+        prefixExpirations: [{ prefix: ATHENA_RESULTS_PREFIX, days: ATHENA_RESULTS_EXPIRE_DAYS }],
+      },
       { parent: this },
     );
 

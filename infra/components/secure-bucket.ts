@@ -25,6 +25,8 @@ export interface SecureBucketArgs {
   readonly expireDays?: number;
   /** Days a replaced or deleted version is kept. @default 30 */
   readonly noncurrentDays?: number;
+  /** Prefixes whose objects expire sooner than the rest (Athena's query results). @default none */
+  readonly prefixExpirations?: readonly { readonly prefix: string; readonly days: number }[];
 }
 
 /**
@@ -90,6 +92,16 @@ export class SecureBucket extends pulumi.ComponentResource {
             noncurrentVersionExpiration: { noncurrentDays: args.noncurrentDays ?? 30 },
             abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
           },
+          // Once its noncurrent versions expire a deleted object leaves only a delete marker behind,
+          // which every listing still walks: remove it (S3 refuses this beside a days expiration).
+          { id: 'delete-markers', status: 'Enabled', filter: {}, expiration: { expiredObjectDeleteMarker: true } },
+          ...(args.prefixExpirations ?? []).map(({ prefix, days }) => ({
+            id: `expire-${prefix.replace(/[^A-Za-z0-9-]/g, '')}`,
+            status: 'Enabled',
+            filter: { prefix },
+            expiration: { days },
+            noncurrentVersionExpiration: { noncurrentDays: 1 },
+          })),
         ],
       },
       { parent: this, dependsOn: [versioning] },

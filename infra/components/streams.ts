@@ -14,20 +14,17 @@ export interface StreamsArgs {
   readonly keyArn: pulumi.Input<string>;
 }
 
-/** The per-shard metrics that show a hot shard or a lagging consumer. */
-export const SHARD_LEVEL_METRICS = [
-  'IncomingBytes',
-  'IncomingRecords',
-  'IteratorAgeMilliseconds',
-  'OutgoingBytes',
-  'OutgoingRecords',
-  'ReadProvisionedThroughputExceeded',
-  'WriteProvisionedThroughputExceeded',
-] as const;
+/**
+ * Shard-level metrics (billed as custom metrics, per shard and metric): only those an alarm or a
+ * scaling policy reads. Today none does: the iterator-age and read-throttle alarms read the free
+ * stream-level metrics and the readers scale on their own MillisBehindLatest. Add a name here
+ * together with the alarm that reads it per shard (a test holds the two together).
+ */
+export const SHARD_LEVEL_METRICS: readonly string[] = [];
 
 /**
  * The `raw` and `results` Kinesis streams of the catalog, named per stack, KMS-encrypted with the
- * project key, provisioned or on-demand per stack config, with shard-level metrics on.
+ * project key, provisioned or on-demand per stack config, shard-level metrics only where read.
  *
  * @example
  * const streams = new Streams('dev-streams', { context, config: config.streams, keyArn });
@@ -56,7 +53,7 @@ export class Streams extends pulumi.ComponentResource {
           retentionPeriod: config.retentionHours,
           encryptionType: 'KMS',
           kmsKeyId: args.keyArn,
-          shardLevelMetrics: [...SHARD_LEVEL_METRICS],
+          ...(SHARD_LEVEL_METRICS.length === 0 ? {} : { shardLevelMetrics: [...SHARD_LEVEL_METRICS] }),
           // Deleting a stack's stream must not wait on a forgotten enhanced fan-out consumer.
           enforceConsumerDeletion: true,
           tags: { 'realtime-insights:stream': logical },

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ENRICHED_COLUMNS, ENRICHED_PARTITIONS, RAW_ARCHIVE_COLUMNS, RAW_ARCHIVE_PARTITIONS } from '../../shared/analytics-schema.js';
+import { ATHENA_RESULTS_PREFIX, ENRICHED_COLUMNS, ENRICHED_PARTITIONS, RAW_ARCHIVE_COLUMNS, RAW_ARCHIVE_PARTITIONS } from '../../shared/analytics-schema.js';
 import { QUEUES, STREAMS, TABLES, resourceNames } from '../../shared/catalog.js';
 import { catalogArns, renderRoleStatements } from '../../shared/iam/index.js';
 import { WORKER_VARIABLES, resourceVariables, secretVariables } from '../../shared/worker-env.js';
@@ -8,6 +8,7 @@ import { SERVICE_ROLES, TASK_ROLES } from '../../infra/config.js';
 import type { StackConfig } from '../../infra/config.js';
 import { INTERFACE_ENDPOINTS } from '../../infra/components/network.js';
 import { ARCHIVE_PREFIX } from '../../infra/components/raw-archive.js';
+import { ATHENA_RESULTS_EXPIRE_DAYS } from '../../infra/components/analytics.js';
 import { SHARD_LEVEL_METRICS } from '../../infra/components/streams.js';
 import { HEALTH_PORT, healthCheckCommand, workerCommand } from '../../infra/components/worker-task.js';
 import { policyFindings } from '../../infra/lib/iam.js';
@@ -142,6 +143,19 @@ describe('Program: every stack under mocks', function () {
         expect(ofType(r, T.logGroup).length).to.be.greaterThan(0);
       });
 
+      it("removes every bucket's expired delete markers, and expires Athena's query results", () => {
+        // Act
+        const lifecycles = ofType(plan.resources, 'aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration');
+        type Rule = { filter?: { prefix?: string }; expiration?: { days?: number; expiredObjectDeleteMarker?: boolean } };
+        const rulesOf = (name: string) => (named(plan.resources, 'aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration', name).inputs['rules'] as Rule[]);
+
+        // Assess
+        expect(lifecycles).to.have.length(ofType(plan.resources, T.bucket).length);
+        for (const l of lifecycles) expect((l.inputs['rules'] as Rule[]).some((r) => r.expiration?.expiredObjectDeleteMarker === true), l.name).to.equal(true);
+        const results = rulesOf('analytics-bucket-lifecycle').find((r) => r.filter?.prefix === ATHENA_RESULTS_PREFIX);
+        expect(results?.expiration?.days).to.equal(ATHENA_RESULTS_EXPIRE_DAYS);
+      });
+
       it('blocks public access to every bucket and denies requests not over TLS', () => {
         for (const bucket of ofType(plan.resources, T.bucket)) {
           // Prepare
@@ -212,7 +226,13 @@ describe('Program: every stack under mocks', function () {
         expect(streams.map((s) => s.inputs['name'])).to.have.members(Object.values(names.streams));
         for (const s of streams) {
           expect(s.inputs['retentionPeriod']).to.equal(config.streams.retentionHours);
-          expect(s.inputs['shardLevelMetrics']).to.deep.equal([...SHARD_LEVEL_METRICS]);
+          // Shard-level metrics cost per shard: on only those an alarm reads per shard.
+          const readPerShard = ofType(plan.resources, T.alarm).flatMap((a) => {
+            const metrics = [a.inputs, ...((a.inputs['metricQueries'] as { metric?: Record<string, unknown> }[] | undefined) ?? []).map((q) => q.metric ?? {})];
+            return metrics.filter((m) => m['namespace'] === 'AWS/Kinesis' && typeof m['dimensions'] === 'object' && 'ShardId' in (m['dimensions'] as object)).map((m) => String(m['metricName']));
+          });
+          expect([...((s.inputs['shardLevelMetrics'] as string[] | undefined) ?? [])].sort()).to.deep.equal([...new Set(readPerShard)].sort());
+          expect([...SHARD_LEVEL_METRICS].sort()).to.deep.equal([...new Set(readPerShard)].sort());
           expect(s.options.protect).to.equal(config.deletionProtection);
         }
         expect(named(plan.resources, T.stream, 'streams-raw').inputs['shardCount']).to.equal(config.streams.rawShards);
