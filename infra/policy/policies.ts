@@ -218,7 +218,55 @@ export const gatewaysGuarded = policy(
   ],
 );
 
+export const egressScoped = policy('no-open-egress', 'No security group lets traffic out to 0.0.0.0/0 or ::/0: each role reaches endpoints, prefix lists, groups and named ranges only.', [
+  forType('aws:ec2/securityGroup:SecurityGroup', (p, report) => {
+    for (const rule of array(p['egress'])) {
+      const targets = [...array(rule['cidrBlocks']), ...array(rule['ipv6CidrBlocks'])] as unknown as string[];
+      for (const cidr of targets) if (OPEN.includes(cidr)) report(`egress on port ${String(rule['toPort'])} is open to ${cidr}`);
+    }
+  }),
+  forType('aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule', (p, report) => {
+    for (const cidr of [p['cidrIpv4'], p['cidrIpv6']]) if (typeof cidr === 'string' && OPEN.includes(cidr)) report(`egress is open to ${cidr}`);
+  }),
+  forType('aws:ec2/securityGroupRule:SecurityGroupRule', (p, report) => {
+    if (p['type'] !== 'egress') return;
+    const targets = [...array(p['cidrBlocks']), ...array(p['ipv6CidrBlocks'])] as unknown as string[];
+    for (const cidr of targets) if (OPEN.includes(cidr)) report(`egress is open to ${cidr}`);
+  }),
+  forType('aws:ec2/defaultSecurityGroup:DefaultSecurityGroup', (p, report) => {
+    for (const direction of ['ingress', 'egress']) if (array(p[direction]).length > 0) report(`the VPC's default security group must have no ${direction} rules (nothing should use it)`);
+  }),
+]);
+
+export const scheduledTasksPrivate = policy('scheduler-private-tasks', 'EventBridge Scheduler starts ECS tasks without public IPs.', [
+  forType('aws:scheduler/schedule:Schedule', (p, report) => {
+    if (get(p, 'target.ecsParameters') === undefined) return;
+    if (get(p, 'target.ecsParameters.networkConfiguration.assignPublicIp') !== false) report('target.ecsParameters.networkConfiguration.assignPublicIp must be false; scheduled tasks live in private subnets');
+  }),
+]);
+
+export const athenaEnforced = policy('athena-workgroup-enforced', 'Athena workgroups enforce their settings and encrypt query results with a customer-managed key.', [
+  forType('aws:athena/workgroup:Workgroup', (p, report) => {
+    if (get(p, 'configuration.enforceWorkgroupConfiguration') !== true) report('configuration.enforceWorkgroupConfiguration must be true; a client could otherwise write unencrypted results elsewhere');
+    const encryption = get(p, 'configuration.resultConfiguration.encryptionConfiguration');
+    if (!['SSE_KMS', 'CSE_KMS'].includes(String(get(encryption, 'encryptionOption'))) || !customerKey(get(encryption, 'kmsKeyArn'))) {
+      report('configuration.resultConfiguration.encryptionConfiguration must be SSE_KMS (or CSE_KMS) with the project key');
+    }
+  }),
+]);
+
+export const imagesImmutable = policy('ecr-immutable-scanned', 'ECR repositories have immutable tags and scan on push.', [
+  forType('aws:ecr/repository:Repository', (p, report) => {
+    if (p['imageTagMutability'] !== 'IMMUTABLE') report(`imageTagMutability must be IMMUTABLE (a tag names one build for good), got ${String(p['imageTagMutability'] ?? 'MUTABLE')}`);
+    if (get(p, 'imageScanningConfiguration.scanOnPush') !== true) report('imageScanningConfiguration.scanOnPush must be true');
+  }),
+]);
+
 export const RESOURCE_POLICIES = [
+  egressScoped,
+  scheduledTasksPrivate,
+  athenaEnforced,
+  imagesImmutable,
   streamsEncrypted,
   tablesEncrypted,
   logsEncrypted,
@@ -325,4 +373,26 @@ export const oneProjectKey: StackValidationPolicy = {
   },
 };
 
-export const STACK_POLICIES = [bucketsComplete, oneProjectKey] as const;
+/** Every VPC has flow logs and a managed (emptied) default security group: counted, as ids are unknown at preview. */
+export function networkGaps(resources: readonly StackResource[]): { urn: string; message: string }[] {
+  const count = (type: string) => resources.filter((r) => r.type === type).length;
+  const out: { urn: string; message: string }[] = [];
+  for (const vpc of resources.filter((r) => r.type === 'aws:ec2/vpc:Vpc')) {
+    if (count('aws:ec2/flowLog:FlowLog') < count('aws:ec2/vpc:Vpc')) out.push({ urn: vpc.urn, message: 'the VPC has no flow log: turn on VPC flow logs (encrypted log group with retention)' });
+    if (count('aws:ec2/defaultSecurityGroup:DefaultSecurityGroup') < count('aws:ec2/vpc:Vpc')) {
+      out.push({ urn: vpc.urn, message: "the VPC's default security group is not managed: adopt it with aws.ec2.DefaultSecurityGroup and no rules" });
+    }
+  }
+  return out;
+}
+
+export const networkWatched: StackValidationPolicy = {
+  name: 'vpc-flow-logs-and-closed-default-group',
+  description: 'Every VPC has flow logs and a default security group without rules.',
+  enforcementLevel: 'mandatory',
+  validateStack: (args, report) => {
+    for (const gap of networkGaps(args.resources)) report(gap.message, gap.urn);
+  },
+};
+
+export const STACK_POLICIES = [bucketsComplete, oneProjectKey, networkWatched] as const;

@@ -6,6 +6,7 @@ import {
   bucketGaps,
   foreignKeys,
   leastPrivilege,
+  networkGaps,
   streamsEncrypted,
   violationsOf,
 } from '../../infra/policy/policies.js';
@@ -148,7 +149,7 @@ const CASES: readonly Case[] = [
   {
     what: 'a security group open to the internet',
     type: 'aws:ec2/securityGroup:SecurityGroup',
-    good: { ingress: [{ fromPort: 443, securityGroups: ['sg-1'] }], egress: [{ toPort: 443, cidrBlocks: ['0.0.0.0/0'] }] },
+    good: { ingress: [{ fromPort: 443, securityGroups: ['sg-1'] }], egress: [{ toPort: 443, prefixListIds: ['pl-1'] }] },
     bad: { ingress: [{ fromPort: 6379, cidrBlocks: ['0.0.0.0/0'] }] },
     says: /port 6379 is open to 0\.0\.0\.0\/0/,
   },
@@ -156,9 +157,39 @@ const CASES: readonly Case[] = [
   {
     what: 'a rule resource open to the internet',
     type: 'aws:ec2/securityGroupRule:SecurityGroupRule',
-    good: { type: 'egress', cidrBlocks: ['0.0.0.0/0'] },
+    good: { type: 'egress', cidrBlocks: ['203.0.113.0/24'] },
     bad: { type: 'ingress', cidrBlocks: ['0.0.0.0/0'] },
     says: /open to 0\.0\.0\.0\/0/,
+  },
+  {
+    what: 'a security group with egress to the internet',
+    type: 'aws:ec2/securityGroup:SecurityGroup',
+    good: { egress: [{ toPort: 443, securityGroups: ['sg-endpoints'] }] },
+    bad: { egress: [{ toPort: 443, cidrBlocks: ['0.0.0.0/0'] }] },
+    says: /egress on port 443 is open to 0\.0\.0\.0\/0/,
+  },
+  { what: 'an egress rule open over IPv6', type: 'aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule', good: { prefixListId: 'pl-1' }, bad: { cidrIpv6: '::/0' }, says: /egress is open to ::\/0/ },
+  { what: 'a default security group with rules', type: 'aws:ec2/defaultSecurityGroup:DefaultSecurityGroup', good: { ingress: [], egress: [] }, bad: { ingress: [], egress: [{ cidrBlocks: ['10.0.0.0/8'] }] }, says: /no egress rules/ },
+  {
+    what: 'a scheduled ECS task with a public IP',
+    type: 'aws:scheduler/schedule:Schedule',
+    good: { target: { ecsParameters: { networkConfiguration: { assignPublicIp: false } } } },
+    bad: { target: { ecsParameters: { networkConfiguration: { assignPublicIp: true } } } },
+    says: /assignPublicIp must be false/,
+  },
+  {
+    what: 'an Athena workgroup that does not enforce its encrypted results',
+    type: 'aws:athena/workgroup:Workgroup',
+    good: { configuration: { enforceWorkgroupConfiguration: true, resultConfiguration: { encryptionConfiguration: { encryptionOption: 'SSE_KMS', kmsKeyArn: KEY } } } },
+    bad: { configuration: { enforceWorkgroupConfiguration: false, resultConfiguration: { encryptionConfiguration: { encryptionOption: 'SSE_S3' } } } },
+    says: /enforceWorkgroupConfiguration must be true[\s\S]*SSE_KMS/,
+  },
+  {
+    what: 'an ECR repository with mutable tags and no scan',
+    type: 'aws:ecr/repository:Repository',
+    good: { imageTagMutability: 'IMMUTABLE', imageScanningConfiguration: { scanOnPush: true } },
+    bad: { imageTagMutability: 'MUTABLE' },
+    says: /imageTagMutability must be IMMUTABLE[\s\S]*scanOnPush/,
   },
   {
     what: 'a service with public IPs',
@@ -233,6 +264,21 @@ describe('Policy pack: stack policies', () => {
     expect(gaps.map((g) => g.message)).to.deep.equal(['bucket b has no public access block', 'bucket b has no policy that denies requests without TLS (aws:SecureTransport false)']);
   });
 
+  it('finds a VPC without flow logs or without its default security group managed', () => {
+    // Prepare
+    const vpc = { type: 'aws:ec2/vpc:Vpc', urn: 'urn:vpc', props: {} };
+    const flowLog = { type: 'aws:ec2/flowLog:FlowLog', urn: 'urn:flow', props: {} };
+    const defaultGroup = { type: 'aws:ec2/defaultSecurityGroup:DefaultSecurityGroup', urn: 'urn:default', props: { ingress: [], egress: [] } };
+
+    // Act
+    const bare = networkGaps([vpc]).map((g) => g.message);
+    const complete = networkGaps([vpc, flowLog, defaultGroup]);
+
+    // Assess
+    expect(bare.join('\n')).to.match(/no flow log/).and.to.match(/default security group is not managed/);
+    expect(complete).to.deep.equal([]);
+  });
+
   it("finds data encrypted with a key that is not the stack's own", () => {
     // Prepare
     const key = { type: 'aws:kms/key:Key', urn: 'urn:key', props: { arn: KEY } };
@@ -263,7 +309,7 @@ describe('Policy pack: the program itself', function () {
 
       // Act
       const resourceViolations = plan.resources.flatMap((r) => violationsOf({ type: r.type, props: r.inputs, name: r.name }).map((v) => `${r.name}: ${v.message}`));
-      const stackViolations = [...bucketGaps(plan.resources.map(asStack)), ...foreignKeys(plan.resources.map(asStack))];
+      const stackViolations = [...bucketGaps(plan.resources.map(asStack)), ...foreignKeys(plan.resources.map(asStack)), ...networkGaps(plan.resources.map(asStack))];
 
       // Assess
       expect(resourceViolations).to.deep.equal([]);
