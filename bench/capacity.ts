@@ -13,6 +13,8 @@ export const SHARD_HEADROOM = 0.8;
 export const CPU_TARGET = 0.6;
 /** DynamoDB's default per-table throughput quota (on-demand maximum, adjustable). */
 export const TABLE_WRU_QUOTA = 40_000;
+/** DynamoDB's default per-table read quota (on-demand maximum, adjustable). */
+export const TABLE_RRU_QUOTA = 40_000;
 /** One Node.js process does its JavaScript on one core, so a single crawler cursor tops out near its per-core rate. */
 export const SINGLE_CURSOR_CORES = 1;
 
@@ -30,6 +32,8 @@ export interface CapacityInputs {
   readonly resultRecordBytes: number;
   /** View write capacity per record, as DynamoDB reported it consumed in the bench. */
   readonly viewWruPerRecord: number;
+  /** View read capacity per user-month page, as DynamoDB reported it consumed in the bench (absent in older results). */
+  readonly viewRruPerMonthRead?: number;
   /** BullMQ no-op records/s measured here against one Redis. */
   readonly queueCeilingPerSecond: number;
 }
@@ -95,6 +99,6 @@ export function capacityMarkdown(rows: readonly CapacityRow[], inputs: CapacityI
     '',
     `Derived from the measured records per CPU second (${perCore}; task sizes from Pulumi.${stack}.yaml), tasks planned at ${CPU_TARGET * 100} % CPU,`,
     `shards at ${SHARD_HEADROOM * 100} % of 1,000 records/s or 1 MiB/s (raw records ${inputs.rawRecordBytes} B, results ${inputs.resultRecordBytes} B), ${inputs.viewWruPerRecord} view WRU per record`,
-    `(consumed capacity as DynamoDB reported it). One crawler per broker cursor. Per-core rates assume a task's rate scales with its vCPUs.`,
+    `(consumed capacity as DynamoDB reported it)${inputs.viewRruPerMonthRead === undefined ? '' : `; a user-month page read costs ${inputs.viewRruPerMonthRead} RRU (measured), so the view's 40,000 RRU/s default quota serves about ${Math.floor(TABLE_RRU_QUOTA / Math.max(inputs.viewRruPerMonthRead, 0.5)).toLocaleString('en-US')} page reads a second`}. One crawler per broker cursor. Per-core rates assume a task's rate scales with its vCPUs.`,
   ].join('\n');
 }

@@ -52,7 +52,7 @@ export interface BenchResult {
     readonly inferenceThreads: number;
   };
   /** What one record weighs on the way (measured on the bench's synthetic data). */
-  readonly workload: { readonly rawRecordBytes: number; readonly resultRecordBytes: number; readonly viewWruPerRecord: number; readonly viewItemBytes: number };
+  readonly workload: { readonly rawRecordBytes: number; readonly resultRecordBytes: number; readonly viewWruPerRecord: number; readonly viewItemBytes: number; readonly viewRruPerRecordRead: number; readonly viewRruPerMonthRead: number };
   /** The shard consumer library against a bare GetRecords loop on the same records, CPU seconds of the bench process. */
   readonly consumer: ConsumerControl;
   readonly ceilings: Readonly<Record<CeilingName, Rate>>;
@@ -133,6 +133,13 @@ export function buildFigures(result: Omit<BenchResult, 'figures' | 'files'>): Fi
     target: `≤ ${TARGETS.viewWruPerRecord}`,
     met: result.workload.viewWruPerRecord <= TARGETS.viewWruPerRecord,
     note: 'ViewWriter on the view-write ceiling run, as DynamoDB reports it',
+  });
+  figures.push({
+    group: 'pipeline',
+    name: 'View read cost, consumed capacity',
+    value: result.workload.viewRruPerMonthRead,
+    unit: 'RRU/user-month page',
+    note: `${result.workload.viewRruPerRecordRead} RRU per transaction read; every written user-month read back as the read model does (eventually consistent Query)`,
   });
   const e2e = pipeline.endToEnd;
   figures.push({

@@ -146,7 +146,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult & { r
     const perCore = Object.fromEntries(Object.entries(run.backlogCpu).map(([role, use]) => [role, use.recordsPerCpuSecond]));
     const measured = scored.slice(0, profile.viewRecords);
     const averageBytes = (items: readonly unknown[]): number => Math.round(items.reduce((n: number, item) => n + Buffer.byteLength(JSON.stringify(item)), 0) / Math.max(1, items.length));
-    const workload = { rawRecordBytes: averageBytes(rawRecords.slice(0, 2_000)), resultRecordBytes: averageBytes(measured), viewWruPerRecord: viewWrite.wruPerRecord, viewItemBytes: store.itemBytes };
+    const workload = { rawRecordBytes: averageBytes(rawRecords.slice(0, 2_000)), resultRecordBytes: averageBytes(measured), viewWruPerRecord: viewWrite.wruPerRecord, viewItemBytes: store.itemBytes, viewRruPerRecordRead: viewWrite.rruPerRecordRead, viewRruPerMonthRead: viewWrite.rruPerMonthRead };
     const partial: Omit<BenchResult, 'figures' | 'files' | 'capacity'> = {
       version: BENCH_RESULT_VERSION,
       mode: options.quick === true ? 'quick' : 'full',

@@ -3,6 +3,8 @@ import type { AttributeValue, DynamoDBClient, WriteRequest } from '@aws-sdk/clie
 import { ensureTable } from '../../local/env/provision.js';
 import type { ScoredResult } from '../../shared/schemas/scored-result.js';
 import { WORKER_VARIABLES } from '../../shared/worker-env.js';
+import { localMonth } from '../../shared/view/months.js';
+import { queryMonth } from '../../shared/view/month-query.js';
 import { toItem, versionOf } from '../../shared/view/version.js';
 import { MAX_BATCH_WRITE_ITEMS, ViewWriter } from '../../workers/projector/view-writer.js';
 import { mapLimit } from '../../workers/lib/concurrency.js';
@@ -27,6 +29,10 @@ export interface ViewWriteCeiling {
   readonly rate: Rate;
   /** Consumed WRU (as `ReturnConsumedCapacity` reports it) per record written. */
   readonly wruPerRecord: number;
+  /** Consumed RRU of reading back each written user-month as the read model does (one eventually consistent Query a page), per transaction read. */
+  readonly rruPerRecordRead: number;
+  /** The same per user-month page read. */
+  readonly rruPerMonthRead: number;
 }
 
 /**
@@ -46,7 +52,20 @@ export async function viewWriteCeiling(options: ViewWriteCeilingOptions): Promis
       for (const batch of chunks(options.results, PROJECTOR_BATCH)) count += (await writer.write(batch)).written;
       return count;
     });
-    return { rate: rate(written, ms), wruPerRecord: Math.round(((writer.stats.consumedWru - before) / Math.max(1, options.results.length)) * 100) / 100 };
+    // Read cost, measured the same way: every user-month written, read back as the read model reads it.
+    let rru = 0;
+    let read = 0;
+    const months = [...new Set(options.results.map((r) => `${r.userId}\u0000${localMonth(r.bookedAt)}`))];
+    for (const key of months) {
+      const [userId, month] = key.split('\u0000') as [string, string];
+      read += (await queryMonth({ dynamodb, tableName, onConsumedCapacity: (units) => (rru += units) }, userId, month)).length;
+    }
+    return {
+      rate: rate(written, ms),
+      wruPerRecord: Math.round(((writer.stats.consumedWru - before) / Math.max(1, options.results.length)) * 100) / 100,
+      rruPerRecordRead: Math.round((rru / Math.max(1, read)) * 10_000) / 10_000,
+      rruPerMonthRead: Math.round((rru / Math.max(1, months.length)) * 100) / 100,
+    };
   } finally {
     await dynamodb.send(new DeleteTableCommand({ TableName: tableName })).catch(() => undefined);
   }
