@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { ManagedProcess } from '../../../local/env/managed-process.js';
 import { freePort, waitForPort } from '../../../local/env/ports.js';
-import { createRedisConnection } from '../../../workers/lib/redis.js';
+import { createRedisConnection, RedisAuthRejectedError } from '../../../workers/lib/redis.js';
 
 /** A self-signed certificate for `localhost` (and a key), as PEM files in `dir`. */
 function selfSigned(dir: string, name: string, host: string): { cert: string; key: string } {
@@ -27,6 +27,15 @@ function firstError(connection: Redis, timeoutMs: number): Promise<Error | undef
   });
 }
 
+/** Polls `condition` every 20 ms until it holds; fails naming the wait after `timeoutMs`. */
+async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`no refused-token report within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 /**
  * ElastiCache in transit: `rediss://` plus an AUTH token. A real redis-server with TLS only (no
  * plain port) and `requirepass`, its certificate made here with openssl.
@@ -40,6 +49,8 @@ describe('Function: createRedisConnection (rediss:// with an auth token)', funct
   let trusted: { cert: string; key: string };
   let stranger: { cert: string; key: string };
   const connections: Redis[] = [];
+  /** What each connection reported as a refused token (the workers stop on it; a test records it). */
+  const refusals: RedisAuthRejectedError[] = [];
 
   before(async function () {
     dir = mkdtempSync(join(tmpdir(), 'redis-tls-'));
@@ -57,6 +68,7 @@ describe('Function: createRedisConnection (rediss:// with an auth token)', funct
 
   afterEach(function () {
     for (const connection of connections.splice(0)) connection.disconnect();
+    refusals.splice(0);
   });
 
   after(async function () {
@@ -65,7 +77,7 @@ describe('Function: createRedisConnection (rediss:// with an auth token)', funct
   });
 
   const connect = (authToken: string | undefined, ca: string): Redis => {
-    const connection = createRedisConnection({ url: `rediss://localhost:${port}`, ...(authToken === undefined ? {} : { authToken }), connectionName: 'tls-test', tlsCa: readFileSync(ca, 'utf8') });
+    const connection = createRedisConnection({ url: `rediss://localhost:${port}`, ...(authToken === undefined ? {} : { authToken }), connectionName: 'tls-test', tlsCa: readFileSync(ca, 'utf8'), onAuthRejected: (error) => refusals.push(error) });
     connections.push(connection);
     // A refused connection keeps reporting errors while it retries; each test reads the first one.
     connection.on('error', () => undefined);
@@ -100,6 +112,8 @@ describe('Function: createRedisConnection (rediss:// with an auth token)', funct
 
     // Assess
     expect(error?.message).to.match(/NOAUTH/);
+    await until(() => refusals.length > 0, 5_000);
+    expect(refusals[0]?.message).to.include('tls-test');
   });
 
   it('is refused with a wrong token', async function () {
@@ -111,6 +125,8 @@ describe('Function: createRedisConnection (rediss:// with an auth token)', funct
 
     // Assess
     expect(error?.message).to.match(/WRONGPASS|invalid username-password/);
+    await until(() => refusals.length > 0, 5_000);
+    expect(refusals[0]).to.be.instanceOf(RedisAuthRejectedError);
   });
 
   it('does not trust a server whose certificate it cannot verify', async function () {

@@ -64,6 +64,10 @@ describe('Module: staged-table', function () {
         mcc: null,
         content_hash: 'a'.repeat(64),
         ingested_at_us: outcome.row.ingestedAtMicros,
+        // A line without a change envelope is the transaction's first version, standing.
+        revision: 0n,
+        removed: false,
+        pending_transaction_id: null,
         object_key: 'raw/year=2026/x.ndjson.gz',
         line: 7,
       });
