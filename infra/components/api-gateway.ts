@@ -33,6 +33,8 @@ export interface ApiGatewayArgs {
   /** The image every role runs. */
   readonly image: pulumi.Input<string>;
   readonly stopTimeoutSeconds: number;
+  /** `pulumi up` waits until the service is steady and fails when it is not (the stack's setting, on in prod). @default false */
+  readonly waitForSteadyState?: boolean;
   /** The values every role's environment is filled from (the identity provider is added here). */
   readonly values: pulumi.Output<StackValues>;
   /** The ARNs the api task role's grants name (the view table, the key). */
@@ -189,6 +191,7 @@ export class ApiGateway extends pulumi.ComponentResource {
           subnetIds: args.subnetIds,
           securityGroupIds: [args.securityGroupId],
           desiredCount: config.scaling.min,
+          waitForSteadyState: args.waitForSteadyState ?? false,
           registry: { arn: registry.arn, port: API_CONTAINER_PORT },
         },
       },

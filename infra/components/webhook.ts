@@ -32,6 +32,8 @@ export interface WebhookArgs {
   /** Webhook tasks; two keep the endpoint up through a task's replacement. */
   readonly desiredCount: number;
   readonly stopTimeoutSeconds: number;
+  /** `pulumi up` waits until the service is steady and fails when it is not (the stack's setting, on in prod). @default false */
+  readonly waitForSteadyState?: boolean;
   /** The values every role's environment is filled from (the webhook role keeps its own). */
   readonly values: pulumi.Output<StackValues>;
   readonly secretArns: pulumi.Input<SecretArns>;
@@ -138,6 +140,7 @@ export class Webhook extends pulumi.ComponentResource {
           subnetIds: args.subnetIds,
           securityGroupIds: [args.securityGroupId],
           desiredCount: args.desiredCount,
+          waitForSteadyState: args.waitForSteadyState ?? false,
           registry: { arn: registry.arn, port: WEBHOOK_CONTAINER_PORT },
         },
       },

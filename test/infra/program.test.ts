@@ -364,10 +364,13 @@ describe('Program: every stack under mocks', function () {
 
       it('makes pulumi up wait for steady services where the stack asks for it (prod does)', () => {
         // Act
-        const waits = SERVICE_ROLES.map((role) => named(plan.resources, T.service, `workers-${role}-service`).inputs['waitForSteadyState']);
+        // Every ECS service of the plan: the workers' and those of the webhook and read-API components.
+        const services = plan.resources.filter((r) => r.type === T.service);
+        const waits = services.map((r) => r.inputs['waitForSteadyState']);
 
         // Assess
-        expect(waits).to.deep.equal(SERVICE_ROLES.map(() => config.compute?.waitForSteadyState));
+        expect(services.length).to.be.greaterThan(SERVICE_ROLES.length);
+        expect(waits).to.deep.equal(services.map(() => config.compute?.waitForSteadyState));
         if (stack === 'prod') expect(config.compute?.waitForSteadyState, 'a crash-looping prod deploy must fail pulumi up').to.equal(true);
       });
 
