@@ -2,7 +2,7 @@ import type { Percentiles } from '../local/runner/stats.js';
 import type { CapacityInputs, CapacityRow } from './capacity.js';
 import { TABLE_WRU_QUOTA } from './capacity.js';
 import type { ConsumerControl } from './ceilings/consumer.js';
-import type { LoadPhase } from './pipeline/pipeline-bench.js';
+import type { LoadPhase, PipelineBenchResult } from './pipeline/pipeline-bench.js';
 import type { Rate } from './rate.js';
 import { TARGETS } from './targets.js';
 
@@ -26,7 +26,7 @@ export type RoleCpu = Readonly<Record<string, { readonly cpuSeconds: number; rea
 
 /** One line of the printed table and the report. */
 export interface Figure {
-  readonly group: 'ceiling' | 'pipeline' | 'latency' | 'memory' | 'cpu' | 'correctness';
+  readonly group: 'ceiling' | 'pipeline' | 'latency' | 'memory' | 'cpu' | 'aws' | 'correctness';
   readonly name: string;
   readonly value: number;
   readonly unit: string;
@@ -73,6 +73,8 @@ export interface BenchResult {
     readonly backlogSeconds: number;
     /** The 1,000/s per shard load again on two shards per stream (absent when the main run already used more than one). */
     readonly twoShards?: { readonly shards: number; readonly loads: readonly LoadPhase[]; readonly lost: number; readonly doubleCounted: number };
+    /** What the fronts counted of the AWS contracts over the main run: IAM denials, WRU and RRU per table. */
+    readonly aws?: PipelineBenchResult['aws'];
     readonly lost: number;
     readonly doubleCounted: number;
     readonly timeline: { readonly perSecond: readonly number[]; readonly phases: readonly { readonly name: string; readonly startSec: number; readonly offeredPerSec: number | null }[] };
@@ -226,6 +228,30 @@ export function buildFigures(result: Omit<BenchResult, 'figures' | 'files'>): Fi
       target: `≤ ${TABLE_WRU_QUOTA.toLocaleString('en-US')} (default table quota)`,
       met: quotaRow.viewWriteUnitsPerSecond <= TABLE_WRU_QUOTA,
       note: `capacity table from this run's measured WRU/record and records per CPU second; ${Object.entries(quotaRow.tasks).map(([role, n]) => `${role} ${n}`).join(', ')} tasks`,
+    });
+  }
+  if (pipeline.aws !== undefined) {
+    figures.push({ group: 'aws', name: 'Calls denied by IAM (main run)', value: pipeline.aws.deniedCalls, unit: 'calls', target: '0', met: pipeline.aws.deniedCalls === 0 });
+    for (const cost of pipeline.aws.tables) {
+      figures.push({
+        group: 'aws',
+        name: `WRU / RRU per record offered, ${cost.table}`,
+        value: cost.wruPerRecord,
+        unit: 'WRU/record',
+        note: `${cost.rruPerRecord} RRU/record; ${Object.entries(cost.roles).map(([role, r]) => `${role} ${r.wru} WRU ${r.rru} RRU`).join(', ')}`,
+      });
+    }
+  }
+  for (const { shards, loads } of loadRuns) for (const load of loads) {
+    if (load.reads === undefined) continue;
+    const judged = load.perShard === full.perShard;
+    figures.push({
+      group: 'aws',
+      name: `GetRecords calls/s on the busiest shard at ${load.perShard}/s per shard, ${shards} shard${shards === 1 ? '' : 's'}`,
+      value: load.reads.getRecordsPerSecondPerShard,
+      unit: 'calls/s',
+      ...(judged ? { target: '≤ 5 and 0 throttled', met: load.reads.getRecordsPerSecondPerShard <= 5 && load.reads.throttledReads === 0 } : {}),
+      note: `${load.reads.throttledReads} reads throttled; every reader of the shard together`,
     });
   }
   const lost = pipeline.lost + (pipeline.twoShards?.lost ?? 0);

@@ -182,6 +182,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult & { r
         ...(twoShardRun === undefined || twoShards === undefined
           ? {}
           : { twoShards: { shards: twoShards, loads: twoShardRun.loads, lost: twoShardRun.summary.lost, doubleCounted: twoShardRun.summary.doubleCounted } }),
+        ...(run.aws === undefined ? {} : { aws: run.aws }),
         lost: run.summary.lost,
         doubleCounted: run.summary.doubleCounted,
         timeline: run.timeline,

@@ -1,6 +1,9 @@
 import { defaultStartAt } from '../../local/broker/source.js';
 import { startBroker } from '../../local/broker/server.js';
 import type { LocalEnv } from '../../local/env/start.js';
+import type { FrontsStats } from '../../local/env/front/fronts.js';
+import { capacityDelta, capacityOf, shardReadsOf } from '../../local/env/front/limits/capacity-report.js';
+import type { ShardReads } from '../../local/env/front/limits/capacity-report.js';
 import { expectedOutcome } from '../../local/runner/expected.js';
 import { measureRun } from '../../local/runner/measure.js';
 import type { RunSummary } from '../../local/runner/measure.js';
@@ -43,6 +46,25 @@ export interface LoadPhase {
   /** Records per second into the view over the phase. */
   readonly achievedPerSec: number;
   readonly latencyMs: Percentiles;
+  /** GetRecords on this stack's shards during the phase, as the fronts counted them (absent without fronts). */
+  readonly reads?: PhaseReads;
+}
+
+/** What every reader of a stack's shards spent of the 5 GetRecords calls a second per shard during a phase. */
+export interface PhaseReads {
+  /** The busiest shard's calls per second over the phase (every reader on it together). */
+  readonly getRecordsPerSecondPerShard: number;
+  /** Calls the fronts refused with ProvisionedThroughputExceededException during the phase. */
+  readonly throttledReads: number;
+}
+
+/** WRU and RRU a table of the stack consumed per record offered over the whole run, as the fronts counted them. */
+export interface TableCost {
+  readonly table: string;
+  readonly wruPerRecord: number;
+  readonly rruPerRecord: number;
+  /** Who spent them, per record. */
+  readonly roles: Readonly<Record<string, { readonly wru: number; readonly rru: number }>>;
 }
 
 export interface PipelineBenchResult {
@@ -67,6 +89,46 @@ export interface PipelineBenchResult {
   readonly timeline: { readonly perSecond: readonly number[]; readonly phases: readonly { readonly name: string; readonly startSec: number; readonly offeredPerSec: number | null }[] };
   /** Latency samples per load phase (ms), for the histogram. */
   readonly latencySamples: Record<string, number[]>;
+  /** The fronts' figures for the run (absent with an external endpoint, where no fronts run). */
+  readonly aws?: {
+    /** Calls of this stack's roles that IAM refused. */
+    readonly deniedCalls: number;
+    readonly tables: readonly TableCost[];
+  };
+}
+
+/** Reads of this stack's shards only: the fronts serve every stack of the environment. */
+async function stackShardReads(env: LocalEnv): Promise<Map<string, ShardReads> | undefined> {
+  if (env.front === undefined) return undefined;
+  const streams = Object.values(env.names.streams);
+  const reads = shardReadsOf(await env.front.stats()).filter((r) => streams.some((name) => r.shard.startsWith(`${name}/`)));
+  return new Map(reads.map((r) => [r.shard, r]));
+}
+
+function phaseReads(before: Map<string, ShardReads> | undefined, after: Map<string, ShardReads> | undefined, seconds: number): PhaseReads | undefined {
+  if (before === undefined || after === undefined || seconds <= 0) return undefined;
+  let busiest = 0;
+  let throttledReads = 0;
+  for (const [shard, a] of after) {
+    const b = before.get(shard);
+    busiest = Math.max(busiest, (a.getRecordsCalls - (b?.getRecordsCalls ?? 0)) / seconds);
+    throttledReads += a.throttledReads - (b?.throttledReads ?? 0);
+  }
+  return { getRecordsPerSecondPerShard: Math.round(busiest * 100) / 100, throttledReads };
+}
+
+function tableCosts(env: LocalEnv, before: FrontsStats, after: FrontsStats, records: number): TableCost[] {
+  const tables = new Set(Object.values(env.names.tables));
+  const per = (n: number): number => Math.round((n / Math.max(1, records)) * 1000) / 1000;
+  return Object.entries(capacityDelta(capacityOf(before), capacityOf(after)))
+    .filter(([table, units]) => tables.has(table) && (units.wru > 0 || units.rru > 0))
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([table, units]) => ({
+      table,
+      wruPerRecord: per(units.wru),
+      rruPerRecord: per(units.rru),
+      roles: Object.fromEntries(Object.entries(units.roles).filter(([, r]) => r.wru > 0 || r.rru > 0).map(([role, r]) => [role, { wru: per(r.wru), rru: per(r.rru) }])),
+    }));
 }
 
 interface Phase {
@@ -123,6 +185,8 @@ export async function pipelineBench(options: PipelineBenchOptions): Promise<Pipe
   let pipeline: LocalPipeline | undefined;
   const phaseStarts: { name: string; atMs: number; offeredPerSec: number }[] = [];
   let startedMs = Date.now();
+  const frontBefore = await options.env.front?.stats();
+  const readsByPhase = new Map<string, PhaseReads>();
   try {
     pipeline = await LocalPipeline.start({ env: options.env, broker: { url: feed.url, apiKey: feed.apiKey }, logDir: options.logDir, ...(options.tuning ? { tuning: options.tuning } : {}) });
     step(`workers up: ${pipeline.workers().map((w) => `${w.name} (pid ${w.pid})`).join(', ')}`);
@@ -143,9 +207,13 @@ export async function pipelineBench(options: PipelineBenchOptions): Promise<Pipe
         backlogStarted = performance.now();
       }
       phaseStarts.push({ name: phase.name, atMs: Date.now(), offeredPerSec: phase.perSecond });
+      const readsBefore = await stackShardReads(options.env);
+      const phaseStarted = performance.now();
       feed.release(phase.lines.length, phase.perSecond);
       step(`${phase.name}: ${phase.lines.length} records offered ${phase.perSecond === Infinity ? 'at once' : `at ${phase.perSecond}/s`}`);
       await waitForView(pipeline, target, options.stallTimeoutMs ?? 60_000, step);
+      const reads = phaseReads(readsBefore, await stackShardReads(options.env), (performance.now() - phaseStarted) / 1000);
+      if (reads !== undefined) readsByPhase.set(phase.name, reads);
       if (backlog) {
         for (const worker of pipeline.workers()) backlogCpu.stop(worker.name.replace(/-\d+$/, ''), worker.pid);
         backlogSeconds = Math.round(performance.now() - backlogStarted) / 1000;
@@ -166,6 +234,8 @@ export async function pipelineBench(options: PipelineBenchOptions): Promise<Pipe
   try {
     const names = options.env.names;
     const durationMs = Date.now() - startedMs;
+    const frontAfter = await options.env.front?.stats();
+    const denied = (await options.env.front?.denials())?.filter((d) => d.stack === options.env.stack).length ?? 0;
     const summary = await retried(() => measureRun(clients, { viewTable: names.tables.view, rejectsTable: names.tables.rejects, resultsStream: names.streams.results }, expected, durationMs));
     const view = await retried(() => scanView(clients.dynamodb, names.tables.view));
     const byPhase = (phase: Phase): LiveVersion[] => view.transactions.filter((t) => phase.ids.has(t.transactionId));
@@ -178,7 +248,8 @@ export async function pipelineBench(options: PipelineBenchOptions): Promise<Pipe
       loads: loads.map((phase) => {
         const items = byPhase(phase);
         latencySamples[phase.name] = latencies(items);
-        return { perShard: phase.perShard, offeredPerSec: phase.perSecond, records: phase.lines.length, inView: items.length, achievedPerSec: viewThroughput(items), latencyMs: latencyPercentiles(items) };
+        const reads = readsByPhase.get(phase.name);
+        return { perShard: phase.perShard, offeredPerSec: phase.perSecond, records: phase.lines.length, inView: items.length, achievedPerSec: viewThroughput(items), latencyMs: latencyPercentiles(items), ...(reads === undefined ? {} : { reads }) };
       }),
       summary,
       peakRssMiB: memory.byRole(),
@@ -195,6 +266,7 @@ export async function pipelineBench(options: PipelineBenchOptions): Promise<Pipe
         phases: phaseStarts.map((p) => ({ name: p.name, startSec: Math.round((p.atMs - startedMs) / 100) / 10, offeredPerSec: p.offeredPerSec === Infinity ? null : p.offeredPerSec })),
       },
       latencySamples,
+      ...(frontBefore === undefined || frontAfter === undefined ? {} : { aws: { deniedCalls: denied, tables: tableCosts(options.env, frontBefore, frontAfter, allLines.length) } }),
     };
   } finally {
     clients.destroy();

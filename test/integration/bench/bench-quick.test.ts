@@ -18,7 +18,8 @@ interface WrittenBench {
   readonly pipeline: {
     readonly endToEnd: { perSecond: number; ratio: number; storeCeilingPerSecond: number; lowestCeiling: { name: string; perSecond: number } };
     readonly scorer: { perSecond: number; ratio: number };
-    readonly loads: readonly { perShard: number; inView: number; latencyMs: Record<'p50' | 'p95' | 'p99' | 'max', number> }[];
+    readonly loads: readonly { perShard: number; inView: number; latencyMs: Record<'p50' | 'p95' | 'p99' | 'max', number>; reads?: { getRecordsPerSecondPerShard: number; throttledReads: number } }[];
+    readonly aws?: { deniedCalls: number; tables: readonly { table: string; wruPerRecord: number; rruPerRecord: number; roles: Record<string, { wru: number; rru: number } | undefined> }[] };
     readonly peakRssMiB: Record<string, number>;
     readonly cpu: Record<string, { recordsPerCpuSecond: number } | undefined>;
     readonly backlogCpu: Record<string, { recordsPerCpuSecond: number } | undefined>;
@@ -101,7 +102,14 @@ describe('Command: npm run bench', function () {
         positive(load.inView, `records in view at ${load.perShard}/s`);
         for (const key of ['p50', 'p95', 'p99', 'max'] as const) positive(load.latencyMs[key], `${key} at ${load.perShard}/s`);
         expect(load.latencyMs.p50).to.be.at.most(load.latencyMs.p99);
+        positive(load.reads?.getRecordsPerSecondPerShard, `GetRecords calls/s per shard at ${load.perShard}/s`);
+        expect(load.reads?.throttledReads, `throttled reads at ${load.perShard}/s`).to.be.a('number');
       }
+      // The fronts' account of the AWS contracts: no denial, and the view's writes counted per table and role.
+      expect(p.aws?.deniedCalls, 'calls denied by IAM').to.equal(0);
+      const viewCost = p.aws?.tables.find((t) => t.table.endsWith('-view'));
+      positive(viewCost?.wruPerRecord, 'view WRU per record offered');
+      positive(viewCost?.roles['projector']?.wru, 'view WRU the projector spent');
       for (const role of ['crawler', 'stream-reader', 'scorer', 'projector']) {
         positive(p.peakRssMiB[role], `peak RSS of ${role}`);
         positive(p.cpu[role]?.recordsPerCpuSecond, `records per CPU second of ${role}`);
