@@ -9,6 +9,7 @@ import type { PipelineArns, SecretArns } from '../lib/permissions.js';
 import { serviceResourceId } from '../lib/scaling.js';
 import { containerEnvironment, stackWorkerValues } from '../lib/task-environment.js';
 import type { StackValues } from '../lib/task-environment.js';
+import { privateReach } from '../lib/private-reach.js';
 import { WorkerTask } from './worker-task.js';
 
 /** Port the api container listens on (API_PORT's default). */
@@ -130,33 +131,7 @@ export class ApiGateway extends pulumi.ComponentResource {
     }
 
     // ---- Private reach: API Gateway's VPC link → Cloud Map → the api tasks, on the API port only. ----
-    const linkGroup = new aws.ec2.SecurityGroup(
-      `${name}-link`,
-      {
-        vpcId: args.vpcId,
-        description: `${prefix} read API VPC link: to the api tasks only`,
-        egress: [{ protocol: 'tcp', fromPort: API_CONTAINER_PORT, toPort: API_CONTAINER_PORT, securityGroups: [args.securityGroupId], description: 'api tasks' }],
-        tags: { Name: `${prefix}-api-link` },
-      },
-      parent,
-    );
-    new aws.vpc.SecurityGroupIngressRule(
-      `${name}-from-link`,
-      { securityGroupId: args.securityGroupId, referencedSecurityGroupId: linkGroup.id, ipProtocol: 'tcp', fromPort: API_CONTAINER_PORT, toPort: API_CONTAINER_PORT, description: 'API Gateway VPC link' },
-      parent,
-    );
-    const namespace = new aws.servicediscovery.PrivateDnsNamespace(`${name}-namespace`, { name: `${context.stack}.api.internal`, vpc: args.vpcId, description: `${prefix} api tasks` }, parent);
-    const registry = new aws.servicediscovery.Service(
-      `${name}-registry`,
-      {
-        name: 'api',
-        namespaceId: namespace.id,
-        dnsConfig: { namespaceId: namespace.id, routingPolicy: 'MULTIVALUE', dnsRecords: [{ type: 'SRV', ttl: 10 }] },
-        // ECS reports each task's container health check: an unhealthy task leaves the rotation.
-        healthCheckCustomConfig: { failureThreshold: 1 },
-      },
-      parent,
-    );
+    const { linkGroup, registry } = privateReach(name, { context, vpcId: args.vpcId, tasksGroupId: args.securityGroupId, port: API_CONTAINER_PORT, service: 'api', linkLabel: 'read API' }, parent);
 
     const task = new WorkerTask(
       `${name}-task`,

@@ -7,9 +7,10 @@ import type { StackContext } from '../context.js';
 import { ComponentArgsError } from '../errors.js';
 import { executionRoleStatements } from '../lib/permissions.js';
 import type { SecretArns } from '../lib/permissions.js';
-import { serviceResourceId } from '../lib/scaling.js';
+import { backlogPerTaskMetrics, serviceResourceId } from '../lib/scaling.js';
 import { containerEnvironment, stackWorkerValues } from '../lib/task-environment.js';
 import type { StackValues } from '../lib/task-environment.js';
+import { privateReach } from '../lib/private-reach.js';
 import { WorkerTask } from './worker-task.js';
 
 /** Port the webhook container listens on (WEBHOOK_PORT's default). */
@@ -90,32 +91,7 @@ export class Webhook extends pulumi.ComponentResource {
     if (args.desiredCount < 1) throw new ComponentArgsError('Webhook', `desiredCount must be at least 1, got ${args.desiredCount}`);
 
     // Private reach: API Gateway's VPC link → Cloud Map → the tasks, on the webhook port only.
-    const linkGroup = new aws.ec2.SecurityGroup(
-      `${name}-link`,
-      {
-        vpcId: args.vpcId,
-        description: `${prefix} webhook VPC link: to the webhook tasks only`,
-        egress: [{ protocol: 'tcp', fromPort: WEBHOOK_CONTAINER_PORT, toPort: WEBHOOK_CONTAINER_PORT, securityGroups: [args.securityGroupId], description: 'Webhook tasks' }],
-        tags: { Name: `${prefix}-webhook-link` },
-      },
-      parent,
-    );
-    new aws.vpc.SecurityGroupIngressRule(
-      `${name}-from-link`,
-      { securityGroupId: args.securityGroupId, referencedSecurityGroupId: linkGroup.id, ipProtocol: 'tcp', fromPort: WEBHOOK_CONTAINER_PORT, toPort: WEBHOOK_CONTAINER_PORT, description: 'API Gateway VPC link' },
-      parent,
-    );
-    const namespace = new aws.servicediscovery.PrivateDnsNamespace(`${name}-namespace`, { name: `${context.stack}.webhook.internal`, vpc: args.vpcId, description: `${prefix} webhook tasks` }, parent);
-    const registry = new aws.servicediscovery.Service(
-      `${name}-registry`,
-      {
-        name: 'webhook',
-        namespaceId: namespace.id,
-        dnsConfig: { namespaceId: namespace.id, routingPolicy: 'MULTIVALUE', dnsRecords: [{ type: 'SRV', ttl: 10 }] },
-        healthCheckCustomConfig: { failureThreshold: 1 },
-      },
-      parent,
-    );
+    const { linkGroup, registry } = privateReach(name, { context, vpcId: args.vpcId, tasksGroupId: args.securityGroupId, port: WEBHOOK_CONTAINER_PORT, service: 'webhook', linkLabel: 'webhook' }, parent);
 
     const task = new WorkerTask(
       `${name}-task`,
@@ -276,29 +252,10 @@ export class Webhook extends pulumi.ComponentResource {
 
 /** Syncs waiting or running (written by the crawlers, dimension Stack) per running crawler task (Container Insights). */
 export function syncBacklogPerTaskMetrics(args: { namespace: string; stack: string; clusterName: string; serviceName: string }) {
-  return [
-    {
-      id: 'backlog',
-      label: 'Connection syncs waiting or running',
-      returnData: false,
-      metricStat: { metric: { namespace: args.namespace, metricName: PIPELINE_METRICS.syncBacklog, dimensions: [{ name: METRIC_STACK_DIMENSION, value: args.stack }] }, stat: 'Maximum' },
-    },
-    {
-      id: 'tasks',
-      label: 'Running crawler tasks',
-      returnData: false,
-      metricStat: {
-        metric: {
-          namespace: 'ECS/ContainerInsights',
-          metricName: 'RunningTaskCount',
-          dimensions: [
-            { name: 'ClusterName', value: args.clusterName },
-            { name: 'ServiceName', value: args.serviceName },
-          ],
-        },
-        stat: 'Average',
-      },
-    },
-    { id: 'perTask', label: 'Connection syncs per crawler task', expression: 'backlog / tasks', returnData: true },
-  ];
+  return backlogPerTaskMetrics({
+    ...args,
+    metricName: PIPELINE_METRICS.syncBacklog,
+    stat: 'Maximum',
+    labels: { backlog: 'Connection syncs waiting or running', tasks: 'Running crawler tasks', perTask: 'Connection syncs per crawler task' },
+  });
 }

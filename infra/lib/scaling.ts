@@ -1,4 +1,5 @@
 import type { Bounds, ScalingConfig, ServiceRole, StreamsConfig } from '../config.js';
+import { METRIC_STACK_DIMENSION } from '../../shared/metrics.js';
 
 /**
  * Scaling arithmetic, kept apart from the resources so each rule has its own test: how many
@@ -37,7 +38,13 @@ export interface BacklogMetricArgs {
   readonly stack: string;
   readonly clusterName: string;
   readonly serviceName: string;
+  /** How the backlog's datapoints in a period are read. @default 'Average' */
+  readonly stat?: 'Average' | 'Maximum';
+  /** The series' labels. @default the scorer's (waiting scoring jobs per scorer task) */
+  readonly labels?: { readonly backlog: string; readonly tasks: string; readonly perTask: string };
 }
+
+const SCORING_LABELS = { backlog: 'Waiting scoring jobs', tasks: 'Running scorer tasks', perTask: 'Waiting scoring jobs per scorer task' } as const;
 
 /**
  * Backlog per task as CloudWatch metric math: waiting scoring jobs (published by the scorer with
@@ -46,19 +53,20 @@ export interface BacklogMetricArgs {
  * divisor is never 0 while the service runs.
  */
 export function backlogPerTaskMetrics(args: BacklogMetricArgs) {
+  const labels = args.labels ?? SCORING_LABELS;
   return [
     {
       id: 'backlog',
-      label: 'Waiting scoring jobs',
+      label: labels.backlog,
       returnData: false,
       metricStat: {
-        metric: { namespace: args.namespace, metricName: args.metricName, dimensions: [{ name: 'Stack', value: args.stack }] },
-        stat: 'Average',
+        metric: { namespace: args.namespace, metricName: args.metricName, dimensions: [{ name: METRIC_STACK_DIMENSION, value: args.stack }] },
+        stat: args.stat ?? 'Average',
       },
     },
     {
       id: 'tasks',
-      label: 'Running scorer tasks',
+      label: labels.tasks,
       returnData: false,
       metricStat: {
         metric: {
@@ -72,13 +80,14 @@ export function backlogPerTaskMetrics(args: BacklogMetricArgs) {
         stat: 'Average',
       },
     },
-    { id: 'perTask', label: 'Waiting scoring jobs per scorer task', expression: 'backlog / tasks', returnData: true },
+    { id: 'perTask', label: labels.perTask, expression: 'backlog / tasks', returnData: true },
   ];
 }
 
 /**
- * Task-count bounds of every service: the crawler is pinned to one (it holds the single broker
- * cursor), the consumers follow their stream's shards, the scorer takes its configured bounds.
+ * Task-count bounds of every service: the crawler starts at one (the webhook component scales the
+ * crawler fleet on the sync backlog, up to its own maximum), the consumers follow their stream's
+ * shards, the scorer takes its configured bounds.
  * Services start at the minimum; autoscaling moves them from there.
  */
 export function serviceBounds(scaling: ScalingConfig, streams: StreamsConfig): Readonly<Record<ServiceRole, Bounds>> {
