@@ -9,10 +9,9 @@ import { createCrawler, createSyncCrawler } from './create.js';
  * wiring; the logic is in `Crawler` (cursor, retries), `PageProcessor` (validation, ledger,
  * publication) and `BrokerClient` (the HTTP API).
  */
-export const start: StartRole<'crawler'> = async (context) => {
-  if (context.env.CRAWLER_SOURCE === 'sync') return startSync(context);
-  const { env, logger, aws, health } = context;
-  const service = createCrawler({
+/** What both sources share: the broker, the raw stream, the ledger, the cursor state and the reject store. */
+function publishingDeps({ env, logger, aws }: Parameters<StartRole<'crawler'>>[0]) {
+  return {
     kinesis: aws.kinesis,
     dynamodb: aws.dynamodb,
     brokerUrl: env.BROKER_URL,
@@ -22,6 +21,14 @@ export const start: StartRole<'crawler'> = async (context) => {
     crawlerStateTableName: env.CRAWLER_STATE_TABLE_NAME,
     rejectsTableName: env.REJECTS_TABLE_NAME,
     logger,
+  };
+}
+
+export const start: StartRole<'crawler'> = async (context) => {
+  if (context.env.CRAWLER_SOURCE === 'sync') return startSync(context);
+  const { env, logger, health } = context;
+  const service = createCrawler({
+    ...publishingDeps(context),
     crawler: { pageSize: env.CRAWLER_PAGE_SIZE, idleMs: env.CRAWLER_IDLE_MS },
   });
   health.addCheck('crawler', () => service.crawler.health());
@@ -34,18 +41,11 @@ export const start: StartRole<'crawler'> = async (context) => {
  * The crawler as a fleet member (CRAWLER_SOURCE=sync): connection syncs from the sync queue, each
  * connection from its durable cursor; any number of these share the queue.
  */
-const startSync: StartRole<'crawler'> = async ({ env, logger, aws, health }) => {
+const startSync: StartRole<'crawler'> = async (context) => {
+  const { env, logger, health } = context;
   const redis = createRedisConnection({ url: env.REDIS_URL, authToken: env.REDIS_AUTH_TOKEN, connectionName: 'crawler' });
   const service = createSyncCrawler({
-    kinesis: aws.kinesis,
-    dynamodb: aws.dynamodb,
-    brokerUrl: env.BROKER_URL,
-    brokerApiKey: env.BROKER_API_KEY,
-    rawStreamName: env.RAW_STREAM_NAME,
-    ingestLedgerTableName: env.INGEST_LEDGER_TABLE_NAME,
-    crawlerStateTableName: env.CRAWLER_STATE_TABLE_NAME,
-    rejectsTableName: env.REJECTS_TABLE_NAME,
-    logger,
+    ...publishingDeps(context),
     redis,
     syncQueueName: env.SYNC_QUEUE_NAME,
     queuePrefix: env.QUEUE_PREFIX,
