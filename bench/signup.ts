@@ -1,4 +1,5 @@
 import { startLocalEnv } from '../local/env/start.js';
+import { capacityDelta, capacityOf, describeCapacity } from '../local/env/front/limits/capacity-report.js';
 import { crawlerScaling, signupPhase, signupReportLines } from '../local/signups/signup-phase.js';
 
 /**
@@ -16,9 +17,13 @@ async function main(): Promise<void> {
   const env = await startLocalEnv({ provision: false });
   const log = (message: string): void => void process.stderr.write(`${message}\n`);
   try {
+    const before = env.front === undefined ? undefined : capacityOf(await env.front.stats());
     const phase = await signupPhase({ env, onStep: log, ...(quick ? { signups: 2, historySize: 300, livePerShard: 50, timeoutMs: 60_000 } : {}) });
+    // What the sync path (crawler state, ledger, view) spends, as the fronts counted it: per transaction, live and history together.
+    const spent = before === undefined || env.front === undefined ? undefined : capacityDelta(before, capacityOf(await env.front.stats()));
     const scaling = await crawlerScaling({ env, onStep: log, ...(quick ? { connections: 4, historySize: 300 } : {}) });
     process.stdout.write(`${signupReportLines(phase, scaling).join('\n')}\n`);
+    if (spent !== undefined) process.stdout.write(`DynamoDB during the sign-up phase:\n${describeCapacity(spent, phase.liveRecords + phase.signups.transactions)}\n`);
     process.stdout.write(`${JSON.stringify({ signups: { count: phase.signups.count, p50Ms: phase.signups.p50Ms, p95Ms: phase.signups.p95Ms }, live: phase.liveLatencyMs, crawlers: scaling })}\n`);
   } finally {
     await env.stop();
