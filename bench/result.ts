@@ -45,7 +45,10 @@ export interface BenchResult {
   readonly machine: MachineInfo;
   /** The sizes the figures were taken at. */
   readonly settings: {
+    /** Shards per stream of the latency runs' first (one unless asked). */
     readonly shards: number;
+    /** Shards per stream of the backlog run: enough that Kinesis' write limit does not bound it below the store's ceiling. */
+    readonly backlogShards: number;
     readonly jobRecords: number;
     readonly scorerConcurrency: number;
     readonly projectorBatch: number;
@@ -146,7 +149,7 @@ export function buildFigures(result: Omit<BenchResult, 'figures' | 'files'>): Fi
   const e2e = pipeline.endToEnd;
   figures.push({
     group: 'pipeline',
-    name: 'End to end, broker to view (backlog)',
+    name: `End to end, broker to view (backlog, ${settings.backlogShards} shard${settings.backlogShards === 1 ? '' : 's'})`,
     value: e2e.perSecond,
     unit: 'records/s',
     target: `≥ ${TARGETS.endToEndShareOfStore} × store ceiling`,

@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import { join } from 'node:path';
 import { ensureStream } from '../local/env/provision.js';
+import { KINESIS_SHARD_LIMITS } from '../local/env/front/limits/kinesis-limits.js';
 import { startLocalEnv } from '../local/env/start.js';
 import type { LocalEnv } from '../local/env/start.js';
 import { LOCAL_TUNING } from '../local/runner/pipeline.js';
@@ -18,6 +19,7 @@ import { kinesisCeilings } from './ceilings/kinesis.js';
 import { benchScoredResults, benchTransactions } from './fixtures.js';
 import { stackTaskVcpus } from '../local/infra-settings.js';
 import { pipelineBench } from './pipeline/pipeline-bench.js';
+import type { PipelineBenchResult } from './pipeline/pipeline-bench.js';
 import { scorerStage } from './pipeline/scorer-stage.js';
 import { benchReportMarkdown } from './report/markdown.js';
 import { latencyHistogramSvg, throughputSvg } from './report/svg.js';
@@ -35,8 +37,8 @@ export const BENCH_PROFILES = {
   full: { kinesisRecords: 50_000, viewRecords: 10_000, viewWarmUp: 2_000, queueRecords: 50_000, inferenceMs: 10_000, scorerRecords: 25_000, sustainedRecords: 10_000, loadSeconds: 10 },
 } as const;
 
-/** Records offered at once before the two-shard run's load, so every worker has read and written once before latency counts. */
-const TWO_SHARD_WARM_UP = 200;
+/** Records offered at once before a latency run's loads, so every worker has read and written once before latency counts. */
+const LOAD_WARM_UP = 200;
 
 /** Offered loads per shard: a quarter, half and all of a real shard's 1,000 records/s write limit. */
 export const OFFERED_LOADS_PER_SHARD = [250, 500, 1000] as const;
@@ -63,6 +65,21 @@ function machineInfo(): MachineInfo {
     os: `${type()} ${release()}`,
     loadAverage: Math.round((loadavg()[0] ?? 0) * 100) / 100,
   };
+}
+
+const KINESIS_CEILINGS: ReadonlySet<CeilingName> = new Set(['putRecords', 'getRecords']);
+
+/** Each role's highest peak over several runs. */
+function peakOf(...runs: readonly Record<string, number>[]): Record<string, number> {
+  const peaks: Record<string, number> = {};
+  for (const run of runs) for (const [role, mib] of Object.entries(run)) peaks[role] = Math.max(peaks[role] ?? 0, mib);
+  return peaks;
+}
+
+/** Two runs' timelines one after the other, the second's phases moved past the first's seconds. */
+function joinTimelines(first: PipelineBenchResult['timeline'], second: PipelineBenchResult['timeline']): PipelineBenchResult['timeline'] {
+  const offset = first.perSecond.length;
+  return { perSecond: [...first.perSecond, ...second.perSecond], phases: [...first.phases, ...second.phases.map((p) => ({ ...p, startSec: p.startSec + offset }))] };
 }
 
 const stamp = (date: Date): string => date.toISOString().replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z');
@@ -118,13 +135,22 @@ export async function runBench(options: BenchOptions): Promise<BenchResult & { r
     const scorerStack = await isolatedStack(env, { stack: `bs${id}` });
     const scorerResult = await scorerStage({ env: scorerStack.env, connection: redis.queue, records: rawRecords.slice(0, profile.scorerRecords), logDir }).finally(() => scorerStack.cleanup());
 
-    step(`pipeline: backlog of ${profile.sustainedRecords}, then ${OFFERED_LOADS_PER_SHARD.join(', ')} records/s per shard for ${profile.loadSeconds} s each`);
+    // The backlog on as many shards as the store's ceiling needs: on one shard Kinesis' write limit
+    // (1,000 records/s) would be the bound, and the figure would say nothing about the workers.
+    const backlogShards = Math.max(shards, Math.ceil(store.rate.perSecond / KINESIS_SHARD_LIMITS.writeRecords));
+    step(`pipeline: backlog of ${profile.sustainedRecords} on ${backlogShards} shard(s) per stream`);
+    const backlogStack = await isolatedStack(env, { stack: `bb${id}`, shards: { raw: backlogShards, results: backlogShards } });
+    const backlog = await pipelineBench({ env: backlogStack.env, logDir, shards: backlogShards, sustainedRecords: profile.sustainedRecords, loadsPerShard: [], loadSeconds: profile.loadSeconds, onStep: step }).finally(() =>
+      backlogStack.cleanup(),
+    );
+
+    step(`pipeline: ${OFFERED_LOADS_PER_SHARD.join(', ')} records/s per shard for ${profile.loadSeconds} s each on ${shards} shard(s)`);
     const pipelineStack = await isolatedStack(env, { stack: `bp${id}`, shards: { raw: shards, results: shards } });
     const run = await pipelineBench({
       env: pipelineStack.env,
       logDir,
       shards,
-      sustainedRecords: profile.sustainedRecords,
+      sustainedRecords: LOAD_WARM_UP,
       loadsPerShard: OFFERED_LOADS_PER_SHARD,
       loadSeconds: profile.loadSeconds,
       onStep: step,
@@ -137,13 +163,15 @@ export async function runBench(options: BenchOptions): Promise<BenchResult & { r
       const perShard = OFFERED_LOADS_PER_SHARD[OFFERED_LOADS_PER_SHARD.length - 1]!;
       step(`pipeline on ${twoShards} shards: ${perShard} records/s per shard for ${profile.loadSeconds} s`);
       const stack = await isolatedStack(env, { stack: `b2${id}`, shards: { raw: twoShards, results: twoShards } });
-      twoShardRun = await pipelineBench({ env: stack.env, logDir, shards: twoShards, sustainedRecords: TWO_SHARD_WARM_UP, loadsPerShard: [perShard], loadSeconds: profile.loadSeconds, onStep: step }).finally(() => stack.cleanup());
+      twoShardRun = await pipelineBench({ env: stack.env, logDir, shards: twoShards, sustainedRecords: LOAD_WARM_UP, loadsPerShard: [perShard], loadSeconds: profile.loadSeconds, onStep: step }).finally(() => stack.cleanup());
     }
 
     // The path from broker to view crosses every ceiling measured here.
-    const [lowestName, lowest] = (Object.entries(ceilings) as [CeilingName, typeof queueNoop][]).reduce((a, b) => (b[1].perSecond < a[1].perSecond ? b : a));
+    // Kinesis' ceilings were measured on `shards` shards; the backlog had more, so they do not bound it.
+    const bounding = (Object.entries(ceilings) as [CeilingName, typeof queueNoop][]).filter(([name]) => backlogShards === shards || !KINESIS_CEILINGS.has(name));
+    const [lowestName, lowest] = bounding.reduce((a, b) => (b[1].perSecond < a[1].perSecond ? b : a));
     // Records per CPU second on the backlog, every role busy: the per-record cost capacity is planned from.
-    const perCore = Object.fromEntries(Object.entries(run.backlogCpu).map(([role, use]) => [role, use.recordsPerCpuSecond]));
+    const perCore = Object.fromEntries(Object.entries(backlog.backlogCpu).map(([role, use]) => [role, use.recordsPerCpuSecond]));
     const measured = scored.slice(0, profile.viewRecords);
     const averageBytes = (items: readonly unknown[]): number => Math.round(items.reduce((n: number, item) => n + Buffer.byteLength(JSON.stringify(item)), 0) / Math.max(1, items.length));
     const workload = { rawRecordBytes: averageBytes(rawRecords.slice(0, 2_000)), resultRecordBytes: averageBytes(measured), viewWruPerRecord: viewWrite.wruPerRecord, viewItemBytes: store.itemBytes, viewRruPerRecordRead: viewWrite.rruPerRecordRead, viewRruPerMonthRead: viewWrite.rruPerMonthRead };
@@ -153,16 +181,16 @@ export async function runBench(options: BenchOptions): Promise<BenchResult & { r
       startedAt: started.toISOString(),
       durationMs: Math.round(performance.now() - t0),
       machine,
-      settings: { shards, jobRecords: JOB_RECORDS, scorerConcurrency: SCORER_CONCURRENCY, projectorBatch: PROJECTOR_BATCH, inferenceThreads: LOCAL_TUNING.INFERENCE_THREADS },
+      settings: { shards, backlogShards, jobRecords: JOB_RECORDS, scorerConcurrency: SCORER_CONCURRENCY, projectorBatch: PROJECTOR_BATCH, inferenceThreads: LOCAL_TUNING.INFERENCE_THREADS },
       workload,
       ceilings,
       consumer,
       pipeline: {
         endToEnd: {
-          perSecond: run.sustained.throughputPerSec,
+          perSecond: backlog.sustained.throughputPerSec,
           lowestCeiling: { name: lowestName, perSecond: lowest.perSecond },
           storeCeilingPerSecond: store.rate.perSecond,
-          ratio: run.sustained.throughputPerSec / store.rate.perSecond,
+          ratio: backlog.sustained.throughputPerSec / store.rate.perSecond,
         },
         scorer: {
           perSecond: scorerResult.rate.perSecond,
@@ -172,20 +200,20 @@ export async function runBench(options: BenchOptions): Promise<BenchResult & { r
           ...(scorerResult.peakRssMiB === undefined ? {} : { peakRssMiB: scorerResult.peakRssMiB }),
           ...(scorerResult.cpuSeconds === undefined ? {} : { cpuSeconds: scorerResult.cpuSeconds, records: scorerResult.rate.items }),
         },
-        sustained: run.sustained,
+        sustained: backlog.sustained,
         loads: run.loads,
-        peakRssMiB: run.peakRssMiB,
+        peakRssMiB: peakOf(backlog.peakRssMiB, run.peakRssMiB),
         cpu: run.cpu,
-        backlogCpu: run.backlogCpu,
-        idleCpuMsPerSecond: run.idleCpuMsPerSecond,
-        backlogSeconds: run.backlogSeconds,
+        backlogCpu: backlog.backlogCpu,
+        idleCpuMsPerSecond: backlog.idleCpuMsPerSecond,
+        backlogSeconds: backlog.backlogSeconds,
         ...(twoShardRun === undefined || twoShards === undefined
           ? {}
           : { twoShards: { shards: twoShards, loads: twoShardRun.loads, lost: twoShardRun.summary.lost, doubleCounted: twoShardRun.summary.doubleCounted } }),
-        ...(run.aws === undefined ? {} : { aws: run.aws }),
-        lost: run.summary.lost,
-        doubleCounted: run.summary.doubleCounted,
-        timeline: run.timeline,
+        ...(backlog.aws === undefined || run.aws === undefined ? {} : { aws: { ...backlog.aws, deniedCalls: backlog.aws.deniedCalls + run.aws.deniedCalls } }),
+        lost: backlog.summary.lost + run.summary.lost,
+        doubleCounted: backlog.summary.doubleCounted + run.summary.doubleCounted,
+        timeline: joinTimelines(backlog.timeline, run.timeline),
       },
     };
     const base = stamp(started);
@@ -202,7 +230,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult & { r
     const result: BenchResult = { ...partial, capacity, figures: buildFigures({ ...partial, capacity }), files };
     mkdirSync(options.outDir, { recursive: true });
     writeFileSync(join(options.outDir, files.latencySvg), latencyHistogramSvg(Object.entries(run.latencySamples).map(([label, values]) => ({ label, values }))));
-    writeFileSync(join(options.outDir, files.throughputSvg), throughputSvg(run.timeline));
+    writeFileSync(join(options.outDir, files.throughputSvg), throughputSvg(result.pipeline.timeline));
     writeFileSync(join(options.outDir, files.json), `${JSON.stringify(result, null, 2)}\n`);
     writeFileSync(join(options.outDir, files.report), benchReportMarkdown(result));
     return { ...result, outDir: options.outDir };
