@@ -61,7 +61,14 @@ export interface BenchResult {
   readonly ceilings: Readonly<Record<CeilingName, Rate>>;
   readonly pipeline: {
     /** `ratio` is to the store's ceiling (plain BatchWriteItem), the one the issue judges by; the lowest ceiling is kept beside it. */
-    readonly endToEnd: { readonly perSecond: number; readonly lowestCeiling: { readonly name: CeilingName; readonly perSecond: number }; readonly storeCeilingPerSecond: number; readonly ratio: number };
+    readonly endToEnd: {
+      readonly perSecond: number;
+      readonly lowestCeiling: { readonly name: CeilingName; readonly perSecond: number };
+      readonly storeCeilingPerSecond: number;
+      readonly ratio: number;
+      /** CPU µs DynamoDB Local spent per item at its own ceiling (the store's cost of one item write). */
+      readonly storeCpuMicrosPerItem?: number;
+    };
     /** One scorer process draining a backlog of queued jobs; `peakRssMiB` is that process's peak. */
     readonly scorer: { readonly perSecond: number; readonly queueCeilingPerSecond: number; readonly ratio: number; readonly jobs: number; readonly peakRssMiB?: number; readonly records?: number; readonly cpuSeconds?: number };
     readonly sustained: { readonly records: number; readonly inView: number; readonly throughputPerSec: number; readonly latencyMs: Percentiles };
@@ -74,6 +81,8 @@ export interface BenchResult {
     /** CPU ms per second each role spends with nothing to do (polling, renewals, metrics). */
     readonly idleCpuMsPerSecond: Readonly<Record<string, number>>;
     readonly backlogSeconds: number;
+    /** CPU seconds of the environment's processes (emulators, fronts, Redis) over the backlog phase, by process name. */
+    readonly backlogEnvCpu: Readonly<Record<string, number>>;
     /** The 1,000/s per shard load again on two shards per stream (absent when the main run already used more than one). */
     readonly twoShards?: { readonly shards: number; readonly loads: readonly LoadPhase[]; readonly lost: number; readonly doubleCounted: number };
     /** What the fronts counted of the AWS contracts over the main run: IAM denials, WRU and RRU per table. */
@@ -209,6 +218,7 @@ export function buildFigures(result: Omit<BenchResult, 'figures' | 'files'>): Fi
       note: `backlog: ${use.cpuSeconds} CPU s in ${pipeline.backlogSeconds} s; idle ${idleMs ?? '?'} CPU ms/s${marginal === undefined ? '' : `, so ${marginal.toLocaleString('en-US')}/CPU-s net of idle`}${role === 'scorer' ? `, ${settings.inferenceThreads} inference thread` : ''}${whole === undefined ? '' : `; whole run with idle polling ${whole.recordsPerCpuSecond.toLocaleString('en-US')}/CPU-s`}`,
     });
   }
+  figures.push(...machineCpuFigures(result));
   if (pipeline.scorer.cpuSeconds !== undefined && pipeline.scorer.records !== undefined && pipeline.scorer.cpuSeconds > 0) {
     const perCpu = Math.round(pipeline.scorer.records / pipeline.scorer.cpuSeconds);
     const target = TARGETS.recordsPerCpuSecond['scorer'];
@@ -261,5 +271,42 @@ export function buildFigures(result: Omit<BenchResult, 'figures' | 'files'>): Fi
   const doubleCounted = pipeline.doubleCounted + (pipeline.twoShards?.doubleCounted ?? 0);
   figures.push({ group: 'correctness', name: 'Lost (all phases)', value: lost, unit: 'records', target: '0', met: lost === 0 });
   figures.push({ group: 'correctness', name: 'Double-counted totals', value: doubleCounted, unit: 'totals', target: '0', met: doubleCounted === 0 });
+  return figures;
+}
+
+const micros = (cpuSeconds: number, records: number): number => Math.round((cpuSeconds * 1e6) / Math.max(1, records));
+
+/**
+ * Where the backlog's CPU went on the whole machine, per record: each environment process (the
+ * emulators, the fronts, Redis) beside the workers. On one machine they share its cores, so the
+ * end-to-end rate cannot pass cores ÷ (CPU per record); the store's share is compared with what one
+ * item write costs it at its own ceiling, which says how many item writes a record costs it.
+ */
+function machineCpuFigures(result: Omit<BenchResult, 'figures' | 'files'>): Figure[] {
+  const { pipeline, machine } = result;
+  const records = pipeline.sustained.records;
+  const figures: Figure[] = [];
+  const storeItem = pipeline.endToEnd.storeCpuMicrosPerItem;
+  for (const [name, cpu] of Object.entries(pipeline.backlogEnvCpu)) {
+    const perRecord = micros(cpu, records);
+    const isStore = storeItem !== undefined && storeItem > 0 && /dynamo/i.test(name);
+    figures.push({
+      group: 'cpu',
+      name: `Environment CPU per record on the backlog, ${name}`,
+      value: perRecord,
+      unit: 'CPU µs/record',
+      note: `${cpu} CPU s for ${records} records${isStore ? `; ${round2(perRecord / storeItem)} × the ${storeItem} µs one item write costs it at its ceiling` : ''}`,
+    });
+  }
+  const workers = Object.values(pipeline.backlogCpu).reduce((sum, use) => sum + use.cpuSeconds, 0);
+  const environment = Object.values(pipeline.backlogEnvCpu).reduce((sum, cpu) => sum + cpu, 0);
+  const perRecord = micros(workers + environment, records);
+  figures.push({
+    group: 'cpu',
+    name: 'Machine CPU per record on the backlog, workers and environment',
+    value: perRecord,
+    unit: 'CPU µs/record',
+    note: `workers ${micros(workers, records)} µs, environment ${micros(environment, records)} µs; at ${machine.cpus} cores that bounds end to end to ${Math.round((machine.cpus * 1e6) / Math.max(1, perRecord)).toLocaleString('en-US')} records/s`,
+  });
   return figures;
 }

@@ -125,7 +125,14 @@ export async function runBench(options: BenchOptions): Promise<BenchResult & { r
     const viewWrite = await viewWriteCeiling({ dynamodb: clients.dynamodb, tableName: `bench-view-${id}`, warmUp: scored.slice(profile.viewRecords), results: scored.slice(0, profile.viewRecords) });
     // After the ViewWriter's run, so DynamoDB Local's JIT has compiled its write path for both.
     step(`ceilings: DynamoDB Local plain BatchWriteItem, ${profile.viewRecords} view items`);
-    const store = await storeWriteCeiling({ dynamodb: clients.dynamodb, tableName: `bench-store-${id}`, warmUp: scored.slice(profile.viewRecords), results: scored.slice(0, profile.viewRecords) });
+    const storePid = env.processes.find((p) => p.name === env.engines.dynamodb)?.pid;
+    const store = await storeWriteCeiling({
+      dynamodb: clients.dynamodb,
+      tableName: `bench-store-${id}`,
+      warmUp: scored.slice(profile.viewRecords),
+      results: scored.slice(0, profile.viewRecords),
+      ...(storePid === undefined ? {} : { storePid }),
+    });
 
     step(`ceilings: BullMQ no-op, ${profile.queueRecords / JOB_RECORDS} jobs of ${JOB_RECORDS}`);
     const queueNoop = await queueCeiling({ connections: redis, queueName: `bench-noop-${id}`, prefix: `{bench-${id}}`, records: rawRecords.slice(0, profile.queueRecords) });
@@ -191,6 +198,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult & { r
           lowestCeiling: { name: lowestName, perSecond: lowest.perSecond },
           storeCeilingPerSecond: store.rate.perSecond,
           ratio: backlog.sustained.throughputPerSec / store.rate.perSecond,
+          ...(store.storeCpuMicrosPerItem === undefined ? {} : { storeCpuMicrosPerItem: store.storeCpuMicrosPerItem }),
         },
         scorer: {
           perSecond: scorerResult.rate.perSecond,
@@ -207,6 +215,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult & { r
         backlogCpu: backlog.backlogCpu,
         idleCpuMsPerSecond: backlog.idleCpuMsPerSecond,
         backlogSeconds: backlog.backlogSeconds,
+        backlogEnvCpu: backlog.backlogEnvCpu,
         ...(twoShardRun === undefined || twoShards === undefined
           ? {}
           : { twoShards: { shards: twoShards, loads: twoShardRun.loads, lost: twoShardRun.summary.lost, doubleCounted: twoShardRun.summary.doubleCounted } }),

@@ -10,6 +10,7 @@ import { MAX_BATCH_WRITE_ITEMS, ViewWriter } from '../../workers/projector/view-
 import { mapLimit } from '../../workers/lib/concurrency.js';
 import { chunks } from '../fixtures.js';
 import { rate, timed } from '../rate.js';
+import { cpuSeconds } from '../pipeline/process-stats.js';
 import type { Rate } from '../rate.js';
 
 export interface ViewWriteCeilingOptions {
@@ -79,6 +80,8 @@ export interface StoreWriteCeiling {
   readonly rate: Rate;
   /** Average item size as DynamoDB counts it (attribute names and values), bytes. */
   readonly itemBytes: number;
+  /** CPU µs the store's process spent per item written at its ceiling (absent without its pid, or without /proc). */
+  readonly storeCpuMicrosPerItem?: number;
 }
 
 /** Bytes of an item as DynamoDB sizes it, close enough: names plus the values' UTF-8 or number text. */
@@ -100,7 +103,7 @@ function itemBytes(item: Record<string, AttributeValue>): number {
  * marshalling of results is timed), `STORE_REQUESTS_IN_FLIGHT` requests at once. The end-to-end
  * rate is judged against this, since the view's writes are plain batches too.
  */
-export async function storeWriteCeiling(options: ViewWriteCeilingOptions): Promise<StoreWriteCeiling> {
+export async function storeWriteCeiling(options: ViewWriteCeilingOptions & { readonly storePid?: number }): Promise<StoreWriteCeiling> {
   const { dynamodb, tableName } = options;
   await ensureTable(dynamodb, tableName, 'view');
   const viewedAt = new Date().toISOString();
@@ -122,8 +125,15 @@ export async function storeWriteCeiling(options: ViewWriteCeilingOptions): Promi
     const timedBatches = requests(options.results);
     const sizes = timedBatches.flat().map((w) => itemBytes(w.PutRequest!.Item!));
     await mapLimit(warm, STORE_REQUESTS_IN_FLIGHT, send);
+    const cpuBefore = cpuSeconds(options.storePid);
     const { value: written, ms } = await timed(async () => (await mapLimit(timedBatches, STORE_REQUESTS_IN_FLIGHT, send)).reduce((a, b) => a + b, 0));
-    return { rate: rate(written, ms), itemBytes: Math.round(sizes.reduce((a, b) => a + b, 0) / Math.max(1, sizes.length)) };
+    const cpuAfter = cpuSeconds(options.storePid);
+    const storeCpu = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
+    return {
+      rate: rate(written, ms),
+      itemBytes: Math.round(sizes.reduce((a, b) => a + b, 0) / Math.max(1, sizes.length)),
+      ...(storeCpu === undefined ? {} : { storeCpuMicrosPerItem: Math.round((storeCpu * 1e6) / Math.max(1, written)) }),
+    };
   } finally {
     await dynamodb.send(new DeleteTableCommand({ TableName: tableName })).catch(() => undefined);
   }

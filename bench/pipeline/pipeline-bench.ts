@@ -85,6 +85,12 @@ export interface PipelineBenchResult {
   readonly idleCpuMsPerSecond: Record<string, number>;
   /** How long the backlog phase took, from its release until the projectors wrote all of it. */
   readonly backlogSeconds: number;
+  /**
+   * CPU seconds the environment's own processes (emulators, fronts, Redis) spent over the backlog
+   * phase, by process name: they share the machine's cores with the workers, so they bound the
+   * end-to-end rate too. Every stack of the environment counts (the bench runs one at a time).
+   */
+  readonly backlogEnvCpu: Record<string, number>;
   /** Records into the view per second of the run, and where each phase began (s from the start; offered null: a backlog). */
   readonly timeline: { readonly perSecond: readonly number[]; readonly phases: readonly { readonly name: string; readonly startSec: number; readonly offeredPerSec: number | null }[] };
   /** Latency samples per load phase (ms), for the histogram. */
@@ -179,6 +185,8 @@ export async function pipelineBench(options: PipelineBenchOptions): Promise<Pipe
   const memory = new PeakMemory();
   const cpu = new CpuMeter();
   const backlogCpu = new CpuMeter();
+  const envCpu = new CpuMeter();
+  const envProcesses = options.env.processes.filter((p) => p.pid > 0);
   let idleCpu: Record<string, number> | undefined;
   let backlogStarted = 0;
   let backlogSeconds = 0;
@@ -204,6 +212,7 @@ export async function pipelineBench(options: PipelineBenchOptions): Promise<Pipe
       const backlog = phase === phases[0];
       if (backlog) {
         backlogCpu.start(pipeline.workers().flatMap((w) => (w.pid === undefined ? [] : [w.pid])));
+        envCpu.start(envProcesses.map((p) => p.pid));
         backlogStarted = performance.now();
       }
       phaseStarts.push({ name: phase.name, atMs: Date.now(), offeredPerSec: phase.perSecond });
@@ -216,6 +225,7 @@ export async function pipelineBench(options: PipelineBenchOptions): Promise<Pipe
       if (reads !== undefined) readsByPhase.set(phase.name, reads);
       if (backlog) {
         for (const worker of pipeline.workers()) backlogCpu.stop(worker.name.replace(/-\d+$/, ''), worker.pid);
+        for (const proc of envProcesses) envCpu.stop(proc.name, proc.pid);
         backlogSeconds = Math.round(performance.now() - backlogStarted) / 1000;
       }
     }
@@ -258,6 +268,7 @@ export async function pipelineBench(options: PipelineBenchOptions): Promise<Pipe
       ),
       idleCpuMsPerSecond: idleCpu ?? {},
       backlogSeconds,
+      backlogEnvCpu: envCpu.byRole(),
       backlogCpu: Object.fromEntries(
         Object.entries(backlogCpu.byRole()).map(([role, seconds]) => [role, { cpuSeconds: seconds, recordsPerCpuSecond: seconds > 0 ? Math.round(first!.lines.length / seconds) : 0 }]),
       ),

@@ -25,6 +25,7 @@ interface WrittenBench {
     readonly peakRssMiB: Record<string, number>;
     readonly cpu: Record<string, { recordsPerCpuSecond: number } | undefined>;
     readonly backlogCpu: Record<string, { recordsPerCpuSecond: number } | undefined>;
+    readonly backlogEnvCpu: Record<string, number>;
     readonly lost: number;
     readonly doubleCounted: number;
     readonly timeline: { perSecond: readonly unknown[] };
@@ -119,6 +120,9 @@ describe('Command: npm run bench', function () {
         positive(p.cpu[role]?.recordsPerCpuSecond, `records per CPU second of ${role}`);
         positive(p.backlogCpu[role]?.recordsPerCpuSecond, `records per CPU second of ${role} on the backlog`);
       }
+      // The machine's other CPU on the backlog: the store and the fronts were busy with it too.
+      for (const name of ['dynamodb-local', 'fronts']) positive(p.backlogEnvCpu[name], `CPU of ${name} on the backlog`);
+      expect(written.figures.some((f) => f.name.startsWith('Machine CPU per record on the backlog')), 'machine CPU per record figure').to.equal(true);
       expect(written.capacity.rows.length, 'capacity rows').to.be.greaterThan(0);
       expect(ascending(written.capacity.rows.map((r) => r.transactionsPerSecond)), 'capacity targets rise').to.equal(true);
       for (const row of written.capacity.rows) {
