@@ -138,13 +138,16 @@ export async function runBench(options: BenchOptions): Promise<BenchResult & { r
     const queueNoop = await queueCeiling({ connections: redis, queueName: `bench-noop-${id}`, prefix: `{bench-${id}}`, records: rawRecords.slice(0, profile.queueRecords) });
     const ceilings: Record<CeilingName, typeof queueNoop> = { putRecords: kinesis.putRecords, getRecords: kinesis.getRecords, storeWrites: store.rate, viewWrites: viewWrite.rate, queueNoop, inference };
 
-    step(`scorer: one process on ${profile.scorerRecords / JOB_RECORDS} queued jobs`);
-    const scorerStack = await isolatedStack(env, { stack: `bs${id}` });
-    const scorerResult = await scorerStage({ env: scorerStack.env, connection: redis.queue, records: rawRecords.slice(0, profile.scorerRecords), logDir }).finally(() => scorerStack.cleanup());
-
     // The backlog on as many shards as the store's ceiling needs: on one shard Kinesis' write limit
     // (1,000 records/s) would be the bound, and the figure would say nothing about the workers.
     const backlogShards = Math.max(shards, Math.ceil(store.rate.perSecond / KINESIS_SHARD_LIMITS.writeRecords));
+
+    // The scorer's results stream gets the backlog's shards too: on one, every put past 1,000
+    // records/s comes back throttled and is sent again, which is Kinesis' limit, not the scorer's cost.
+    step(`scorer: one process on ${profile.scorerRecords / JOB_RECORDS} queued jobs, results on ${backlogShards} shard(s)`);
+    const scorerStack = await isolatedStack(env, { stack: `bs${id}`, shards: { results: backlogShards } });
+    const scorerResult = await scorerStage({ env: scorerStack.env, connection: redis.queue, records: rawRecords.slice(0, profile.scorerRecords), logDir }).finally(() => scorerStack.cleanup());
+
     step(`pipeline: backlog of ${profile.sustainedRecords} on ${backlogShards} shard(s) per stream`);
     const backlogStack = await isolatedStack(env, { stack: `bb${id}`, shards: { raw: backlogShards, results: backlogShards } });
     const backlog = await pipelineBench({ env: backlogStack.env, logDir, shards: backlogShards, sustainedRecords: profile.sustainedRecords, loadsPerShard: [], loadSeconds: profile.loadSeconds, onStep: step }).finally(() =>
