@@ -40,6 +40,9 @@ export const BENCH_PROFILES = {
 /** Records offered at once before a latency run's loads, so every worker has read and written once before latency counts. */
 const LOAD_WARM_UP = 200;
 
+/** Results shards of the scorer-alone stage: room for about 8,000 records/s at Kinesis' 1,000 per shard. */
+const SCORER_STAGE_RESULT_SHARDS = 8;
+
 /** Offered loads per shard: a quarter, half and all of a real shard's 1,000 records/s write limit. */
 export const OFFERED_LOADS_PER_SHARD = [250, 500, 1000] as const;
 
@@ -142,10 +145,11 @@ export async function runBench(options: BenchOptions): Promise<BenchResult & { r
     // (1,000 records/s) would be the bound, and the figure would say nothing about the workers.
     const backlogShards = Math.max(shards, Math.ceil(store.rate.perSecond / KINESIS_SHARD_LIMITS.writeRecords));
 
-    // The scorer's results stream gets the backlog's shards too: on one, every put past 1,000
-    // records/s comes back throttled and is sent again, which is Kinesis' limit, not the scorer's cost.
-    step(`scorer: one process on ${profile.scorerRecords / JOB_RECORDS} queued jobs, results on ${backlogShards} shard(s)`);
-    const scorerStack = await isolatedStack(env, { stack: `bs${id}`, shards: { results: backlogShards } });
+    // The scorer alone writes its results to enough shards that Kinesis' 1,000 records/s per shard
+    // does not bound it: on one, every put past that comes back throttled and is sent again, which
+    // is the stream's limit, not the scorer's cost (8 shards: about 300 of 25,000 puts throttled).
+    step(`scorer: one process on ${profile.scorerRecords / JOB_RECORDS} queued jobs, results on ${SCORER_STAGE_RESULT_SHARDS} shards`);
+    const scorerStack = await isolatedStack(env, { stack: `bs${id}`, shards: { results: SCORER_STAGE_RESULT_SHARDS } });
     const scorerResult = await scorerStage({ env: scorerStack.env, connection: redis.queue, records: rawRecords.slice(0, profile.scorerRecords), logDir }).finally(() => scorerStack.cleanup());
 
     step(`pipeline: backlog of ${profile.sustainedRecords} on ${backlogShards} shard(s) per stream`);

@@ -216,6 +216,14 @@ export class KinesisProducer {
       for (const entry of batch) this.failed(entry, errorName(error), errorMessage(error), isPermanent(error), error, retry);
     } finally {
       this.inFlight -= 1;
+      // One back-off for everything this call has to send again, so it goes again as one call: a
+      // delay drawn per entry (jitter apart) would wake the pump once per entry and send the
+      // throttled part of a call of 500 as hundreds of calls, each costing what a full one does.
+      if (retry.length > 0) {
+        const attempts = Math.max(...retry.map((entry) => entry.attempts));
+        const notBefore = Date.now() + backoffDelay(attempts, { baseMs: this.options.backoffBaseMs, maxMs: this.options.backoffMaxMs });
+        for (const entry of retry) entry.notBefore = notBefore;
+      }
       // Back where they were: before everything put after them.
       retry.sort((a, b) => a.order - b.order);
       this.queue = [...retry, ...this.queue];
@@ -235,7 +243,6 @@ export class KinesisProducer {
       return;
     }
     this.count.retried += 1;
-    entry.notBefore = Date.now() + backoffDelay(entry.attempts, { baseMs: this.options.backoffBaseMs, maxMs: this.options.backoffMaxMs });
     retry.push(entry);
   }
 

@@ -31,6 +31,26 @@ describe('Class: KinesisProducer', () => {
       expect(producer.counters()).to.include({ put: 1, retried: 1, throttled: 1, failed: 0, calls: 2 });
     });
 
+    it('sends the throttled part of a call again as one call, not one call per entry', async () => {
+      // Prepare: the first call has every other entry refused as a shard over its write limit.
+      let call = 0;
+      kinesisMock.on(PutRecordsCommand).callsFake((input: { Records: unknown[] }) => {
+        call += 1;
+        const throttle = (i: number): boolean => call === 1 && i % 2 === 0;
+        const records = input.Records.map((_, i) =>
+          throttle(i) ? { ErrorCode: 'ProvisionedThroughputExceededException', ErrorMessage: 'Rate exceeded for shard' } : { ShardId: 'shardId-000000000000', SequenceNumber: `${call}-${i}` },
+        );
+        return { FailedRecordCount: records.filter((r) => 'ErrorCode' in r).length, Records: records };
+      });
+      const producer = new KinesisProducer({ ...fast, backoffBaseMs: 20, backoffMaxMs: 40, lingerMs: 5 });
+
+      // Act
+      await Promise.all(Array.from({ length: 200 }, (_, i) => producer.put({ data: `r${i}`, partitionKey: `user-${i}` })));
+
+      // Assess: 100 throttled entries, one call for all of them
+      expect(producer.counters()).to.include({ put: 200, throttled: 100, calls: 2 });
+    });
+
     it('rejects with the error code after the last retry', async () => {
       // Prepare
       kinesisMock.on(PutRecordsCommand).resolves({ FailedRecordCount: 1, Records: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'Internal service failure.' }] });
