@@ -36,8 +36,22 @@ interface RunFlags extends EnvFlags {
   projectors: number;
   analytics?: boolean;
   keep?: boolean;
-  signups: number;
+  /** Undefined: `DEFAULT_SIGNUPS`, or none with --input (its lines are the whole run). */
+  signups?: number;
   history: number;
+}
+
+/**
+ * Sign-ups a run has unless told otherwise: the first half of the product's promise ("when a new
+ * user signs up, or when new transactions come in") shows in every run, beside the live feed.
+ * Two histories of 2,400 transactions (24 months of a typical account) add about a quarter to the
+ * default run's records.
+ */
+export const DEFAULT_SIGNUPS = 2;
+
+/** How many users sign up in this run: as asked, else the default, except with --input. */
+function signupCount(flags: Pick<RunFlags, 'signups' | 'input'>): number {
+  return flags.signups ?? (flags.input === undefined ? DEFAULT_SIGNUPS : 0);
 }
 
 function printSummary(summary: RunSummary & { analytics?: AnalyticsSummary; signups?: Pick<SignupFigures, 'count' | 'incomplete' | 'p50Ms' | 'p95Ms'> }): void {
@@ -195,13 +209,19 @@ async function run(flags: RunFlags): Promise<void> {
     }
     if (kept) await noteExistingData(env, progress);
     const source = flags.input !== undefined ? { input: flags.input, seed: flags.seed } : { records: flags.records, seed: flags.seed };
-    if (flags.signups > 0) syncBroker = await startBroker({ ...source, historySize: flags.history });
+    const signupsWanted = signupCount(flags);
+    if (signupsWanted > 0) syncBroker = await startBroker({ ...source, historySize: flags.history });
     const duringRun = async ({ pipeline }: { pipeline: { workers(): readonly WorkerProcess[] } }): Promise<void> => {
       // With --keep --follow the workers are named in the state file, so `down` stops them even if this process dies.
       if (kept && flags.follow) registerWorkers(pipeline.workers());
       if (syncBroker === undefined) return;
-      progress.step(`${flags.signups} sign-up(s): each links a bank with ${flags.history} transactions of history (webhook role, sync queue, crawler on the sync source)`);
-      signups = await runSignups({ env, broker: syncBroker, logDir, count: flags.signups, historySize: flags.history, signal, onStatus: (line) => progress.step(line) });
+      progress.step(`${signupsWanted} sign-up(s): each links a bank with ${flags.history} transactions of history (webhook role, sync queue, crawler on the sync source; --signups 0 for none)`);
+      // The sign-ups' own line, printed when it changes (it is polled every two seconds).
+      let lastStatus = '';
+      const onStatus = (line: string): void => {
+        if (line !== lastStatus) progress.step((lastStatus = line));
+      };
+      signups = await runSignups({ env, broker: syncBroker, logDir, count: signupsWanted, historySize: flags.history, signal, onStatus });
     };
     summary = await runLocal({
       env,
@@ -283,7 +303,7 @@ export function runCommand(): Command {
       .option('--readers <n>', 'stream-reader processes', wholeNumber(1), 1)
       .option('--scorers <n>', 'scorer processes', wholeNumber(1), 1)
       .option('--projectors <n>', 'projector processes', wholeNumber(1), 1)
-      .option('--signups <n>', 'users who sign up during the run and link a bank: their history through webhooks, the sync queue and a sync crawler; the summary reports time to insight', wholeNumber(0), 0)
+      .option('--signups <n>', `users who sign up during the run and link a bank: their history through webhooks, the sync queue and a sync crawler; the summary reports time to insight (default ${DEFAULT_SIGNUPS}, none with --input)`, wholeNumber(0))
       .option('--history <n>', 'transactions in each sign-up history', wholeNumber(1), 2_400)
       .option('--analytics', 'archive the raw stream (local Firehose stand-in) and run the batch job to Parquet once drained')
       .option('--keep', 'leave the environment and its data running for view, batch, query and replay (attaches to a kept one of this stack); stop with `insights local env down`'),

@@ -7,9 +7,8 @@ import { isolatedStack } from '../env/isolated-stack.js';
 import type { LocalEnv } from '../env/start.js';
 import { LOCAL_TUNING } from '../runner/pipeline.js';
 import { runLocal } from '../runner/run-local.js';
-import { SignupFleet, signupFigures } from './signup-fleet.js';
+import { SignupFleet, readSignupView, signupFigures } from './signup-fleet.js';
 import type { SignupFigures } from './signup-fleet.js';
-import { scanView } from '../../shared/view/scan-view.js';
 
 /**
  * The sign-up phase of the bench (`bench/signup.ts`), here so its test can run it at a tiny size (issue 13's targets): how long a new user waits from linking a bank
@@ -92,7 +91,7 @@ export async function signupPhase(options: SignupPhaseOptions): Promise<SignupPh
           const clients = env.clients();
           try {
             for (;;) {
-              figures = signupFigures(await scanView(clients.dynamodb, stack.names.tables.view), broker, fleet.linked);
+              figures = signupFigures(await readSignupView(clients.dynamodb, stack.names.tables.view, broker, fleet.linked), broker, fleet.linked);
               step(`sign-ups whole in the view: ${figures.count}/${signups}`);
               if (figures.incomplete === 0 || Date.now() > deadline) break;
               await new Promise((resolve) => setTimeout(resolve, 2_000));

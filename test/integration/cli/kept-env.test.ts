@@ -48,7 +48,7 @@ describe('CLI: kept local environment', function () {
 
   it('after run --keep, view, batch and query find the run\'s data, and down leaves no process', async () => {
     // Prepare
-    const run = await insights(['run', '--keep', '--records', '200', '--stack', uniqueStack()]);
+    const run = await insights(['run', '--keep', '--records', '200', '--signups', '0', '--stack', uniqueStack()]);
     expect(run.code, run.stderr).to.equal(ExitCode.Ok);
     const user = /npx insights view (\S+)/.exec(run.stdout)?.[1];
     expect(user, run.stdout).to.be.a('string');
@@ -111,7 +111,7 @@ describe('CLI: insights run --follow, seen from another shell', function () {
 
   it('names its environment in .local/env.json so view works elsewhere, and local env down stops it with no process left', async () => {
     // Prepare
-    const run = startCommand('cli/main.ts', ['run', '--follow', '--records', '200', '--stack', uniqueStack()], { cwd });
+    const run = startCommand('cli/main.ts', ['run', '--follow', '--records', '200', '--signups', '0', '--stack', uniqueStack()], { cwd });
     await run.waitFor(/insights page for (\S+)/, 180_000);
     const user = /insights page for (\S+)/.exec(run.output.stderr)![1]!;
     const state = JSON.parse(readFileSync(join(cwd, '.local', 'env.json'), 'utf8')) as KeptEnvState;

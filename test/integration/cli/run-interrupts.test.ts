@@ -15,7 +15,8 @@ function workerPids(stderr: string): number[] {
 
 /** `insights run` as a user starts it, in a folder of its own (its logs and state stay there), stderr not a terminal. */
 function startRun(cwd: string, args: readonly string[]): StartedCommand {
-  return startCommand('cli/main.ts', ['run', '--stack', uniqueStack(), ...args], { cwd, env: { INSIGHTS_STATUS_EVERY_MS: '1000' } });
+  // Without sign-ups: these tests are about where the feed's records stand when interrupted.
+  return startCommand('cli/main.ts', ['run', '--stack', uniqueStack(), '--signups', '0', ...args], { cwd, env: { INSIGHTS_STATUS_EVERY_MS: '1000' } });
 }
 
 /**
