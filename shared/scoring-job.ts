@@ -1,5 +1,7 @@
 import type { JobsOptions } from 'bullmq';
 import type { RawRecord } from './schemas/raw-record.js';
+import { Lane } from './schemas/transaction-change.js';
+import type { LaneName } from './schemas/transaction-change.js';
 
 /**
  * The scoring job: the contract between the stream-reader (which adds jobs) and the scorer (which
@@ -76,9 +78,22 @@ export interface ScoringJobRetryOptions {
   readonly backoffMs?: number;
 }
 
-/** The options every scoring job is added with. */
-export function scoringJobOptions(options: ScoringJobRetryOptions = {}): JobsOptions {
+/**
+ * BullMQ priority of a job of history records (a sign-up's backfill). Live jobs carry none, and
+ * BullMQ hands out jobs without a priority before any prioritised one, so a live job added behind
+ * a backfill's waiting jobs is the next one a free scorer slot takes.
+ */
+export const HISTORY_JOB_PRIORITY = 10;
+
+/** The lane of a raw record: history when a sign-up's backfill put it, else live (the feed has no change envelope). */
+export function laneOf(record: RawRecord): LaneName {
+  return record.change?.lane ?? Lane.Live;
+}
+
+/** The options every scoring job is added with; a history job yields to live ones. */
+export function scoringJobOptions(options: ScoringJobRetryOptions = {}, lane: LaneName = Lane.Live): JobsOptions {
   return {
+    ...(lane === Lane.History ? { priority: HISTORY_JOB_PRIORITY } : {}),
     attempts: options.attempts ?? 8,
     backoff: { type: 'exponential', delay: options.backoffMs ?? 500, jitter: 0.25 },
     removeOnComplete: { age: COMPLETED_JOB_RETENTION_SECONDS, count: COMPLETED_JOB_RETENTION_COUNT },

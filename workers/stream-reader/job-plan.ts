@@ -1,5 +1,6 @@
 import type { KinesisRecord } from '../../shared/kinesis/index.js';
-import { SCORING_JOB_VERSION, scoringJobId } from '../../shared/scoring-job.js';
+import { SCORING_JOB_VERSION, laneOf, scoringJobId } from '../../shared/scoring-job.js';
+import type { LaneName } from '../../shared/schemas/transaction-change.js';
 import type { ScoringJobData, ScoringJobRecord } from '../../shared/scoring-job.js';
 import type { DecodedRecord } from './record-decoder.js';
 
@@ -7,6 +8,8 @@ import type { DecodedRecord } from './record-decoder.js';
 export interface PlannedJob {
   readonly id: string;
   readonly data: ScoringJobData;
+  /** Every record of a job is of one lane: a history job yields to live ones in the queue. */
+  readonly lane: LaneName;
 }
 
 export interface JobPlanOptions {
@@ -17,23 +20,37 @@ export interface JobPlanOptions {
 }
 
 /**
- * Splits a batch into jobs of at most `maxRecordsPerJob` records. Chunks are cut from the batch as
- * read (malformed records included, then left out of the job), so the same batch always gives the
- * same chunks and so the same job ids; a chunk of only malformed records makes no job. Pure.
+ * Splits a batch into jobs of at most `maxRecordsPerJob` records, a new job also where the lane
+ * changes (live records never share a job with a backfill's, which waits behind live ones). Chunks
+ * are cut from the batch as read (malformed records included, then left out of the job, and kept
+ * in the chunk they fall in), so the same batch always gives the same chunks and so the same job
+ * ids; a chunk of only malformed records makes no job. Pure.
  */
 export function planScoringJobs(batch: readonly KinesisRecord[], decoded: readonly DecodedRecord[], options: JobPlanOptions): PlannedJob[] {
   const jobs: PlannedJob[] = [];
-  for (let start = 0; start < batch.length; start += options.maxRecordsPerJob) {
-    const chunk = batch.slice(start, start + options.maxRecordsPerJob);
+  let start = 0;
+  while (start < batch.length) {
+    let lane: LaneName | undefined;
+    let end = start;
+    while (end < batch.length && end - start < options.maxRecordsPerJob) {
+      const entry = decoded[end];
+      const entryLane = entry?.ok === true ? laneOf(entry.record) : undefined;
+      if (entryLane !== undefined && lane !== undefined && entryLane !== lane) break;
+      lane ??= entryLane;
+      end += 1;
+    }
+    const chunk = batch.slice(start, end);
     const records: ScoringJobRecord[] = [];
-    for (const entry of decoded.slice(start, start + chunk.length)) {
+    for (const entry of decoded.slice(start, end)) {
       if (entry.ok) records.push({ sequenceNumber: entry.sequenceNumber, record: entry.record });
     }
+    start = end;
     const first = chunk[0];
     const last = chunk[chunk.length - 1];
-    if (records.length === 0 || first === undefined || last === undefined) continue;
+    if (records.length === 0 || first === undefined || last === undefined || lane === undefined) continue;
     jobs.push({
       id: scoringJobId(options.shardId, first.sequenceNumber, last.sequenceNumber),
+      lane,
       data: {
         v: SCORING_JOB_VERSION,
         stream: options.streamName,

@@ -143,8 +143,8 @@ export class ScoringDispatcher {
     this.options.logger.error({ shardId: poison.shardId, sequenceNumber: poison.sequenceNumber, rejectId: reject.rejectId, reason }, 'poison record set aside as unscorable');
   };
 
-  private jobOptions(jobId: string): JobsOptions {
-    return { ...scoringJobOptions(this.options.jobRetry), jobId };
+  private jobOptions(job: PlannedJob): JobsOptions {
+    return { ...scoringJobOptions(this.options.jobRetry, job.lane), jobId: job.id };
   }
 
   private limiterFor(shardId: string): SlotLimiter {
@@ -208,7 +208,7 @@ export class ScoringDispatcher {
 
   private async add(job: PlannedJob): Promise<void> {
     // An id that exists (completed, failed, waiting or active) leaves the stored job untouched.
-    await this.options.queue.add(SCORING_JOB_NAME, job.data, this.jobOptions(job.id));
+    await this.options.queue.add(SCORING_JOB_NAME, job.data, this.jobOptions(job));
     this.counts.jobsAdded += 1;
   }
 }

@@ -1,7 +1,9 @@
 import { expect } from 'chai';
 import { planScoringJobs } from '../../../workers/stream-reader/job-plan.js';
 import { decodeRawRecord } from '../../../workers/stream-reader/record-decoder.js';
-import { scoringJobId } from '../../../shared/scoring-job.js';
+import { HISTORY_JOB_PRIORITY, scoringJobId, scoringJobOptions } from '../../../shared/scoring-job.js';
+import { Lane } from '../../../shared/schemas/transaction-change.js';
+import type { LaneName } from '../../../shared/schemas/transaction-change.js';
 import { kinesisRecord, rawRecord, sequenceNumber } from './raw-records.js';
 
 const options = { streamName: 'raw', shardId: 'shardId-000000000001', maxRecordsPerJob: 4 } as const;
@@ -54,5 +56,27 @@ describe('Function: planScoringJobs', () => {
       ['tx-8', 'tx-9', 'tx-10', 'tx-11'],
     ]);
     expect(jobs[0]?.id).to.equal(scoringJobId(options.shardId, sequenceNumber(0), sequenceNumber(3)));
+  });
+
+  it('starts a new job where the lane changes, so live records never share a job with a backfill', () => {
+    // Prepare: live, live, history x3, live (a sign-up's history between live records on one shard)
+    const lanes: (LaneName | undefined)[] = [undefined, Lane.Live, Lane.History, Lane.History, Lane.History, Lane.Live];
+    const batch = lanes.map((lane, i) => {
+      const record = rawRecord({ transactionId: `tx-${i}` }, i);
+      const withLane = lane === undefined ? record : { ...record, change: { kind: 'added', revision: 0, connectionId: 'conn-1', lane } };
+      return kinesisRecord(JSON.stringify(withLane), sequenceNumber(i));
+    });
+
+    // Act
+    const jobs = planScoringJobs(batch, batch.map(decodeRawRecord), options);
+
+    // Assess
+    expect(jobs.map((j) => [j.lane, j.data.records.map((r) => r.record.transaction.transactionId)])).to.deep.equal([
+      [Lane.Live, ['tx-0', 'tx-1']],
+      [Lane.History, ['tx-2', 'tx-3', 'tx-4']],
+      [Lane.Live, ['tx-5']],
+    ]);
+    expect(scoringJobOptions({}, jobs[1]!.lane).priority).to.equal(HISTORY_JOB_PRIORITY);
+    expect(scoringJobOptions({}, jobs[0]!.lane)).to.not.have.property('priority');
   });
 });
