@@ -58,6 +58,15 @@ export interface ShardConsumerOptions {
    */
   readonly idleTimeBetweenReadsMs?: number;
   /**
+   * After a quiet stretch (`IDLE_READS_BEFORE_BACK_OFF` empty reads in a row) the wait doubles per
+   * further empty read up to this, and drops back to `idleTimeBetweenReadsMs` at the first record:
+   * a shard nobody writes to costs a read a second instead of five (KCL's own idle wait is 1 s),
+   * while a shard with traffic never backs off. The first record after a quiet stretch may wait up
+   * to this long.
+   * @default 1_000 (never below idleTimeBetweenReadsMs)
+   */
+  readonly maxIdleTimeBetweenReadsMs?: number;
+  /**
    * Most GetRecords calls this consumer makes per second on one shard, retries after throttling
    * included: calls start at least `1000 / maxGetRecordsPerSecond` ms apart, behind the tip or
    * not. AWS allows five per second per shard, shared by every consumer of the shard (Firehose
@@ -113,6 +122,10 @@ function nonEmpty(option: string, value: unknown): void {
 
 /** Wait between GetRecords calls on a caught-up shard: also READ_IDLE_MS's default in the worker contract, so there is one. */
 export const DEFAULT_IDLE_TIME_BETWEEN_READS_MS = 200;
+/** Longest wait between reads of a shard that has been quiet for a while (see `maxIdleTimeBetweenReadsMs`). */
+export const DEFAULT_MAX_IDLE_TIME_BETWEEN_READS_MS = 1_000;
+/** Empty reads in a row before the wait starts to grow: two to three seconds of quiet at the default pace, longer than the gaps of a stream with traffic. */
+export const IDLE_READS_BEFORE_BACK_OFF = 10;
 
 /** Defaults first, then the caller's options; then each value is checked with a message naming it. */
 export function resolveConsumerOptions(options: ShardConsumerOptions): ResolvedConsumerOptions {
@@ -126,6 +139,7 @@ export function resolveConsumerOptions(options: ShardConsumerOptions): ResolvedC
     maxLeasesPerWorker: Infinity,
     maxRecordsPerCall: MAX_RECORDS_PER_GET,
     idleTimeBetweenReadsMs: DEFAULT_IDLE_TIME_BETWEEN_READS_MS,
+    maxIdleTimeBetweenReadsMs: DEFAULT_MAX_IDLE_TIME_BETWEEN_READS_MS,
     maxGetRecordsPerSecond: 4,
     maxBatchSize: MAX_RECORDS_PER_GET,
     maxInFlightBatches: 1,
@@ -152,7 +166,7 @@ export function resolveConsumerOptions(options: ShardConsumerOptions): ResolvedC
   if (!Object.values(InitialPosition).includes(resolved.initialPosition)) {
     throw new InvalidOptionError('initialPosition', `must be one of ${Object.values(InitialPosition).join(', ')}`);
   }
-  for (const key of ['failoverTimeMs', 'renewIntervalMs', 'leasePassIntervalMs', 'shardSyncIntervalMs', 'maxLeasesPerWorker', 'maxRecordsPerCall', 'idleTimeBetweenReadsMs', 'maxBatchSize', 'maxInFlightBatches', 'maxInFlightRecords', 'backoffBaseMs', 'backoffMaxMs', 'parentShardPollIntervalMs', 'shutdownTimeoutMs'] as const) {
+  for (const key of ['failoverTimeMs', 'renewIntervalMs', 'leasePassIntervalMs', 'shardSyncIntervalMs', 'maxLeasesPerWorker', 'maxRecordsPerCall', 'idleTimeBetweenReadsMs', 'maxIdleTimeBetweenReadsMs', 'maxBatchSize', 'maxInFlightBatches', 'maxInFlightRecords', 'backoffBaseMs', 'backoffMaxMs', 'parentShardPollIntervalMs', 'shutdownTimeoutMs'] as const) {
     positive(key, resolved[key]);
   }
   positive('maxGetRecordsPerSecond', resolved.maxGetRecordsPerSecond, { integer: false });

@@ -9,6 +9,7 @@ import { LeaseLostError } from './errors.js';
 import { InFlightWindow } from './in-flight-window.js';
 import type { WindowEntry } from './in-flight-window.js';
 import type { Lease } from './lease.js';
+import { IDLE_READS_BEFORE_BACK_OFF } from './consumer-options.js';
 import type { ResolvedConsumerOptions } from './consumer-options.js';
 import { RateMeter } from './rate-meter.js';
 import type { KinesisRecord, ShardContext, ShardMetrics } from './types.js';
@@ -184,6 +185,7 @@ export class ShardProcessor {
     let ended = false;
     let iterator = await this.shardIterator(this.startPosition());
     let childShards: ChildShard[] | undefined;
+    let emptyReads = 0;
     while (iterator !== undefined && !this.reading.signal.aborted) {
       // Read when a worthwhile part of the window is free, not record by record: GetRecords
       // calls are limited to five per second per shard.
@@ -213,10 +215,22 @@ export class ShardProcessor {
       // Behind the tip: read again as soon as the pace allows. Kinesalite always reports 0 behind,
       // so a full read counts as behind too.
       const behind = (result.MillisBehindLatest ?? 0) > 0 || records.length >= limit;
-      await sleep(behind ? 0 : this.options.idleTimeBetweenReadsMs, this.reading.signal);
+      emptyReads = records.length === 0 ? emptyReads + 1 : 0;
+      await sleep(behind ? 0 : this.idleWait(emptyReads), this.reading.signal);
     }
     if (ended && !this.reading.signal.aborted) this.state = ShardState.ENDING;
     await this.finish(ended, childShards);
+  }
+
+  /**
+   * The wait before the next read of a caught-up shard: `idleTimeBetweenReadsMs`, doubling per empty
+   * read past `IDLE_READS_BEFORE_BACK_OFF` in a row, up to `maxIdleTimeBetweenReadsMs`.
+   */
+  private idleWait(emptyReads: number): number {
+    const base = this.options.idleTimeBetweenReadsMs;
+    const past = emptyReads - IDLE_READS_BEFORE_BACK_OFF;
+    if (past <= 0) return base;
+    return Math.min(Math.max(base, this.options.maxIdleTimeBetweenReadsMs), base * 2 ** Math.min(past, 20));
   }
 
   private startPosition(): Position {

@@ -42,6 +42,32 @@ describe('Class: ShardConsumer', function () {
     });
   });
 
+  describe('Method: start (a quiet shard)', () => {
+    it('reads a shard nobody writes to less and less often, and a record put then still arrives within the longest wait', async () => {
+      // Prepare: one empty shard; reads may start 4 a second (the default share), 100 ms apart when caught up
+      fx = await kinesisFixture(1);
+      const log = processedLog();
+      const consumer = testConsumer(fx, log, { idleTimeBetweenReadsMs: 100, maxIdleTimeBetweenReadsMs: 800 });
+      await consumer.start();
+      const callsAt = (): number => consumer.metrics().shards.reduce((n, s) => n + s.getRecordsCalls, 0);
+
+      // Act: four quiet seconds, then one record
+      await new Promise((resolve) => setTimeout(resolve, 3_500));
+      const settled = callsAt();
+      await new Promise((resolve) => setTimeout(resolve, 4_000));
+      const quietCalls = callsAt() - settled;
+      const [put] = await putMany(fx, 1, 'after-quiet');
+      const putAt = Date.now();
+      const waitedMs = await waitFor('the record put after the quiet stretch', () => log.distinct().has(put!), 10_000).then(() => Date.now() - putAt);
+      await consumer.close();
+
+      // Assess: at the 4/s share the quiet 4 s would be 16 reads; backed off to 800 ms it is about 5
+      expect(quietCalls, 'GetRecords calls in 4 quiet seconds').to.be.at.most(8);
+      expect(quietCalls).to.be.at.least(4);
+      expect(waitedMs, 'ms from put to processed').to.be.below(800 + 500);
+    });
+  });
+
   describe('Method: start (several batches in flight)', () => {
     it('completes batches out of order within the window and checkpoints only at the low watermark', async () => {
       // Prepare
