@@ -39,7 +39,7 @@ describe('Function: reuseHandlersPerSignal (through createDynamoDbClient)', () =
     const resolutions = countResolutions();
     const client = createDynamoDbClient(options, { requestHandler: fakeHandler(signals) });
     const inputs: unknown[] = [];
-    client.middlewareStack.add((next, context) => async (args) => (inputs.push(args.input), next(args)), { step: 'initialize', name: 'recordInput' });
+    client.middlewareStack.add((next) => async (args) => (inputs.push(args.input), next(args)), { step: 'initialize', name: 'recordInput' });
     const [first, second] = [new AbortController().signal, new AbortController().signal];
 
     // Act
