@@ -6,6 +6,9 @@
  *
  *   node --import=tsx bench/projector.ts [--records 6000] [--users 100] [--concurrency 4] [--json FILE]
  *
+ * Each row prints the CPU this process spent per record (the writer and the SDK, the store's own
+ * process left out): the projector's write-side share of its CPU per record.
+ *
  * Rows:
  * - control: bare `BatchWriteItem` of the very items the writer makes, 25 a request, as many in
  *   flight: the store's ceiling at the view's item size on this machine right now.
@@ -153,6 +156,8 @@ interface Row {
   readonly seconds: number;
   readonly recordsPerSecond: number;
   readonly wruPerRecord: number;
+  /** CPU of this process per record, in µs: what the writer and the SDK cost, the store left out. */
+  readonly cpuUsPerRecord: number;
   readonly note: string;
 }
 
@@ -167,16 +172,31 @@ async function withTable<T>(dynamodb: DynamoDBClient, prefix: string, work: (tab
 }
 
 /** Writes `data` in batches of `BATCH` through a writer of its own; seconds and WRU per record. */
-async function writeAll(dynamodb: DynamoDBClient, tableName: string, data: readonly ScoredResult[]): Promise<{ seconds: number; wruPerRecord: number; writer: ViewWriter }> {
+async function writeAll(dynamodb: DynamoDBClient, tableName: string, data: readonly ScoredResult[]): Promise<{ seconds: number; wruPerRecord: number; cpuSeconds: number; writer: ViewWriter }> {
   const writer = new ViewWriter({ dynamodb, tableName, maxConcurrentRequests: CONCURRENCY });
   const started = performance.now();
+  const cpu = process.cpuUsage();
   for (let i = 0; i < data.length; i += BATCH) await writer.write(data.slice(i, i + BATCH));
   const seconds = (performance.now() - started) / 1000;
-  return { seconds, wruPerRecord: writer.stats.consumedWru / Math.max(1, data.length), writer };
+  return { seconds, wruPerRecord: writer.stats.consumedWru / Math.max(1, data.length), cpuSeconds: cpuSecondsSince(cpu), writer };
+}
+
+/** CPU seconds (user and system) this process spent since `before`: the writer and the SDK, not the emulator. */
+function cpuSecondsSince(before: NodeJS.CpuUsage): number {
+  const spent = process.cpuUsage(before);
+  return (spent.user + spent.system) / 1e6;
 }
 
 const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
-const row = (name: string, records: number, seconds: number, wruPerRecord: number, note: string): Row => ({ name, records, seconds: round(seconds), recordsPerSecond: Math.round(records / seconds), wruPerRecord: round(wruPerRecord), note });
+const row = (name: string, records: number, seconds: number, wruPerRecord: number, cpuSeconds: number, note: string): Row => ({
+  name,
+  records,
+  seconds: round(seconds),
+  recordsPerSecond: Math.round(records / seconds),
+  wruPerRecord: round(wruPerRecord),
+  cpuUsPerRecord: round((cpuSeconds * 1e6) / records, 1),
+  note,
+});
 
 const env = await startLocalEnv({ provision: false });
 const { dynamodb, destroy } = env.clients();
@@ -198,6 +218,7 @@ try {
     let next = 0;
     let wru = 0;
     const started = performance.now();
+    const cpu = process.cpuUsage();
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
         while (next < requests.length) {
@@ -210,16 +231,16 @@ try {
         }
       }),
     );
-    rows.push(row('control: bare BatchWriteItem of the same items', data.length, (performance.now() - started) / 1000, wru / data.length, `${CONCURRENCY} requests of 25 in flight`));
+    rows.push(row('control: bare BatchWriteItem of the same items', data.length, (performance.now() - started) / 1000, wru / data.length, cpuSecondsSince(cpu), `${CONCURRENCY} requests of 25 in flight`));
   });
 
   await withTable(dynamodb, 'writer', async (tableName) => {
     const added = await writeAll(dynamodb, tableName, data);
     const first = await scanView(dynamodb, tableName);
-    rows.push(row('ViewWriter: every record once', data.length, added.seconds, added.wruPerRecord, `${totalsDiffering(first, data)} totals differ from the input's sums`));
+    rows.push(row('ViewWriter: every record once', data.length, added.seconds, added.wruPerRecord, added.cpuSeconds, `${totalsDiffering(first, data)} totals differ from the input's sums`));
     const replay = await writeAll(dynamodb, tableName, data);
     const second = await scanView(dynamodb, tableName);
-    rows.push(row('ViewWriter: the same records again (replay)', data.length, replay.seconds, replay.wruPerRecord, `view ${sorted(first) === sorted(second) ? 'unchanged' : 'CHANGED'}, ${second.versions.length} items`));
+    rows.push(row('ViewWriter: the same records again (replay)', data.length, replay.seconds, replay.wruPerRecord, replay.cpuSeconds, `view ${sorted(first) === sorted(second) ? 'unchanged' : 'CHANGED'}, ${second.versions.length} items`));
 
     const users = [...new Set(data.map((r) => r.userId))];
     const rru: number[] = [];
@@ -241,7 +262,7 @@ try {
     const delivered = shuffled([...changes, ...changes], 7);
     const amended = await writeAll(dynamodb, tableName, delivered);
     const view = await scanView(dynamodb, tableName);
-    rows.push(row('ViewWriter: amendments, twice, shuffled', delivered.length, amended.seconds, amended.wruPerRecord, `${totalsDiffering(view, final)} totals differ from the final versions' sums; ${view.transactions.length} shown of ${final.length}`));
+    rows.push(row('ViewWriter: amendments, twice, shuffled', delivered.length, amended.seconds, amended.wruPerRecord, amended.cpuSeconds, `${totalsDiffering(view, final)} totals differ from the final versions' sums; ${view.transactions.length} shown of ${final.length}`));
   });
 
   await withTable(dynamodb, 'signup', async (tableName) => {
@@ -259,6 +280,7 @@ try {
         history.length,
         signup.seconds,
         signup.wruPerRecord,
+        signup.cpuSeconds,
         `${perKey.size} partition keys, at most ${busiest} items on one: ≥ ${round((busiest * signup.wruPerRecord) / 1000, 2)} s at 1,000 WRU/s per key (one key: ${round((history.length * signup.wruPerRecord) / 1000, 1)} s)`,
       ),
     );
@@ -270,9 +292,9 @@ try {
 
 console.log(`view write and read path, DynamoDB Local, batches of ${BATCH}, ${USERS} users, ${CONCURRENCY} requests in flight (load average ${loadavg()[0]?.toFixed(1)} on ${cpus().length} CPUs)`);
 console.log(`view item size (DynamoDB's rule): mean ${itemBytes.mean} B, max ${itemBytes.max} B; target ≤ 2.0 WRU per record`);
-console.log(`${'row'.padEnd(48)} ${'records'.padStart(8)} ${'seconds'.padStart(8)} ${'records/s'.padStart(10)} ${'WRU/rec'.padStart(8)}  note`);
+console.log(`${'row'.padEnd(48)} ${'records'.padStart(8)} ${'seconds'.padStart(8)} ${'records/s'.padStart(10)} ${'WRU/rec'.padStart(8)} ${'CPU µs/rec'.padStart(10)}  note`);
 for (const r of rows) {
-  console.log(`${r.name.padEnd(48)} ${String(r.records).padStart(8)} ${String(r.seconds).padStart(8)} ${String(r.recordsPerSecond).padStart(10)} ${String(r.wruPerRecord).padStart(8)}  ${r.note}`);
+  console.log(`${r.name.padEnd(48)} ${String(r.records).padStart(8)} ${String(r.seconds).padStart(8)} ${String(r.recordsPerSecond).padStart(10)} ${String(r.wruPerRecord).padStart(8)} ${String(r.cpuUsPerRecord).padStart(10)}  ${r.note}`);
 }
 console.log(`page read (read model, eventually consistent, default request) for ${reads.users} users: ${reads.rruPerPage.mean} RRU mean, ${reads.rruPerPage.max} max, ${reads.msPerPage} ms each`);
 if (values.json !== undefined) writeFileSync(values.json, `${JSON.stringify({ batch: BATCH, users: USERS, concurrency: CONCURRENCY, itemBytes, rows, reads }, null, 2)}\n`);

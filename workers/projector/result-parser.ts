@@ -2,6 +2,7 @@ import { isActiveCurrency } from '../../shared/money.js';
 import { scoredResultSchema } from '../../shared/schemas/scored-result.js';
 import type { ScoredResult } from '../../shared/schemas/scored-result.js';
 import { MalformedResultError } from './errors.js';
+import { isScoredResult } from './result-check.js';
 import { isBookedAt } from '../../shared/view/months.js';
 
 /**
@@ -11,13 +12,23 @@ import { isBookedAt } from '../../shared/view/months.js';
  * an active currency (totals are kept per currency).
  */
 export function parseScoredResult(data: Uint8Array): ScoredResult {
-  const text = Buffer.from(data).toString('utf8');
+  // A view of the bytes, not a copy.
+  const text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
     throw new MalformedResultError('not JSON', undefined, { cause: error });
   }
+  const result = isScoredResult(value) ? value : fromSchema(value);
+  if (result.transactionId === '' || result.userId === '') throw new MalformedResultError('transactionId and userId must not be empty', result.transactionId);
+  if (!isBookedAt(result.bookedAt)) throw new MalformedResultError(`bookedAt '${result.bookedAt}' is not ISO 8601 with an offset`, result.transactionId);
+  if (!isActiveCurrency(result.amount.currency)) throw new MalformedResultError(`amount.currency '${result.amount.currency}' is not an active ISO 4217 code`, result.transactionId);
+  return result;
+}
+
+/** The schema's verdict on a record the hand-written check refused: the result, or what is wrong with it. */
+function fromSchema(value: unknown): ScoredResult {
   const transactionId = typeof value === 'object' && value !== null && typeof (value as { transactionId?: unknown }).transactionId === 'string' ? (value as { transactionId: string }).transactionId : undefined;
   const parsed = scoredResultSchema.safeParse(value);
   if (!parsed.success) {
@@ -25,9 +36,5 @@ export function parseScoredResult(data: Uint8Array): ScoredResult {
     const path = issue?.path.map(String).join('.') ?? '';
     throw new MalformedResultError(`${path === '' ? 'record' : path}: ${issue?.message ?? 'does not match the ScoredResult schema'}`, transactionId);
   }
-  const result = parsed.data;
-  if (result.transactionId === '' || result.userId === '') throw new MalformedResultError('transactionId and userId must not be empty', transactionId);
-  if (!isBookedAt(result.bookedAt)) throw new MalformedResultError(`bookedAt '${result.bookedAt}' is not ISO 8601 with an offset`, transactionId);
-  if (!isActiveCurrency(result.amount.currency)) throw new MalformedResultError(`amount.currency '${result.amount.currency}' is not an active ISO 4217 code`, transactionId);
-  return result;
+  return parsed.data;
 }

@@ -1,10 +1,11 @@
 import { BatchWriteItemCommand } from '@aws-sdk/client-dynamodb';
-import type { AttributeValue, DynamoDBClient, WriteRequest } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient, WriteRequest } from '@aws-sdk/client-dynamodb';
 import { backoffDelay, sleep } from '../../shared/backoff.js';
 import type { Logger } from '../../shared/logger.js';
 import { silentLogger } from '../../shared/logger.js';
 import type { ScoredResult } from '../../shared/schemas/scored-result.js';
-import { monthExpiry, toItem, versionOf } from '../../shared/view/version.js';
+import { localMonth } from '../../shared/view/months.js';
+import { itemOf, monthExpiry } from '../../shared/view/version.js';
 import { mapLimit } from '../lib/concurrency.js';
 import { RetriesExhaustedError, UnwritableItemsError, WriteAbortedError } from './errors.js';
 
@@ -171,14 +172,23 @@ export class ViewWriter {
   private build(results: readonly ScoredResult[]): Put[] {
     const viewedAt = this.clock().toISOString();
     const byKey = new Map<string, Put>();
+    const expiries = new Map<string, number | undefined>();
     const unwritable: { transactionId: string; reason: string }[] = [];
     for (const result of results) {
-      const version = versionOf(result, viewedAt);
-      const expiresAt = monthExpiry(version.month, this.retentionDays);
-      const item: Record<string, AttributeValue> = toItem(expiresAt === undefined ? version : { ...version, expiresAt });
-      const pk = item['pk']?.S ?? '';
-      const sk = item['sk']?.S ?? '';
-      if (Buffer.byteLength(pk, 'utf8') > MAX_PK_BYTES || Buffer.byteLength(sk, 'utf8') > MAX_SK_BYTES) {
+      let expiresAt: number | undefined;
+      if (this.retentionDays > 0) {
+        const month = localMonth(result.bookedAt);
+        expiresAt = expiries.get(month);
+        if (expiresAt === undefined) {
+          expiresAt = monthExpiry(month, this.retentionDays);
+          expiries.set(month, expiresAt);
+        }
+      }
+      const item = itemOf(result, viewedAt, expiresAt);
+      const pk = (item['pk'] as { S: string }).S;
+      const sk = (item['sk'] as { S: string }).S;
+      // A UTF-8 character is at most 3 bytes per UTF-16 unit: short keys need no byte count.
+      if ((pk.length * 3 > MAX_PK_BYTES && Buffer.byteLength(pk, 'utf8') > MAX_PK_BYTES) || (sk.length * 3 > MAX_SK_BYTES && Buffer.byteLength(sk, 'utf8') > MAX_SK_BYTES)) {
         unwritable.push({ transactionId: result.transactionId, reason: `its key is longer than DynamoDB allows (partition key ${MAX_PK_BYTES} bytes, sort key ${MAX_SK_BYTES})` });
         continue;
       }
