@@ -7,6 +7,7 @@ import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { isAccessDenied } from './access-denied.js';
 import { reuseHandlersPerSignal } from './handler-cache.js';
+import { JsonHttpHandler } from './json-http-handler.js';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 
@@ -68,13 +69,13 @@ function common(service: Service, options: ClientOptions) {
   const region = options.region ?? env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'] ?? (endpoint ? 'us-east-1' : undefined);
   const maxSockets = options.maxSockets ?? 64;
   // HTTP/1.1 with keep-alive: the emulators speak nothing else, and on AWS every call we make but
-  // SubscribeToShard (which we do not use) works over it.
-  const requestHandler = new NodeHttpHandler({
-    httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
-    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
-    connectionTimeout: 5_000,
-    requestTimeout: 30_000,
-  });
+  // SubscribeToShard (which we do not use) works over it. The JSON services get the leaner handler
+  // (whole documents both ways); S3 streams objects, so it keeps the SDK's own.
+  const timeouts = { connectionTimeout: 5_000, requestTimeout: 30_000 };
+  const requestHandler =
+    service === 'S3'
+      ? new NodeHttpHandler({ httpAgent: new HttpAgent({ keepAlive: true, maxSockets }), httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }), ...timeouts })
+      : new JsonHttpHandler({ maxSockets, ...timeouts });
   return {
     ...(region === undefined ? {} : { region }),
     ...(endpoint === undefined ? {} : { endpoint }),
