@@ -183,7 +183,7 @@ export function buildFigures(result: Omit<BenchResult, 'figures' | 'files'>): Fi
       value: load.latencyMs.p99,
       unit: 'ms p99',
       ...(judged ? { target: `p50 < ${full.p50Ms}, p99 < ${full.p99Ms}`, met } : {}),
-      note: `${load.latencyMs.p50} / ${load.latencyMs.p95} / ${load.latencyMs.p99} / ${load.latencyMs.max} ms; ${load.inView} of ${load.records} in view at ${load.achievedPerSec}/s`,
+      note: `${load.latencyMs.p50} / ${load.latencyMs.p95} / ${load.latencyMs.p99} / ${load.latencyMs.max} ms; ${load.inView} of ${load.records} in view at ${load.achievedPerSec}/s; ingest→scored p50 ${load.hops.ingestToScoredMs.p50} ms, scored→view p50 ${load.hops.scoredToViewMs.p50} ms`,
     });
   }
   for (const [role, mib] of Object.entries(pipeline.peakRssMiB)) {

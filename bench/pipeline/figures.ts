@@ -32,3 +32,19 @@ export function arrivalsPerSecond(items: readonly Timed[], startMs: number, endM
   }
   return buckets;
 }
+
+/** The two halves of the latency, from timestamps every live view item carries (no extra writes). */
+export interface HopPercentiles {
+  /** Crawler put → raw stream → stream-reader read → BullMQ job → inference (`scoredAt − ingestedAt`). */
+  readonly ingestToScoredMs: Percentiles;
+  /** Results put → projector read → view write (`viewedAt − scoredAt`). */
+  readonly scoredToViewMs: Percentiles;
+}
+
+/** Ingest-to-view latency split at the scorer, so each polled hop's share shows beside the whole. */
+export function hopPercentiles(items: readonly Pick<LiveVersion, 'ingestedAt' | 'scoredAt' | 'viewedAt'>[]): HopPercentiles {
+  return {
+    ingestToScoredMs: percentiles(items.map((t) => Date.parse(t.scoredAt) - Date.parse(t.ingestedAt))),
+    scoredToViewMs: percentiles(items.map((t) => Date.parse(t.viewedAt) - Date.parse(t.scoredAt))),
+  };
+}

@@ -13,7 +13,8 @@ import { generateTransactions } from '../../models/index.js';
 import type { WorkerVariable } from '../../shared/worker-env.js';
 import { scanView } from '../../shared/view/scan-view.js';
 import type { LiveVersion } from '../../shared/view/version.js';
-import { arrivalsPerSecond, latencies, latencyPercentiles, viewThroughput } from './figures.js';
+import { arrivalsPerSecond, hopPercentiles, latencies, latencyPercentiles, viewThroughput } from './figures.js';
+import type { HopPercentiles } from './figures.js';
 import { CpuMeter, PeakMemory } from './process-stats.js';
 import { OfferedLoad } from '../../local/load/offered-load.js';
 
@@ -46,6 +47,8 @@ export interface LoadPhase {
   /** Records per second into the view over the phase. */
   readonly achievedPerSec: number;
   readonly latencyMs: Percentiles;
+  /** The latency split at the scorer (`scoredAt`): raw-stream half and results-stream half. */
+  readonly hops: HopPercentiles;
   /** GetRecords on this stack's shards during the phase, as the fronts counted them (absent without fronts). */
   readonly reads?: PhaseReads;
 }
@@ -259,7 +262,7 @@ export async function pipelineBench(options: PipelineBenchOptions): Promise<Pipe
         const items = byPhase(phase);
         latencySamples[phase.name] = latencies(items);
         const reads = readsByPhase.get(phase.name);
-        return { perShard: phase.perShard, offeredPerSec: phase.perSecond, records: phase.lines.length, inView: items.length, achievedPerSec: viewThroughput(items), latencyMs: latencyPercentiles(items), ...(reads === undefined ? {} : { reads }) };
+        return { perShard: phase.perShard, offeredPerSec: phase.perSecond, records: phase.lines.length, inView: items.length, achievedPerSec: viewThroughput(items), latencyMs: latencyPercentiles(items), hops: hopPercentiles(items), ...(reads === undefined ? {} : { reads }) };
       }),
       summary,
       peakRssMiB: memory.byRole(),
