@@ -110,7 +110,17 @@ export function normaliseBrokerTransaction(input: unknown, now: Date = new Date(
     const first = parsed.error.issues[0];
     throw first ? issueToError(first) : new ValidationError(RejectCode.NotAnObject, 'a transaction must be a JSON object');
   }
-  const broker = parsed.data;
+  return normaliseValidatedBrokerTransaction(parsed.data, now);
+}
+
+/**
+ * The rules `brokerTransactionSchema` cannot express (a real date, the future limit, fraction
+ * digits per currency) and the normalisation, for a broker object that already passed the schema:
+ * a raw-stream record's transaction, which the stream-reader validated with `rawRecordSchema`
+ * before it put it in a scoring job, so the scorer does not run zod over it a second time.
+ * Throws `ValidationError` like `normaliseBrokerTransaction`.
+ */
+export function normaliseValidatedBrokerTransaction(broker: BrokerTransaction, now: Date = new Date()): Transaction {
   const bookedMs = Date.parse(broker.bookedAt);
   if (Number.isNaN(bookedMs) || !isRealDateTime(broker.bookedAt)) {
     throw new ValidationError(RejectCode.BadDate, `bookedAt '${broker.bookedAt}' is not a real date`, 'bookedAt');

@@ -8,7 +8,7 @@ import { RejectStage, buildRejectRecord } from '../../shared/rejects/reject-reco
 import { SCORED_RESULT_VERSION } from '../../shared/schemas/scored-result.js';
 import type { ScoredResult } from '../../shared/schemas/scored-result.js';
 import { streamPartitionKey } from '../../shared/schemas/stream-partition-key.js';
-import { normaliseBrokerTransaction } from '../../shared/schemas/transaction.js';
+import { normaliseValidatedBrokerTransaction } from '../../shared/schemas/transaction.js';
 import type { Transaction } from '../../shared/schemas/transaction.js';
 import type { RejectStore } from '../../shared/rejects/reject-store.js';
 import { ScoringWriteError } from './errors.js';
@@ -85,7 +85,7 @@ export class ScoringProcessor {
     const now = this.now();
     for (const entry of data.records) {
       try {
-        valid.push({ entry, transaction: normaliseBrokerTransaction(entry.record.transaction, now) });
+        valid.push({ entry, transaction: normaliseValidatedBrokerTransaction(entry.record.transaction, now) });
       } catch (error) {
         const code = (error as { code?: string }).code;
         unscorable.push({ entry, message: `does not normalise: ${code === undefined ? '' : `${code}: `}${(error as Error).message}` });
