@@ -32,7 +32,9 @@ async function main(): Promise<void> {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   main().catch((error: unknown) => {
-    process.stderr.write(`${(error as Error).message}\n`);
+    // undici says only "fetch failed"; its cause and the stack say which call (and which endpoint) it was.
+    const cause = (error as Error).cause;
+    process.stderr.write(`${(error as Error).stack ?? String(error)}${cause === undefined ? '' : `\ncaused by: ${String((cause as Error).stack ?? cause)}`}\n`);
     process.exitCode = 1;
   });
 }
