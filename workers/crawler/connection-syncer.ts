@@ -216,8 +216,11 @@ export class ConnectionSyncer {
       const change: TransactionChange = { kind, revision: rev, connectionId: run.connectionId, lane, ...(pendingTransactionId === undefined ? {} : { pendingTransactionId }) };
       return { v: RAW_RECORD_VERSION, ingestedAt, source: { cursor: where, line }, contentHash, transaction, change };
     };
-    const put = (raw: RawRecord): void => {
-      publications.push({ partitionKey: streamPartitionKey(raw.transaction), data: JSON.stringify(raw) });
+    /** Serialised once: the same text goes on the stream and into the ledger claim. */
+    const put = (raw: RawRecord): string => {
+      const data = JSON.stringify(raw);
+      publications.push({ partitionKey: streamPartitionKey(raw.transaction), data });
+      return data;
     };
 
     for (const c of changes) {
@@ -244,9 +247,8 @@ export class ConnectionSyncer {
       if (c.kind === ChangeKind.Modified && previous !== undefined && localDate(previous.transaction) !== localDate(c.transaction)) {
         put(record(ChangeKind.Removed, previous.transaction, previous.contentHash, rev, c.line));
       }
-      const raw = record(c.kind, c.transaction, c.contentHash, rev, c.line, c.pendingTransactionId);
-      put(raw);
-      claims.push({ transactionId: c.transaction.transactionId, contentHash: c.contentHash, record: JSON.stringify(raw), stamp: { crawl, epoch: run.epoch, seq: rev } });
+      const data = put(record(c.kind, c.transaction, c.contentHash, rev, c.line, c.pendingTransactionId));
+      claims.push({ transactionId: c.transaction.transactionId, contentHash: c.contentHash, record: data, stamp: { crawl, epoch: run.epoch, seq: rev } });
     }
     let unknownRemovals = 0;
     answer.removed.forEach((r, i) => {

@@ -19,6 +19,14 @@ export interface CrawlerOptions {
   readonly pageSize?: number;
   /** Wait before asking again when the broker has nothing newer (CRAWLER_IDLE_MS). @default 500 ms */
   readonly idleMs?: number;
+  /**
+   * After `idleBackoffAfter` empty asks in a row the wait doubles per ask up to this, and drops
+   * back to `idleMs` with the first line: a quiet broker costs a poll a second instead of five,
+   * while flowing traffic (never that many empty asks) is picked up as fast as before. @default max(idleMs, 1_000) ms
+   */
+  readonly maxIdleMs?: number;
+  /** Empty asks in a row before the idle wait starts to grow. @default 10 */
+  readonly idleBackoffAfter?: number;
   /** First retry delay ceiling after a 5xx, network or storage error (full jitter, doubling). @default 200 ms */
   readonly backoffBaseMs?: number;
   /** @default 10_000 ms */
@@ -81,6 +89,8 @@ export class Crawler {
   private readonly log: Logger;
   private readonly pageSize: number;
   private readonly idleMs: number;
+  private readonly maxIdleMs: number;
+  private readonly idleBackoffAfter: number;
   private readonly backoff: BackoffPolicy;
   private readonly maxRetryAfterMs: number;
   private readonly staleAfterMs: number;
@@ -118,6 +128,8 @@ export class Crawler {
     this.log = options.logger ?? silentLogger();
     this.pageSize = positive('pageSize', options.pageSize ?? 500, 1);
     this.idleMs = positive('idleMs', options.idleMs ?? 500, 0);
+    this.maxIdleMs = positive('maxIdleMs', options.maxIdleMs ?? Math.max(this.idleMs, 1_000), this.idleMs);
+    this.idleBackoffAfter = positive('idleBackoffAfter', options.idleBackoffAfter ?? 10, 0);
     this.backoff = { baseMs: positive('backoffBaseMs', options.backoffBaseMs ?? 200, 1), maxMs: positive('backoffMaxMs', options.backoffMaxMs ?? 10_000, 1) };
     if (this.backoff.maxMs < this.backoff.baseMs) throw new CrawlerOptionError('backoffMaxMs', `must be at least backoffBaseMs (${this.backoff.baseMs})`);
     this.maxRetryAfterMs = positive('maxRetryAfterMs', options.maxRetryAfterMs ?? 300_000, 0);
@@ -188,6 +200,7 @@ export class Crawler {
     // on the stream) and its cursor saved. Commits and saves stay strictly in page order.
     let prefetched: Promise<BrokerPage | undefined> | undefined;
     let committing: Promise<boolean> = Promise.resolve(true);
+    let emptyAsks = 0;
     try {
       while (!this.closed) {
         const page = await (prefetched ?? this.fetch(cursor));
@@ -209,6 +222,7 @@ export class Crawler {
         }
         if (!(await committing)) break;
         committing = this.commitAndSave(watermark, prepared, advanced ? next : undefined);
+        if (page.lines.length > 0) emptyAsks = 0;
         if (advanced) {
           cursor = next;
           this.stats_.caughtUp = false;
@@ -218,13 +232,21 @@ export class Crawler {
         if (!(await committing)) break;
         if (!this.stats_.caughtUp) this.log.info({ cursor, stats: this.stats() }, 'caught up; the broker has nothing newer');
         this.stats_.caughtUp = true;
-        await sleep(this.idleMs, this.stopping.signal);
+        if (page.lines.length === 0) emptyAsks += 1;
+        await sleep(this.idleWait(emptyAsks), this.stopping.signal);
       }
     } finally {
       await prefetched?.catch(() => undefined);
       await committing;
     }
     if (this.fatal !== undefined) throw this.fatal.error;
+  }
+
+  /** The wait before asking again after `emptyAsks` empty answers in a row. */
+  private idleWait(emptyAsks: number): number {
+    const over = emptyAsks - this.idleBackoffAfter;
+    if (over <= 0) return this.idleMs;
+    return Math.min(this.maxIdleMs, this.idleMs * 2 ** Math.min(over, 20));
   }
 
   /**

@@ -12,6 +12,10 @@ type Step = BrokerPage | Error;
 class ScriptedBroker implements BrokerPageSource {
   public readonly calls: { cursor: string | null; at: number }[] = [];
   public constructor(private readonly steps: Step[]) {}
+  /** Adds answers for the calls still to come. */
+  public later(...steps: Step[]): void {
+    this.steps.push(...steps);
+  }
   public async fetchPage(request: { cursor: string | null }): Promise<BrokerPage> {
     this.calls.push({ cursor: request.cursor, at: performance.now() });
     const step = this.steps.shift() ?? { cursor: request.cursor, lines: [], nextCursor: undefined };
@@ -81,6 +85,30 @@ describe('Class: Crawler', () => {
       expect(recorder.events.filter((e) => e.startsWith('prepare'))).to.deep.equal(['prepare null', 'prepare c1']);
       expect(broker.calls.map((c) => c.cursor).slice(0, 4)).to.deep.equal([null, 'c1', 'c2', 'c2']);
       expect(subject.stats()).to.include({ cursor: 'c2', caughtUp: true, pages: 2, lines: 3, published: 3 });
+    });
+
+    it('asks a quiet broker less and less often, up to maxIdleMs, and at idleMs again from its first line', async () => {
+      // Prepare
+      const broker = new ScriptedBroker([]);
+      const recorder = new Recorder();
+      const subject = crawler({ broker, processor: recorder.processor, cursors: recorder.cursors, idleMs: 10, idleBackoffAfter: 3, maxIdleMs: 200 });
+      const gaps = (from: number): number[] => broker.calls.slice(from + 1).map((c, i) => c.at - (broker.calls[from + i]?.at ?? 0));
+
+      // Act
+      void subject.start();
+      await until(() => broker.calls.length >= 10);
+      const quiet = gaps(0);
+      broker.later(page(null, ['a'], undefined));
+      const woke = broker.calls.length;
+      await until(() => broker.calls.length >= woke + 4);
+
+      // Assess: three waits of idleMs, then 20, 40, 80, 160, 200 ms; after the line, idleMs again
+      // (timers on a loaded machine run late, hence the averages and the slack).
+      const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+      expect(mean(quiet.slice(0, 3))).to.be.below(100);
+      expect(quiet[quiet.length - 1]).to.be.at.least(199);
+      expect(mean(gaps(woke).slice(0, 3))).to.be.below(100);
+      expect(recorder.events).to.include('commit null');
     });
 
     it('waits out Retry-After, and backs off after a server error, then carries on', async () => {
