@@ -74,7 +74,7 @@ async function fleetRun(env: LocalEnv, crawlers: number, connections: number, hi
     const cpu: Record<string, number> = {
       crawlers: round2(sum(pids.crawlers) - before.crawlers),
       webhook: round2(sum([pids.webhook]) - before.webhook),
-      'bench process (broker, fronts)': round2((self.user + self.system) / 1e6),
+      'bench process (mock broker)': round2((self.user + self.system) / 1e6),
       ...Object.fromEntries(env.processes.map((p) => [p.name, round2((cpuSeconds(p.pid) ?? 0) - (emulatorsBefore.get(p.name) ?? 0))])),
     };
     const records = connections * historySize;
