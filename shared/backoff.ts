@@ -21,6 +21,27 @@ export function backoffDelay(attempt: number, policy: BackoffPolicy, random: () 
   return Math.floor(random() * ceiling);
 }
 
+/** How a poller of something that is often empty waits between polls. */
+export interface IdlePolicy {
+  /** The wait while polls find something, or have not been empty for long, in ms. */
+  readonly baseMs: number;
+  /** The longest wait of a poller that keeps finding nothing, in ms (never below `baseMs`). */
+  readonly maxMs: number;
+  /** Empty polls in a row before the wait starts to grow. */
+  readonly after: number;
+}
+
+/**
+ * The wait before the next poll after `emptyPolls` empty ones in a row: `baseMs`, then doubling
+ * per empty poll past `after`, up to `maxMs`. A quiet source costs a poll every `maxMs` instead of
+ * every `baseMs`, while one with traffic (never `after` empty polls in a row) keeps the base pace.
+ */
+export function idleDelay(emptyPolls: number, policy: IdlePolicy): number {
+  const past = emptyPolls - policy.after;
+  if (past <= 0) return policy.baseMs;
+  return Math.min(Math.max(policy.baseMs, policy.maxMs), policy.baseMs * 2 ** Math.min(past, 20));
+}
+
 /** Resolves after `ms`, or as soon as `signal` aborts (never rejects). */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   if (signal?.aborted === true || ms <= 0) return Promise.resolve();

@@ -2,7 +2,8 @@ import { GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-kine
 import type { ChildShard, GetRecordsCommandOutput, GetShardIteratorCommandInput, _Record } from '@aws-sdk/client-kinesis';
 import type { Logger } from '../logger.js';
 import { errorName, isExpiredIterator, isPermanent, isThrottling } from './aws-errors.js';
-import { backoffDelay, sleep } from '../backoff.js';
+import { backoffDelay, idleDelay, sleep } from '../backoff.js';
+import type { IdlePolicy } from '../backoff.js';
 import { runBatch } from './batch-runner.js';
 import { SentinelCheckpoint } from './constants.js';
 import { LeaseLostError } from './errors.js';
@@ -90,6 +91,8 @@ export class ShardProcessor {
   /** When the last GetRecords call of this shard started (epoch ms): the next waits for its turn. */
   private lastReadAt = 0;
   private runPromise: Promise<void> | undefined;
+  /** The wait between reads of a caught-up shard: longer after a quiet stretch, up to maxIdleTimeBetweenReadsMs. */
+  private readonly idle: IdlePolicy;
   private readonly counts = { processed: 0, checkpoints: 0, retries: 0, poison: 0, calls: 0, throttled: 0, expired: 0 };
 
   public constructor(
@@ -100,6 +103,7 @@ export class ShardProcessor {
     private readonly onStopped: (shardId: string) => void,
   ) {
     this.log = options.logger.child({ shardId: lease.leaseKey });
+    this.idle = { baseMs: options.idleTimeBetweenReadsMs, maxMs: options.maxIdleTimeBetweenReadsMs, after: IDLE_READS_BEFORE_BACK_OFF };
     this.checkpointWritten = lease.checkpoint;
     const isSequence = !Object.values(SentinelCheckpoint).includes(lease.checkpoint as SentinelCheckpoint);
     this.window = new InFlightWindow(isSequence ? lease.checkpoint : undefined);
@@ -216,21 +220,10 @@ export class ShardProcessor {
       // so a full read counts as behind too.
       const behind = (result.MillisBehindLatest ?? 0) > 0 || records.length >= limit;
       emptyReads = records.length === 0 ? emptyReads + 1 : 0;
-      await sleep(behind ? 0 : this.idleWait(emptyReads), this.reading.signal);
+      await sleep(behind ? 0 : idleDelay(emptyReads, this.idle), this.reading.signal);
     }
     if (ended && !this.reading.signal.aborted) this.state = ShardState.ENDING;
     await this.finish(ended, childShards);
-  }
-
-  /**
-   * The wait before the next read of a caught-up shard: `idleTimeBetweenReadsMs`, doubling per empty
-   * read past `IDLE_READS_BEFORE_BACK_OFF` in a row, up to `maxIdleTimeBetweenReadsMs`.
-   */
-  private idleWait(emptyReads: number): number {
-    const base = this.options.idleTimeBetweenReadsMs;
-    const past = emptyReads - IDLE_READS_BEFORE_BACK_OFF;
-    if (past <= 0) return base;
-    return Math.min(Math.max(base, this.options.maxIdleTimeBetweenReadsMs), base * 2 ** Math.min(past, 20));
   }
 
   private startPosition(): Position {

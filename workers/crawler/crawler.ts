@@ -1,8 +1,8 @@
 import { causedByAccessDenied } from '../../shared/aws/access-denied.js';
 import type { Logger } from '../../shared/logger.js';
 import { silentLogger } from '../../shared/logger.js';
-import { backoffDelay, sleep } from '../../shared/backoff.js';
-import type { BackoffPolicy } from '../../shared/backoff.js';
+import { backoffDelay, idleDelay, sleep } from '../../shared/backoff.js';
+import type { BackoffPolicy, IdlePolicy } from '../../shared/backoff.js';
 import type { BrokerPage, BrokerPageSource } from './broker-client.js';
 import type { CursorStore } from './cursor-store.js';
 import { BrokerRateLimitedError, CrawlerError, CrawlerOptionError } from './errors.js';
@@ -89,8 +89,8 @@ export class Crawler {
   private readonly log: Logger;
   private readonly pageSize: number;
   private readonly idleMs: number;
-  private readonly maxIdleMs: number;
-  private readonly idleBackoffAfter: number;
+  /** The wait between asks of a broker with nothing newer: `idleMs`, longer after a quiet stretch. */
+  private readonly idle: IdlePolicy;
   private readonly backoff: BackoffPolicy;
   private readonly maxRetryAfterMs: number;
   private readonly staleAfterMs: number;
@@ -128,8 +128,11 @@ export class Crawler {
     this.log = options.logger ?? silentLogger();
     this.pageSize = positive('pageSize', options.pageSize ?? 500, 1);
     this.idleMs = positive('idleMs', options.idleMs ?? 500, 0);
-    this.maxIdleMs = positive('maxIdleMs', options.maxIdleMs ?? Math.max(this.idleMs, 1_000), this.idleMs);
-    this.idleBackoffAfter = positive('idleBackoffAfter', options.idleBackoffAfter ?? 10, 0);
+    this.idle = {
+      baseMs: this.idleMs,
+      maxMs: positive('maxIdleMs', options.maxIdleMs ?? Math.max(this.idleMs, 1_000), this.idleMs),
+      after: positive('idleBackoffAfter', options.idleBackoffAfter ?? 10, 0),
+    };
     this.backoff = { baseMs: positive('backoffBaseMs', options.backoffBaseMs ?? 200, 1), maxMs: positive('backoffMaxMs', options.backoffMaxMs ?? 10_000, 1) };
     if (this.backoff.maxMs < this.backoff.baseMs) throw new CrawlerOptionError('backoffMaxMs', `must be at least backoffBaseMs (${this.backoff.baseMs})`);
     this.maxRetryAfterMs = positive('maxRetryAfterMs', options.maxRetryAfterMs ?? 300_000, 0);
@@ -233,20 +236,13 @@ export class Crawler {
         if (!this.stats_.caughtUp) this.log.info({ cursor, stats: this.stats() }, 'caught up; the broker has nothing newer');
         this.stats_.caughtUp = true;
         if (page.lines.length === 0) emptyAsks += 1;
-        await sleep(this.idleWait(emptyAsks), this.stopping.signal);
+        await sleep(idleDelay(emptyAsks, this.idle), this.stopping.signal);
       }
     } finally {
       await prefetched?.catch(() => undefined);
       await committing;
     }
     if (this.fatal !== undefined) throw this.fatal.error;
-  }
-
-  /** The wait before asking again after `emptyAsks` empty answers in a row. */
-  private idleWait(emptyAsks: number): number {
-    const over = emptyAsks - this.idleBackoffAfter;
-    if (over <= 0) return this.idleMs;
-    return Math.min(this.maxIdleMs, this.idleMs * 2 ** Math.min(over, 20));
   }
 
   /**
