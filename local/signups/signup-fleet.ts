@@ -9,7 +9,7 @@ import { parseDecimalToMinor } from '../../shared/money.js';
 import { WEBHOOK_KEYS_PATH } from '../../shared/sync/webhook.js';
 import { readUserMonths } from '../../shared/view/scan-view.js';
 import type { UserMonth, ViewContents } from '../../shared/view/scan-view.js';
-import { localMonth } from '../../shared/view/months.js';
+import { localMonth, monthRange } from '../../shared/view/months.js';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { WorkerVariable } from '../../shared/worker-env.js';
 
@@ -150,19 +150,6 @@ export function signupFigures(view: ViewContents, broker: SyncBrokerHandle, link
   return { count: times.length, incomplete: linked.length - times.length, p50Ms: p.p50, p95Ms: p.p95, maxMs: p.max, transactions };
 }
 
-/** Every local month from `first` to `last` (`YYYY-MM`), both included. */
-function monthsBetween(first: string, last: string): string[] {
-  const months: string[] = [];
-  let [year, month] = first.split('-').map(Number) as [number, number];
-  for (let guard = 0; guard < 1_200; guard += 1) {
-    const current = `${year}-${String(month).padStart(2, '0')}`;
-    months.push(current);
-    if (current >= last) break;
-    [year, month] = month === 12 ? [year + 1, 1] : [year, month + 1];
-  }
-  return months;
-}
-
 /**
  * The view as far as the linked sign-ups go: each user's months from the first to the last
  * transaction standing on their connections (so a stray item in a month between is seen too), one
@@ -173,7 +160,7 @@ export async function readSignupView(dynamodb: DynamoDBClient, tableName: string
   for (const connection of linked) {
     const months = broker.standing(connection.connectionId).map((t) => localMonth(t.bookedAt)).sort();
     if (months.length === 0) continue;
-    for (const month of monthsBetween(months[0]!, months[months.length - 1]!)) userMonths.push({ userId: connection.userId, month });
+    for (const month of monthRange(months[0]!, months[months.length - 1]!)) userMonths.push({ userId: connection.userId, month });
   }
   return readUserMonths(dynamodb, tableName, userMonths);
 }

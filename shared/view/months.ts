@@ -35,12 +35,23 @@ export function utcInstant(bookedAt: string): string {
   return new Date(ms).toISOString();
 }
 
-/** The month `count` months before `YYYY-MM` (1: the previous month). */
-export function monthsBefore(month: string, count: number): string {
+/** Months since year 0 of `YYYY-MM`: what month arithmetic counts in. */
+function monthIndex(month: string): number {
   const match = MONTH.exec(month);
   if (match === null) throw new RangeError(`'${month}' is not YYYY-MM`);
-  const index = Number(match[1]) * 12 + Number(match[2]) - 1 - count;
+  return Number(match[1]) * 12 + Number(match[2]) - 1;
+}
+
+/** The month `count` months before `YYYY-MM` (1: the previous month). */
+export function monthsBefore(month: string, count: number): string {
+  const index = monthIndex(month) - count;
   return `${String(Math.floor(index / 12)).padStart(4, '0')}-${String((index % 12) + 1).padStart(2, '0')}`;
+}
+
+/** Every month from `first` to `last` (`YYYY-MM`), both included; empty when `last` is before `first`. */
+export function monthRange(first: string, last: string): string[] {
+  const span = monthIndex(last) - monthIndex(first);
+  return Array.from({ length: Math.max(0, span + 1) }, (_, i) => monthsBefore(last, span - i));
 }
 
 /** The month before `YYYY-MM`. */
