@@ -1,12 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startBroker } from '../local/broker/index.js';
-import { isolatedStack } from '../local/env/isolated-stack.js';
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { startLocalEnv } from '../local/env/start.js';
 import type { LocalEnv } from '../local/env/start.js';
 import { CRAWLER_SCALING_TARGET } from '../local/signups/signup-phase.js';
-import { SignupFleet } from '../local/signups/signup-fleet.js';
+import { syncHistories, withHistoryFleet } from '../local/signups/history-fleet.js';
 import { cpuSeconds } from './pipeline/process-stats.js';
 
 /**
@@ -50,24 +47,13 @@ function machineTicks(): { busy: number; total: number; cores: number } | undefi
 const round2 = (x: number): number => Math.round(x * 100) / 100;
 
 async function fleetRun(env: LocalEnv, crawlers: number, connections: number, historySize: number, shards: number): Promise<FleetRun> {
-  const stack = await isolatedStack(env, { stack: `fl${crawlers}${Date.now().toString(36).slice(-5)}`, shards: { raw: shards } });
-  const logDir = mkdtempSync(join(tmpdir(), 'bench-fleet-'));
-  const broker = await startBroker({ records: 0, historyDelayMs: 0, historySize, maxPageSize: 1_000 });
-  const fleet = await SignupFleet.start({ env: stack.env, broker, logDir, crawlers, tuning: { CRAWLER_PAGE_SIZE: 500, CRAWLER_SYNC_CONCURRENCY: 2 } });
-  try {
+  return withHistoryFleet(env, { crawlers, shards, historySize, name: 'fl' }, async (fleet) => {
     const pids = { crawlers: fleet.crawlers.map((c) => c.pid), webhook: fleet.webhook.pid };
     const sum = (list: readonly (number | undefined)[]): number => list.reduce<number>((a, pid) => a + (cpuSeconds(pid) ?? 0), 0);
     const emulatorsBefore = new Map(env.processes.map((p) => [p.name, cpuSeconds(p.pid) ?? 0]));
     const before = { crawlers: sum(pids.crawlers), webhook: sum([pids.webhook]), self: process.cpuUsage(), machine: machineTicks() };
     const started = performance.now();
-    for (let i = 0; i < connections; i += 1) fleet.link(`fleet-${i}`, historySize);
-    const deadline = Date.now() + 600_000;
-    for (;;) {
-      const synced = await Promise.all(fleet.crawlers.map(async (c) => ((await c.health())?.['details'] as { crawler?: { historiesSynced?: number } } | undefined)?.crawler?.historiesSynced ?? 0));
-      if (synced.reduce((a, b) => a + b, 0) >= connections) break;
-      if (Date.now() > deadline) throw new Error(`histories not synced within 10 minutes by ${crawlers} crawler(s)`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await syncHistories(fleet, { connections, historySize, prefix: 'fleet', pollMs: 50 });
     const wallSeconds = (performance.now() - started) / 1000;
     const self = process.cpuUsage(before.self);
     const machine = machineTicks();
@@ -90,12 +76,7 @@ async function fleetRun(env: LocalEnv, crawlers: number, connections: number, hi
       cores: machine?.cores ?? 0,
       loadAverage: round2(loadavg()[0] ?? 0),
     };
-  } finally {
-    await fleet.stop();
-    await broker.close();
-    await stack.cleanup();
-    rmSync(logDir, { recursive: true, force: true });
-  }
+  });
 }
 
 /** One run's line. */

@@ -8,6 +8,7 @@ import type { LocalEnv } from '../env/start.js';
 import { LOCAL_TUNING } from '../runner/pipeline.js';
 import { runLocal } from '../runner/run-local.js';
 import { SignupFleet, readSignupView, signupFigures } from './signup-fleet.js';
+import { syncHistories, withHistoryFleet } from './history-fleet.js';
 import type { SignupFigures } from './signup-fleet.js';
 
 /**
@@ -126,27 +127,11 @@ export interface CrawlerScalingResult {
 
 /** Histories synced by `crawlers` processes alone (no downstream): records on the raw stream per second. */
 async function syncThroughput(env: LocalEnv, crawlers: number, connections: number, historySize: number): Promise<number> {
-  const stack = await isolatedStack(env, { stack: `sc${crawlers}${Date.now().toString(36).slice(-5)}`, shards: { raw: 4 } });
-  const logDir = mkdtempSync(join(tmpdir(), 'bench-crawlers-'));
-  const broker = await startBroker({ records: 0, historyDelayMs: 0, historySize, maxPageSize: 1_000 });
-  const fleet = await SignupFleet.start({ env: stack.env, broker, logDir, crawlers, tuning: { CRAWLER_PAGE_SIZE: 500, CRAWLER_SYNC_CONCURRENCY: 2 } });
-  try {
+  return withHistoryFleet(env, { crawlers, shards: 4, historySize, name: 'sc' }, async (fleet) => {
     const started = performance.now();
-    for (let i = 0; i < connections; i += 1) fleet.link(`scale-${i}`, historySize);
-    const deadline = Date.now() + 600_000;
-    for (;;) {
-      const synced = await Promise.all(fleet.crawlers.map(async (c) => ((await c.health())?.['details'] as { crawler?: { historiesSynced?: number } } | undefined)?.crawler?.historiesSynced ?? 0));
-      if (synced.reduce((a, b) => a + b, 0) >= connections) break;
-      if (Date.now() > deadline) throw new Error(`histories not synced within 10 minutes by ${crawlers} crawler(s)`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await syncHistories(fleet, { connections, historySize, prefix: 'scale', pollMs: 100 });
     return (connections * historySize) / ((performance.now() - started) / 1000);
-  } finally {
-    await fleet.stop();
-    await broker.close();
-    await stack.cleanup();
-    rmSync(logDir, { recursive: true, force: true });
-  }
+  });
 }
 
 /** One crawler process, then two, on the same work: many connections' histories at once. */
