@@ -1,9 +1,21 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/**
+ * A folder of its own for a command run as users run it (its `.local/` state and logs stay there),
+ * with the project's node_modules linked in: `node --import=tsx` resolves tsx from the working folder.
+ */
+export function commandWorkdir(prefix: string): string {
+  const cwd = mkdtempSync(join(tmpdir(), prefix));
+  symlinkSync(join(ROOT, 'node_modules'), join(cwd, 'node_modules'));
+  return cwd;
+}
 
 export interface CommandResult {
   readonly code: number | null;

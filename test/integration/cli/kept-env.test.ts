@@ -1,11 +1,10 @@
 import { expect } from 'chai';
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExitCode } from '../../../shared/command-line/exit-code.js';
 import { isProcessAlive } from '../../../local/env/index.js';
 import type { KeptEnvState } from '../../../local/env/index.js';
-import { ROOT, STACK_TRACE, runCommand, startCommand } from '../../helpers/command.js';
+import { STACK_TRACE, commandWorkdir, runCommand, startCommand } from '../../helpers/command.js';
 import type { CommandResult } from '../../helpers/command.js';
 import { uniqueStack } from '../../helpers/local-env.js';
 
@@ -36,9 +35,7 @@ describe('CLI: kept local environment', function () {
   const state = (): KeptEnvState => JSON.parse(readFileSync(join(cwd, '.local', 'env.json'), 'utf8')) as KeptEnvState;
 
   beforeEach(() => {
-    cwd = mkdtempSync(join(tmpdir(), 'insights-kept-test-'));
-    // `node --import=tsx` resolves tsx from the working folder.
-    symlinkSync(join(ROOT, 'node_modules'), join(cwd, 'node_modules'));
+    cwd = commandWorkdir('insights-kept-test-');
   });
   afterEach(async () => {
     // Whatever a failed test left running goes with it.
@@ -104,8 +101,7 @@ describe('CLI: insights run --follow, seen from another shell', function () {
   let cwd: string;
 
   beforeEach(() => {
-    cwd = mkdtempSync(join(tmpdir(), 'insights-follow-test-'));
-    symlinkSync(join(ROOT, 'node_modules'), join(cwd, 'node_modules'));
+    cwd = commandWorkdir('insights-follow-test-');
   });
   afterEach(() => rmSync(cwd, { recursive: true, force: true }));
 

@@ -1,10 +1,8 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { ExitCode } from '../../../shared/command-line/exit-code.js';
 import { isProcessAlive } from '../../../local/env/index.js';
-import { ROOT, STACK_TRACE, startCommand } from '../../helpers/command.js';
+import { STACK_TRACE, commandWorkdir, startCommand } from '../../helpers/command.js';
 import type { StartedCommand } from '../../helpers/command.js';
 import { uniqueStack } from '../../helpers/local-env.js';
 
@@ -28,9 +26,7 @@ describe('CLI: insights run, interrupted', function () {
   let cwd: string;
 
   beforeEach(() => {
-    cwd = mkdtempSync(join(tmpdir(), 'insights-run-test-'));
-    // `node --import=tsx` resolves tsx from the working folder.
-    symlinkSync(join(ROOT, 'node_modules'), join(cwd, 'node_modules'));
+    cwd = commandWorkdir('insights-run-test-');
   });
   afterEach(() => rmSync(cwd, { recursive: true, force: true }));
 

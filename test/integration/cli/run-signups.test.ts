@@ -1,10 +1,8 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { DEFAULT_SIGNUPS } from '../../../cli/commands/run.js';
 import { ExitCode } from '../../../shared/command-line/exit-code.js';
-import { ROOT, runCommand } from '../../helpers/command.js';
+import { commandWorkdir, runCommand } from '../../helpers/command.js';
 import { uniqueStack } from '../../helpers/local-env.js';
 
 interface RunJson {
@@ -19,9 +17,7 @@ describe('CLI: insights run, sign-ups', function () {
   let cwd: string;
 
   beforeEach(() => {
-    cwd = mkdtempSync(join(tmpdir(), 'insights-signups-test-'));
-    // `node --import=tsx` resolves tsx from the working folder.
-    symlinkSync(join(ROOT, 'node_modules'), join(cwd, 'node_modules'));
+    cwd = commandWorkdir('insights-signups-test-');
   });
   afterEach(() => rmSync(cwd, { recursive: true, force: true }));
 
