@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
-# One image for every worker role: the task's command picks it, `node workers/main.js <role>`
-# (crawler, stream-reader, scorer, projector, api, batch, replay); WORKER_ROLE works too. The
+# One image for every worker role: the task's command picks it, `node <the role's node options>
+# workers/main.js <role>` (crawler, stream-reader, scorer, projector, api, batch, replay; the
+# options are in shared/worker-node-options.ts). WORKER_ROLE works too, without those options. The
 # TypeScript is compiled in its own stage; the image runs that JavaScript with production
 # dependencies only (no tsx, no TypeScript, no loader in the inference threads).
 

@@ -2,6 +2,7 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { PROJECT } from '../../shared/catalog.js';
 import type { WorkerRoleName } from '../../shared/worker-env.js';
+import { workerNodeOptions } from '../../shared/worker-node-options.js';
 import type { TaskSize } from '../config.js';
 import type { StackContext } from '../context.js';
 import { policyDocument, render, renderTrust, serviceTrust } from '../lib/iam.js';
@@ -16,13 +17,15 @@ export function healthCheckCommand(port: number): string[] {
   return ['CMD', 'node', '-e', `fetch('http://localhost:${port}/health').then((r)=>process.exit(r.ok?0:1),()=>process.exit(1))`];
 }
 
-/** What the one image runs for a role: the compiled JavaScript (Dockerfile), the role as the only argument. */
-export function workerCommand(role: WorkerRoleName): string[] {
-  return ['node', 'workers/main.js', role];
+/** What the one image runs for a role: the compiled JavaScript (Dockerfile) after the role's node options for its task's memory, the role as the only argument. */
+export function workerCommand(role: WorkerRoleName, taskMemoryMiB: number): string[] {
+  return ['node', ...workerNodeOptions(role, { taskMemoryMiB }), 'workers/main.js', role];
 }
 
 export interface ContainerDefinitionArgs {
   readonly role: WorkerRoleName;
+  /** The task definition's memory, MiB: some roles size their heap from it. */
+  readonly taskMemoryMiB: number;
   readonly image: string;
   readonly region: string;
   readonly logGroupName: string;
@@ -40,7 +43,7 @@ export function containerDefinition(args: ContainerDefinitionArgs) {
     name: args.role,
     image: args.image,
     essential: true,
-    command: workerCommand(args.role),
+    command: workerCommand(args.role, args.taskMemoryMiB),
     environment: args.environment.environment,
     secrets: args.environment.secrets,
     stopTimeout: args.stopTimeoutSeconds,
@@ -162,6 +165,7 @@ export class WorkerTask extends pulumi.ComponentResource {
         JSON.stringify([
           containerDefinition({
             role,
+            taskMemoryMiB: args.size.memory,
             image,
             region: context.region,
             logGroupName,

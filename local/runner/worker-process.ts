@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildWorkerEnv } from '../../shared/worker-env.js';
 import type { WorkerRoleName, WorkerVariable } from '../../shared/worker-env.js';
+import { workerNodeOptions } from '../../shared/worker-node-options.js';
 import { ManagedProcess } from '../env/managed-process.js';
 import { freePort } from '../env/ports.js';
 
@@ -22,9 +23,9 @@ export interface WorkerProcessOptions {
 }
 
 /**
- * One worker role as its own OS process, exactly as a container runs it
- * (`node --import=tsx workers/main.ts <role>`), with its JSON log in a file and /health on a free
- * port so the runner can follow its counters.
+ * One worker role as its own OS process, exactly as a container of a default-sized task runs it
+ * (`node <the role's node options> --import=tsx workers/main.ts <role>`, see `workerNodeOptions`),
+ * with its JSON log in a file and /health on a free port so the runner can follow its counters.
  */
 export class WorkerProcess {
   public readonly name: string;
@@ -57,7 +58,7 @@ export class WorkerProcess {
     this.proc = new ManagedProcess({
       name: this.name,
       command: process.execPath,
-      args: ['--import=tsx', join(root, 'workers', 'main.ts'), this.options.role],
+      args: [...workerNodeOptions(this.options.role), '--import=tsx', join(root, 'workers', 'main.ts'), this.options.role],
       cwd: root,
       env: { ...this.options.awsEnv, ...env },
     });

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import * as pulumi from '@pulumi/pulumi';
 import { ConfigError } from '../../shared/errors.js';
+import { SCORER_DEFAULT_TASK_MEMORY_MIB } from '../../shared/worker-node-options.js';
 import { LOG_RETENTION_DAYS, NAMESPACE, SECRET_KEYS, TASK_ROLES, parseStackConfig } from '../../infra/config.js';
 import { FARGATE_MEMORY, fargateSizeProblem } from '../../infra/lib/fargate.js';
 import { STACKS, stackConfig } from './helpers.js';
@@ -75,6 +76,14 @@ describe('Function: parseStackConfig', () => {
       expect(token !== undefined && (await pulumi.isSecret(token))).to.equal(true);
       expect(await new Promise((resolve) => token?.apply(resolve))).to.equal(TOKEN);
       expect(Object.keys(config.compute?.tasks ?? {})).to.have.members([...TASK_ROLES]);
+    });
+
+    it('gives the scorer the task memory a local scorer stands for when no task size is set', () => {
+      // Act
+      const config = parse(base());
+
+      // Assess
+      expect(config.compute?.tasks.scorer.memory).to.equal(SCORER_DEFAULT_TASK_MEMORY_MIB);
     });
 
     it('needs no broker or Redis settings on a data-plane-only stack', () => {

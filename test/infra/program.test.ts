@@ -4,6 +4,7 @@ import { QUEUES, STREAMS, TABLES, resourceNames } from '../../shared/catalog.js'
 import { catalogArns, renderRoleStatements } from '../../shared/iam/index.js';
 import { WORKER_VARIABLES, resourceVariables, secretVariables } from '../../shared/worker-env.js';
 import type { WorkerRoleName } from '../../shared/worker-env.js';
+import { SCORER_MAX_OLD_SPACE_MIB } from '../../shared/worker-node-options.js';
 import { SERVICE_ROLES, TASK_ROLES } from '../../infra/config.js';
 import type { StackConfig } from '../../infra/config.js';
 import { INTERFACE_ENDPOINTS } from '../../infra/components/network.js';
@@ -303,6 +304,7 @@ describe('Program: every stack under mocks', function () {
         for (const role of TASK_ROLES) {
           // Act
           const c = container(plan, role);
+          const taskMemoryMiB = Number(named(plan.resources, T.taskDefinition, `workers-${role}-task`).inputs['memory']);
 
           // Assess
           expect(() => parseContainerEnvironment(role as WorkerRoleName, c), role).to.not.throw();
@@ -310,8 +312,22 @@ describe('Program: every stack under mocks', function () {
           expect(c.secrets.map((s) => s.name), role).to.deep.equal(secrets);
           for (const s of c.secrets) expect(secretPrefixes.some((prefix) => s.valueFrom.startsWith(prefix)), s.valueFrom).to.equal(true);
           expect(c.environment.map((e) => e.name).filter((name) => (secrets as string[]).includes(name)), role).to.deep.equal([]);
-          expect(c.command).to.deep.equal(workerCommand(role as WorkerRoleName));
+          expect(c.command).to.deep.equal(workerCommand(role as WorkerRoleName, taskMemoryMiB));
         }
+      });
+
+      it("starts the scorer with an old-space limit of at most half its task's memory", () => {
+        // Prepare
+        const definition = named(plan.resources, T.taskDefinition, 'workers-scorer-task');
+        const taskMiB = Number(definition.inputs['memory']);
+
+        // Act
+        const command = container(plan, 'scorer').command;
+
+        // Assess
+        const limit = Number(/^--max-old-space-size=(\d+)$/.exec(command.find((part) => part.startsWith('--max-old-space-size=')) ?? '')?.[1]);
+        expect(limit).to.equal(Math.min(SCORER_MAX_OLD_SPACE_MIB, taskMiB / 2));
+        expect(command.indexOf(`--max-old-space-size=${limit}`)).to.be.lessThan(command.indexOf('workers/main.js'));
       });
 
       it('builds each task from the resources it names: its definition depends on them, and names them as they report it', () => {
