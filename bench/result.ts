@@ -83,6 +83,8 @@ export interface BenchResult {
     readonly backlogSeconds: number;
     /** CPU seconds of the environment's processes (emulators, fronts, Redis) over the backlog phase, by process name. */
     readonly backlogEnvCpu: Readonly<Record<string, number>>;
+    /** AWS calls per record over the backlog phase, by "<caller> <Operation> <table or stream>", as the fronts counted them. */
+    readonly backlogCalls?: Readonly<Record<string, number>>;
     /** The 1,000/s per shard load again on two shards per stream (absent when the main run already used more than one). */
     readonly twoShards?: { readonly shards: number; readonly loads: readonly LoadPhase[]; readonly lost: number; readonly doubleCounted: number };
     /** What the fronts counted of the AWS contracts over the main run: IAM denials, WRU and RRU per table. */
@@ -297,6 +299,9 @@ function machineCpuFigures(result: Omit<BenchResult, 'figures' | 'files'>): Figu
       unit: 'CPU µs/record',
       note: `${cpu} CPU s for ${records} records${isStore ? `; ${round2(perRecord / storeItem)} × the ${storeItem} µs one item write costs it at its ceiling` : ''}`,
     });
+  }
+  for (const [call, perRecord] of Object.entries(pipeline.backlogCalls ?? {})) {
+    figures.push({ group: 'cpu', name: `AWS calls per record on the backlog, ${call}`, value: perRecord, unit: 'calls/record', note: `${Math.round(perRecord * records)} calls for ${records} records` });
   }
   const workers = Object.values(pipeline.backlogCpu).reduce((sum, use) => sum + use.cpuSeconds, 0);
   const environment = Object.values(pipeline.backlogEnvCpu).reduce((sum, cpu) => sum + cpu, 0);

@@ -223,6 +223,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult & { r
         idleCpuMsPerSecond: backlog.idleCpuMsPerSecond,
         backlogSeconds: backlog.backlogSeconds,
         backlogEnvCpu: backlog.backlogEnvCpu,
+        backlogCalls: backlog.backlogCalls,
         ...(twoShardRun === undefined || twoShards === undefined
           ? {}
           : { twoShards: { shards: twoShards, loads: twoShardRun.loads, lost: twoShardRun.summary.lost, doubleCounted: twoShardRun.summary.doubleCounted } }),

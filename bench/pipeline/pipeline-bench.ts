@@ -94,6 +94,8 @@ export interface PipelineBenchResult {
    * end-to-end rate too. Every stack of the environment counts (the bench runs one at a time).
    */
   readonly backlogEnvCpu: Record<string, number>;
+  /** AWS calls per record over the backlog phase, by caller, operation and this stack's table or stream (the fronts' count). */
+  readonly backlogCalls: Record<string, number>;
   /** Records into the view per second of the run, and where each phase began (s from the start; offered null: a backlog). */
   readonly timeline: { readonly perSecond: readonly number[]; readonly phases: readonly { readonly name: string; readonly startSec: number; readonly offeredPerSec: number | null }[] };
   /** Latency samples per load phase (ms), for the histogram. */
@@ -138,6 +140,24 @@ function tableCosts(env: LocalEnv, before: FrontsStats, after: FrontsStats, reco
       rruPerRecord: per(units.rru),
       roles: Object.fromEntries(Object.entries(units.roles).filter(([, r]) => r.wru > 0 || r.rru > 0).map(([role, r]) => [role, { wru: per(r.wru), rru: per(r.rru) }])),
     }));
+}
+
+/** Calls per record between two snapshots of the fronts, for this stack's tables and streams only, largest first. */
+function callsPerRecord(env: LocalEnv, before: FrontsStats, after: FrontsStats, records: number): Record<string, number> {
+  const ours = new Set<string>([...Object.values(env.names.tables), ...Object.values(env.names.streams)]);
+  const counts = (stats: FrontsStats): Map<string, number> => {
+    const all = new Map<string, number>();
+    for (const front of stats.fronts) for (const [key, n] of Object.entries(front.operations)) all.set(key, (all.get(key) ?? 0) + n);
+    return all;
+  };
+  const earlier = counts(before);
+  return Object.fromEntries(
+    [...counts(after)]
+      .filter(([key]) => ours.has(key.split(' ')[2] ?? ''))
+      .map(([key, n]) => [key, Math.round(((n - (earlier.get(key) ?? 0)) / Math.max(1, records)) * 10_000) / 10_000] as const)
+      .filter(([, perRecord]) => perRecord > 0)
+      .sort(([, a], [, b]) => b - a),
+  );
 }
 
 interface Phase {
@@ -193,6 +213,7 @@ export async function pipelineBench(options: PipelineBenchOptions): Promise<Pipe
   let idleCpu: Record<string, number> | undefined;
   let backlogStarted = 0;
   let backlogSeconds = 0;
+  let backlogFronts: { before: FrontsStats; after: FrontsStats } | undefined;
   let pipeline: LocalPipeline | undefined;
   const phaseStarts: { name: string; atMs: number; offeredPerSec: number }[] = [];
   let startedMs = Date.now();
@@ -217,6 +238,8 @@ export async function pipelineBench(options: PipelineBenchOptions): Promise<Pipe
         backlogCpu.start(pipeline.workers().flatMap((w) => (w.pid === undefined ? [] : [w.pid])));
         envCpu.start(envProcesses.map((p) => p.pid));
         backlogStarted = performance.now();
+        const before = await options.env.front?.stats();
+        if (before !== undefined) backlogFronts = { before, after: before };
       }
       phaseStarts.push({ name: phase.name, atMs: Date.now(), offeredPerSec: phase.perSecond });
       const readsBefore = await stackShardReads(options.env);
@@ -230,6 +253,8 @@ export async function pipelineBench(options: PipelineBenchOptions): Promise<Pipe
         for (const worker of pipeline.workers()) backlogCpu.stop(worker.name.replace(/-\d+$/, ''), worker.pid);
         for (const proc of envProcesses) envCpu.stop(proc.name, proc.pid);
         backlogSeconds = Math.round(performance.now() - backlogStarted) / 1000;
+        const after = await options.env.front?.stats();
+        if (backlogFronts !== undefined && after !== undefined) backlogFronts = { ...backlogFronts, after };
       }
     }
     for (const worker of pipeline.workers()) {
@@ -272,6 +297,7 @@ export async function pipelineBench(options: PipelineBenchOptions): Promise<Pipe
       idleCpuMsPerSecond: idleCpu ?? {},
       backlogSeconds,
       backlogEnvCpu: envCpu.byRole(),
+      backlogCalls: backlogFronts === undefined ? {} : callsPerRecord(options.env, backlogFronts.before, backlogFronts.after, first!.lines.length),
       backlogCpu: Object.fromEntries(
         Object.entries(backlogCpu.byRole()).map(([role, seconds]) => [role, { cpuSeconds: seconds, recordsPerCpuSecond: seconds > 0 ? Math.round(first!.lines.length / seconds) : 0 }]),
       ),

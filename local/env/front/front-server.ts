@@ -36,6 +36,8 @@ export interface FrontServerStats {
   /** Milliseconds from the whole request in to the whole answer out, summed, and the part spent waiting for the emulator. */
   readonly handledMs: number;
   readonly upstreamMs: number;
+  /** Calls per caller, operation and resource (`"<role> <Operation> <table or stream>"`): which call a record's cost comes from. */
+  readonly operations: Readonly<Record<string, number>>;
   readonly middlewares: Readonly<Record<string, Record<string, unknown>>>;
 }
 
@@ -52,6 +54,13 @@ function uniqueAccess(access: readonly AccessRequest[]): AccessRequest[] {
   });
 }
 
+/** "<role> <Operation> <resource name>": the caller as its role (else its kind), the first resource by its last path segment. */
+function operationKey(call: FrontCall): string {
+  const caller = call.principal.kind === 'role' ? call.principal.role : call.principal.kind;
+  const resource = call.resources[0]?.split('/').pop() ?? '-';
+  return `${caller} ${call.operation} ${resource}`;
+}
+
 /**
  * One HTTP front before one emulator: reads each request whole, makes it a `FrontCall` (operation,
  * IAM action, principal from the SigV4 key, the resources it touches), runs it through the chain
@@ -61,6 +70,7 @@ export class FrontServer {
   private callCount = 0;
   private failureCount = 0;
   private handledMs = 0;
+  private readonly operationCounts = new Map<string, number>();
   private closing: Promise<void> | undefined;
 
   private constructor(
@@ -117,6 +127,7 @@ export class FrontServer {
       failures: this.failureCount,
       handledMs: Math.round(this.handledMs),
       upstreamMs: Math.round(this.timing.upstreamMs),
+      operations: Object.fromEntries(this.operationCounts),
       middlewares: Object.fromEntries(this.chain.filter((m) => m.stats !== undefined).map((m) => [m.name, m.stats?.() ?? {}])),
     };
   }
@@ -178,6 +189,8 @@ export class FrontServer {
         ...(parsed.kinesis === undefined ? {} : { kinesis: parsed.kinesis }),
         receivedAt: Date.now(),
       };
+      const key = operationKey(call);
+      this.operationCounts.set(key, (this.operationCounts.get(key) ?? 0) + 1);
       const response = await this.handler(call);
       this.kinesis?.learn(call.operation, call.kinesis, response);
       return response;

@@ -95,6 +95,12 @@ describe('Local front: IAM in front of the emulators', function () {
     // Assess
     expect(put.FailedRecordCount).to.equal(0);
     expect(read.Records?.map((r) => Buffer.from(r.Data ?? []).toString())).to.deep.equal(['x']);
+    const operations = Object.assign({}, ...fronts.stats().fronts.map((f) => f.operations)) as Record<string, number>;
+    expect(operations).to.include({
+      [`crawler PutRecords ${names.streams.raw}`]: 1,
+      [`stream-reader GetRecords ${names.streams.raw}`]: 1,
+      [`stream-reader DeleteItem ${names.tables.leases}`]: 1,
+    });
   });
 
   it('denies DynamoDB and Kinesis calls as AWS does: HTTP 400 AccessDeniedException naming the role, the action and the resource', async () => {
