@@ -1,15 +1,16 @@
 import { startLocalEnv } from '../local/env/start.js';
 import { capacityDelta, capacityOf, describeCapacity } from '../local/env/front/limits/capacity-report.js';
-import { crawlerScaling, signupPhase, signupReportLines } from '../local/signups/signup-phase.js';
+import { signupPhase, signupReportLines } from '../local/signups/signup-phase.js';
+import { crawlerFleet, fleetReportLines } from './crawler-fleet.js';
 
 /**
  * The bench's sign-up phase (issue 13's targets), measured by `local/signups/signup-phase.ts`:
  * time from link to the whole history in the view (p95 < 5 s with live traffic flowing) and the
  * crawler fleet from one process to two (≥ ×1.6). `run-bench` can call `signupPhase` and
- * `crawlerScaling` with its own environment and print `signupReportLines`.
+ * `crawlerFleet` (bench/crawler-fleet.ts) with its own environment and print `signupReportLines`.
  */
-export { CRAWLER_SCALING_TARGET, SIGNUP_P95_TARGET_MS, crawlerScaling, signupPhase, signupReportLines } from '../local/signups/signup-phase.js';
-export type { CrawlerScalingResult, SignupPhaseOptions, SignupPhaseResult } from '../local/signups/signup-phase.js';
+export { CRAWLER_SCALING_TARGET, SIGNUP_P95_TARGET_MS, signupPhase, signupReportLines } from '../local/signups/signup-phase.js';
+export type { SignupPhaseOptions, SignupPhaseResult } from '../local/signups/signup-phase.js';
 
 /** `npm run bench:signup [-- --quick]`: the phase on its own, in an environment of its own. */
 async function main(): Promise<void> {
@@ -21,10 +22,10 @@ async function main(): Promise<void> {
     const phase = await signupPhase({ env, onStep: log, ...(quick ? { signups: 2, historySize: 300, livePerShard: 50, timeoutMs: 60_000 } : {}) });
     // What the sync path (crawler state, ledger, view) spends, as the fronts counted it: per transaction, live and history together.
     const spent = before === undefined || env.front === undefined ? undefined : capacityDelta(before, capacityOf(await env.front.stats()));
-    const scaling = await crawlerScaling({ env, onStep: log, ...(quick ? { connections: 4, historySize: 300 } : {}) });
-    process.stdout.write(`${signupReportLines(phase, scaling).join('\n')}\n`);
+    const scaling = await crawlerFleet({ env, onStep: log, ...(quick ? { connections: 8, historySize: 1_200 } : {}) });
+    process.stdout.write(`${[...signupReportLines(phase), ...fleetReportLines(scaling)].join('\n')}\n`);
     if (spent !== undefined) process.stdout.write(`DynamoDB during the sign-up phase:\n${describeCapacity(spent, phase.liveRecords + phase.signups.transactions)}\n`);
-    process.stdout.write(`${JSON.stringify({ signups: { count: phase.signups.count, p50Ms: phase.signups.p50Ms, p95Ms: phase.signups.p95Ms }, live: phase.liveLatencyMs, crawlers: scaling })}\n`);
+    process.stdout.write(`${JSON.stringify({ signups: { count: phase.signups.count, p50Ms: phase.signups.p50Ms, p95Ms: phase.signups.p95Ms }, live: phase.liveLatencyMs, crawlers: { recordsPerSecond: { '1': scaling.one.recordsPerSecond, '2': scaling.two.recordsPerSecond }, ratio: scaling.ratio, target: scaling.target } })}\n`);
   } finally {
     await env.stop();
   }

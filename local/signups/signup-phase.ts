@@ -8,7 +8,6 @@ import type { LocalEnv } from '../env/start.js';
 import { LOCAL_TUNING } from '../runner/pipeline.js';
 import { runLocal } from '../runner/run-local.js';
 import { SignupFleet, readSignupView, signupFigures } from './signup-fleet.js';
-import { syncHistories, withHistoryFleet } from './history-fleet.js';
 import type { SignupFigures } from './signup-fleet.js';
 
 /**
@@ -118,43 +117,12 @@ export async function signupPhase(options: SignupPhaseOptions): Promise<SignupPh
   }
 }
 
-export interface CrawlerScalingResult {
-  /** Records per second synced onto the raw stream, by crawler processes. */
-  readonly recordsPerSecond: Readonly<Record<'1' | '2', number>>;
-  readonly ratio: number;
-  readonly target: number;
-}
-
-/** Histories synced by `crawlers` processes alone (no downstream): records on the raw stream per second. */
-async function syncThroughput(env: LocalEnv, crawlers: number, connections: number, historySize: number): Promise<number> {
-  return withHistoryFleet(env, { crawlers, shards: 4, historySize, name: 'sc' }, async (fleet) => {
-    const started = performance.now();
-    await syncHistories(fleet, { connections, historySize, prefix: 'scale', pollMs: 100 });
-    return (connections * historySize) / ((performance.now() - started) / 1000);
-  });
-}
-
-/** One crawler process, then two, on the same work: many connections' histories at once. */
-export async function crawlerScaling(options: { env: LocalEnv; connections?: number; historySize?: number; onStep?: (message: string) => void }): Promise<CrawlerScalingResult> {
-  const connections = options.connections ?? 16;
-  const historySize = options.historySize ?? 2_400;
-  const one = await syncThroughput(options.env, 1, connections, historySize);
-  options.onStep?.(`one crawler: ${Math.round(one)} records/s`);
-  const two = await syncThroughput(options.env, 2, connections, historySize);
-  options.onStep?.(`two crawlers: ${Math.round(two)} records/s`);
-  return { recordsPerSecond: { '1': Math.round(one), '2': Math.round(two) }, ratio: Math.round((two / one) * 100) / 100, target: CRAWLER_SCALING_TARGET };
-}
-
 /** The phase's lines for the bench report, each figure beside its target. */
-export function signupReportLines(phase: SignupPhaseResult, scaling: CrawlerScalingResult | undefined): string[] {
+export function signupReportLines(phase: SignupPhaseResult): string[] {
   const s = phase.signups;
-  const lines = [
+  return [
     `sign-up time to insight (link → whole history in view): p50 ${s.p50Ms} ms, p95 ${s.p95Ms} ms (target < ${phase.targetP95Ms} ms) ${s.p95Ms < phase.targetP95Ms && s.incomplete === 0 ? 'MET' : 'MISSED'}; ${s.count} whole, ${s.incomplete} not, ${s.transactions} transactions`,
     `live meanwhile (${phase.liveRecords} records): ingest → view p50 ${phase.liveLatencyMs.p50} ms, p99 ${phase.liveLatencyMs.p99} ms (target < 1000 ms) ${phase.liveLatencyMs.p99 < 1000 ? 'MET' : 'MISSED'}`,
   ];
-  if (scaling !== undefined) {
-    lines.push(`crawler fleet: one ${scaling.recordsPerSecond['1']} records/s, two ${scaling.recordsPerSecond['2']} records/s, ×${scaling.ratio} (target ≥ ×${scaling.target}) ${scaling.ratio >= scaling.target ? 'MET' : 'MISSED'}`);
-  }
-  return lines;
 }
 

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { crawlerScaling, signupPhase, signupReportLines } from '../../../local/signups/signup-phase.js';
+import { crawlerFleet, fleetReportLines } from '../../../bench/crawler-fleet.js';
+import { signupPhase, signupReportLines } from '../../../local/signups/signup-phase.js';
 import { getLocalEnv } from '../../helpers/local-env.js';
 
 describe('Bench: the sign-up phase, at a tiny size', function () {
@@ -11,14 +12,14 @@ describe('Bench: the sign-up phase, at a tiny size', function () {
 
     // Act
     const phase = await signupPhase({ env, signups: 2, historySize: 200, livePerShard: 20, shards: 1, crawlers: 1, signupIntervalMs: 200, timeoutMs: 90_000 });
-    const scaling = await crawlerScaling({ env, connections: 2, historySize: 200 });
-    const lines = signupReportLines(phase, scaling);
+    const scaling = await crawlerFleet({ env, connections: 2, historySize: 200, shards: 1 });
+    const lines = [...signupReportLines(phase), ...fleetReportLines(scaling)];
 
     // Assess
     expect(phase.signups).to.include({ count: 2, incomplete: 0, transactions: 2 * 200 });
     expect(phase.signups.p95Ms).to.be.greaterThan(0);
-    expect(scaling.recordsPerSecond['1']).to.be.greaterThan(0);
-    expect(scaling.recordsPerSecond['2']).to.be.greaterThan(0);
-    expect(lines.join('\n')).to.contain(`target < ${phase.targetP95Ms} ms`);
+    expect(scaling.one.recordsPerSecond).to.be.greaterThan(0);
+    expect(scaling.two.recordsPerSecond).to.be.greaterThan(0);
+    expect(lines.join('\n')).to.contain(`target < ${phase.targetP95Ms} ms`).and.to.contain(`target ≥ ×${scaling.target}`);
   });
 });
