@@ -70,7 +70,7 @@ export function dynamoDbProcess(engine: DynamoDbEngineName, port: number): Manag
     // The JIT and GC flags: DynamoDB Local's work is request parsing around native SQLite, where C2's
     // compiled code gains little and C2's compiling costs a great deal. On a 2-core machine the
     // default JVM (C1 then C2, G1) spent 399 CPU µs per view item over its first 8,000 and 189 once
-    // warm; C1 alone with the serial collector 171 and 144 (.scratch-style A/B in bench/README.md).
+    // warm; C1 alone with the serial collector 171 and 144 (bench/README.md, "The environment's CPU").
     // Everything here shares the cores with the store, so its CPU is the pipeline's bound.
     args: [`-Djava.library.path=${join(home, 'DynamoDBLocal_lib')}`, '-Xmx512m', '-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-jar', join(home, 'DynamoDBLocal.jar'), '-port', String(port), '-inMemory', '-sharedDb', '-disableTelemetry'],
   };
