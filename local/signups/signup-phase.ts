@@ -49,6 +49,10 @@ export interface SignupPhaseResult {
   /** Live records: ingest → view latency meanwhile (from the run's own measure). */
   readonly liveLatencyMs: { readonly p50: number; readonly p99: number };
   readonly liveRecords: number;
+  /** What was offered: live records a second, and the histories' records a second over the sign-up wave. */
+  readonly offeredPerSecond: { readonly live: number; readonly history: number };
+  /** Live and history records in the view over the phase's wall time: what the machine carried. */
+  readonly carriedPerSecond: number;
 }
 
 /**
@@ -71,6 +75,7 @@ export async function signupPhase(options: SignupPhaseOptions): Promise<SignupPh
   const liveRecords = Math.round(livePerSecond * ((signups * (options.signupIntervalMs ?? 1_000)) / 1000 + 10));
   const broker: SyncBrokerHandle = await startBroker({ records: liveRecords, publishPerSecond: livePerSecond, historyDelayMs: 200, historySize, maxPageSize: 1_000 });
   let figures: SignupFigures | undefined;
+  const started = performance.now();
   try {
     const summary = await runLocal({
       env: stack.env,
@@ -104,7 +109,12 @@ export async function signupPhase(options: SignupPhaseOptions): Promise<SignupPh
         }
       },
     });
+    const seconds = (performance.now() - started) / 1000;
+    const waveSeconds = Math.max(1, signups * (options.signupIntervalMs ?? 1_000)) / 1000;
+    const inView = summary.inView + (figures?.transactions ?? 0);
     return {
+      offeredPerSecond: { live: livePerSecond, history: Math.round((signups * historySize) / waveSeconds) },
+      carriedPerSecond: Math.round(inView / seconds),
       signups: figures ?? { count: 0, incomplete: signups, p50Ms: 0, p95Ms: 0, maxMs: 0, transactions: 0 },
       targetP95Ms: SIGNUP_P95_TARGET_MS,
       liveLatencyMs: { p50: summary.latencyMs.p50, p99: summary.latencyMs.p99 },
@@ -123,6 +133,8 @@ export function signupReportLines(phase: SignupPhaseResult): string[] {
   return [
     `sign-up time to insight (link → whole history in view): p50 ${s.p50Ms} ms, p95 ${s.p95Ms} ms (target < ${phase.targetP95Ms} ms) ${s.p95Ms < phase.targetP95Ms && s.incomplete === 0 ? 'MET' : 'MISSED'}; ${s.count} whole, ${s.incomplete} not, ${s.transactions} transactions`,
     `live meanwhile (${phase.liveRecords} records): ingest → view p50 ${phase.liveLatencyMs.p50} ms, p99 ${phase.liveLatencyMs.p99} ms (target < 1000 ms) ${phase.liveLatencyMs.p99 < 1000 ? 'MET' : 'MISSED'}`,
+    // Both targets assume the pipeline carries what is offered; on a machine that cannot, the wait is the backlog, and this line says so.
+    `offered: live ${phase.offeredPerSecond.live} records/s, and the sign-ups' histories ${phase.offeredPerSecond.history} records/s while they link; the pipeline carried ${phase.carriedPerSecond} records/s into the view over the phase`,
   ];
 }
 

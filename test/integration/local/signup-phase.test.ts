@@ -18,6 +18,8 @@ describe('Bench: the sign-up phase, at a tiny size', function () {
     // Assess
     expect(phase.signups).to.include({ count: 2, incomplete: 0, transactions: 2 * 200 });
     expect(phase.signups.p95Ms).to.be.greaterThan(0);
+    expect(phase.offeredPerSecond).to.deep.equal({ live: 20, history: (2 * 200) / 0.4 });
+    expect(phase.carriedPerSecond).to.be.greaterThan(0);
     expect(scaling.one.recordsPerSecond).to.be.greaterThan(0);
     expect(scaling.two.recordsPerSecond).to.be.greaterThan(0);
     expect(lines.join('\n')).to.contain(`target < ${phase.targetP95Ms} ms`).and.to.contain(`target ≥ ×${scaling.target}`);
