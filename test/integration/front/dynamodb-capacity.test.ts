@@ -1,5 +1,5 @@
 import type { BatchWriteItemCommandOutput } from '@aws-sdk/client-dynamodb';
-import { BatchWriteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, BatchWriteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { expect } from 'chai';
 import { startFronts } from '../../../local/env/front/fronts.js';
 import type { Fronts } from '../../../local/env/front/fronts.js';
@@ -63,6 +63,31 @@ describe('Local front: DynamoDB capacity', function () {
     expect(after?.wru).to.equal(before.wru + writeUnits(2_520) + writeUnits(120) + writeUnits(120, true));
     expect(after?.rru).to.equal(before.rru + readUnits(2_520, 'eventual') + readUnits(2_520, 'strong'));
     expect(after?.roles['operator']?.wru).to.equal(after?.wru);
+  });
+
+  it('charges a read of an item that does not exist as AWS does: a whole unit strongly consistent, half eventually, each key of a batch apart', async () => {
+    // Prepare
+    const table = names.tables.rejects;
+    await clients.dynamodb.send(new PutItemCommand({ TableName: table, Item: item('found', 5_000) }));
+    const before = { ...(capacity()[table] ?? { wru: 0, rru: 0 }) };
+
+    // Act
+    const missing = await clients.dynamodb.send(new GetItemCommand({ TableName: table, Key: { rejectId: { S: 'absent-1' } }, ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' }));
+    const batch = await clients.dynamodb.send(
+      new BatchGetItemCommand({
+        RequestItems: { [table]: { Keys: [{ rejectId: { S: 'found' } }, { rejectId: { S: 'absent-2' } }, { rejectId: { S: 'absent-3' } }], ConsistentRead: true } },
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    const eventual = await clients.dynamodb.send(new BatchGetItemCommand({ RequestItems: { [table]: { Keys: [{ rejectId: { S: 'absent-4' } }] } } }));
+
+    // Assess
+    const found = readUnits(5_020, 'strong');
+    expect(missing.ConsumedCapacity?.CapacityUnits).to.equal(readUnits(0, 'strong'));
+    expect(batch.Responses?.[table]).to.have.length(1);
+    expect(batch.ConsumedCapacity?.[0]?.CapacityUnits).to.equal(found + 2 * readUnits(0, 'strong'));
+    expect(eventual.Responses?.[table]).to.deep.equal([]);
+    expect(capacity()[table]?.rru).to.equal(before.rru + readUnits(0, 'strong') + found + 2 * readUnits(0, 'strong') + readUnits(0, 'eventual'));
   });
 
   it('refuses a partition-key value past 1,000 WRU a second with ProvisionedThroughputExceededException, and a batch\'s entries on it as unprocessed', async () => {

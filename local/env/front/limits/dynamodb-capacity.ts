@@ -18,6 +18,13 @@ const WRITE_OPERATIONS = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchW
 const READ_OPERATIONS = new Set(['GetItem', 'Query', 'Scan', 'BatchGetItem', 'TransactGetItems']);
 /** A table's key schema is asked again after this long (a table deleted and made again by a test). */
 const KEY_SCHEMA_TTL_MS = 60_000;
+/**
+ * Reads counted by AWS's rules rather than by what DynamoDB Local reports: AWS reads each key of a
+ * batch as its own GetItem and charges a key that finds nothing a whole read unit (half eventually
+ * consistent), where DynamoDB Local charges a batch only for the items it found. The ingest
+ * ledger's lookups of new transaction ids are such reads, one per record.
+ */
+const READS_BY_RULE = new Set(['GetItem', 'BatchGetItem']);
 
 type Kind = 'write' | 'read';
 
@@ -47,6 +54,18 @@ export interface DynamoDbCapacityOptions {
 }
 
 const tableOf = (nameOrArn: string): string => (nameOrArn.startsWith('arn:') ? nameOrArn.slice(nameOrArn.lastIndexOf('/') + 1) : nameOrArn);
+
+/** The answer's ConsumedCapacity (one entry, or one per table) with each table's units as AWS's rules count them. */
+function byRuleCapacity(reported: unknown, touches: readonly { readonly table: string; readonly units: number }[]): unknown {
+  const unitsOf = (name: unknown): number => touches.filter((t) => t.table === tableOf(String(name))).reduce((n, t) => n + t.units, 0);
+  const rewrite = (entry: unknown): Record<string, unknown> => {
+    const e = asRecord(entry);
+    const units = unitsOf(e['TableName']);
+    return { ...e, CapacityUnits: units, ...(e['ReadCapacityUnits'] === undefined ? {} : { ReadCapacityUnits: units }), ...(e['Table'] === undefined ? {} : { Table: { ...asRecord(e['Table']), CapacityUnits: units } }) };
+  };
+  return Array.isArray(reported) ? reported.map(rewrite) : rewrite(reported);
+}
+
 
 /**
  * The partition-key value a Query's `KeyConditionExpression` names (`#pk = :pk`, `pk = :pk`, in
@@ -152,9 +171,10 @@ export class DynamoDbCapacityMiddleware implements FrontMiddleware {
     for (const table of tables) this.table(table).calls += 1;
     const output = response.status === 200 ? asRecord(responseJson(response)) : {};
     const touches = this.touches(call.operation, forwarded ?? input, output, response.status, response.body);
+    const byRule = READS_BY_RULE.has(call.operation);
     const reported = asRecord(output).ConsumedCapacity;
     const entries = (Array.isArray(reported) ? reported : reported === undefined ? [] : [reported]).map(asRecord);
-    if (entries.length > 0) {
+    if (entries.length > 0 && !byRule) {
       for (const entry of entries) {
         const units = Number(entry['CapacityUnits'] ?? (kind === 'write' ? entry['WriteCapacityUnits'] : entry['ReadCapacityUnits']) ?? 0);
         if (typeof entry['TableName'] === 'string') this.count(call, tableOf(entry['TableName']), kind, units);
@@ -165,7 +185,7 @@ export class DynamoDbCapacityMiddleware implements FrontMiddleware {
     // Charge each key: a single-item call with what was reported, the rest by AWS's rules per item,
     // less the estimate charged when the call was let through.
     const now = this.now();
-    const reportedTotal = entries.reduce((n, e) => n + Number(e['CapacityUnits'] ?? 0), 0);
+    const reportedTotal = byRule ? 0 : entries.reduce((n, e) => n + Number(e['CapacityUnits'] ?? 0), 0);
     const estimates = this.context.enforce.limits ? this.touches(call.operation, forwarded ?? input, {}, 200) : [];
     touches.forEach((touch, i) => {
       if (touch.key === undefined) return;
@@ -173,7 +193,8 @@ export class DynamoDbCapacityMiddleware implements FrontMiddleware {
       const buckets = this.buckets(touch.table, touch.key, now);
       (touch.kind === 'write' ? buckets.write : buckets.read).charge(units - (estimates[i]?.units ?? 0), now);
     });
-    if (asked || response.status !== 200 || reported === undefined) return response;
+    if (response.status !== 200 || reported === undefined) return response;
+    if (asked) return byRule ? jsonResponse(response, { ...output, ConsumedCapacity: byRuleCapacity(reported, touches) }) : response;
     const { ConsumedCapacity: _dropped, ...rest } = output;
     return jsonResponse(response, rest);
   }
@@ -212,8 +233,20 @@ export class DynamoDbCapacityMiddleware implements FrontMiddleware {
       case 'BatchGetItem':
         return Object.entries(asRecord(input['RequestItems'])).flatMap(([name, request]) => {
           const r = asRecord(request);
+          const table = tableOf(name);
           const keys = Array.isArray(r['Keys']) ? (r['Keys'] as unknown[]) : [];
-          return keys.map((key) => ({ table: tableOf(name), key: this.keyOf(tableOf(name), key), kind: 'read' as const, units: readUnits(0, r['ConsistentRead'] === true ? 'strong' : 'eventual') }));
+          // Each key as its own GetItem: a found item by its size, a key that found nothing the minimum.
+          const found = new Map<string | undefined, number[]>();
+          const items = asRecord(output['Responses'])[name];
+          for (const item of Array.isArray(items) ? (items as unknown[]) : []) {
+            const key = this.keyOf(table, item);
+            found.set(key, [...(found.get(key) ?? []), itemSize(item)]);
+          }
+          return keys.map((keyAttributes) => {
+            const key = this.keyOf(table, keyAttributes);
+            const size = found.get(key)?.shift() ?? 0;
+            return { table, key, kind: 'read' as const, units: readUnits(size, r['ConsistentRead'] === true ? 'strong' : 'eventual') };
+          });
         });
       case 'TransactWriteItems':
       case 'TransactGetItems':
