@@ -21,6 +21,12 @@ export default tseslint.config(
     languageOptions: { globals: { window: 'readonly', document: 'readonly', location: 'readonly', history: 'readonly', sessionStorage: 'readonly', navigator: 'readonly', atob: 'readonly', URLSearchParams: 'readonly' } },
   },
   {
+    // CommonJS on purpose: kinesalite require()s bignumber.js and gets these in its place (local/env/servers/kinesalite-bigint.cjs).
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-unused-expressions': 'off' },
   },

@@ -1,5 +1,11 @@
 // Starts kinesalite on loopback only (its own CLI binds every interface). Args: port.
-import kinesalite from 'kinesalite';
+import { createRequire } from 'node:module';
+
+// kinesalite spent 35 % of its busy time in bignumber.js (CPU profile of the quick bench), and on 2
+// cores its CPU bounds the pipeline; BigInt does the same sums. Installed before kinesalite loads, as
+// only its require()s from then on are redirected.
+createRequire(import.meta.url)('./kinesalite-bigint.cjs').useBigIntInKinesalite();
+const { default: kinesalite } = await import('kinesalite');
 
 const port = Number(process.argv[2]);
 // Short state transitions keep provisioning and resharding tests fast; 1,000 shards is AWS's default quota ceiling order.
