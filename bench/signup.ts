@@ -1,13 +1,13 @@
 import { startLocalEnv } from '../local/env/start.js';
 import { capacityDelta, capacityOf, describeCapacity } from '../local/env/front/limits/capacity-report.js';
 import { signupPhase, signupReportLines } from '../local/signups/signup-phase.js';
-import { crawlerFleet, fleetReportLines } from './crawler-fleet.js';
+import { crawlerFleet, fleetReportLines } from '../local/signups/crawler-fleet.js';
 
 /**
  * The bench's sign-up phase (issue 13's targets), measured by `local/signups/signup-phase.ts`:
  * time from link to the whole history in the view (p95 < 5 s with live traffic flowing) and the
  * crawler fleet from one process to two (≥ ×1.6). `run-bench` can call `signupPhase` and
- * `crawlerFleet` (bench/crawler-fleet.ts) with its own environment and print `signupReportLines`.
+ * `crawlerFleet` (local/signups/crawler-fleet.ts) with its own environment and print `signupReportLines`.
  */
 export { CRAWLER_SCALING_TARGET, SIGNUP_P95_TARGET_MS, signupPhase, signupReportLines } from '../local/signups/signup-phase.js';
 export type { SignupPhaseOptions, SignupPhaseResult } from '../local/signups/signup-phase.js';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { crawlerFleet, fleetReportLines } from '../../../bench/crawler-fleet.js';
+import { crawlerFleet, fleetReportLines } from '../../../local/signups/crawler-fleet.js';
 import { signupPhase, signupReportLines } from '../../../local/signups/signup-phase.js';
 import { getLocalEnv } from '../../helpers/local-env.js';
 
