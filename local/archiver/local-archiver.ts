@@ -87,18 +87,28 @@ export class LocalArchiver {
 
   /**
    * Waits until the archiver has read to the tip of every shard and written everything it read:
-   * for the local runner, before the batch job runs over the archive.
+   * for the local runner, before the batch job runs over the archive. Every record put before the
+   * call is in the archive when it resolves.
    */
   public async drain(timeoutMs = 30_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    let caughtUp = 0;
+    const started = Date.now();
+    const deadline = started + timeoutMs;
+    // Each shard's answer time when everything read had been written; settled once every shard has
+    // answered again since. kinesalite reports 0 ms behind whatever is left, so "0 behind and
+    // nothing in flight" also held between two idle reads (a second apart), and the batch job then
+    // missed the stream's last second. A read answered after that first settled moment started
+    // after the call began, so it saw every record put before it.
+    let settledAt: Map<string, number> | undefined;
     for (;;) {
       await this.buffer.flush();
       const metrics = this.consumer.metrics();
-      const idle = metrics.shards.length > 0 && metrics.shards.every((s) => s.millisBehindLatest === 0 && s.recordsInFlight === 0) && this.buffer.buffered.records === 0;
-      // Twice in a row: a read may have been in the air the first time.
-      caughtUp = idle ? caughtUp + 1 : 0;
-      if (caughtUp >= 2) return;
+      const idle =
+        metrics.shards.length > 0 &&
+        metrics.shards.every((s) => s.millisBehindLatest === 0 && s.recordsInFlight === 0 && (s.lastReadAt ?? 0) > started) &&
+        this.buffer.buffered.records === 0;
+      if (!idle) settledAt = undefined;
+      else if (settledAt === undefined) settledAt = new Map(metrics.shards.map((s) => [s.shardId, s.lastReadAt ?? 0]));
+      else if (metrics.shards.every((s) => (s.lastReadAt ?? 0) > (settledAt?.get(s.shardId) ?? Infinity))) return;
       if (Date.now() > deadline) throw new DrainTimeoutError(timeoutMs);
       await new Promise((r) => setTimeout(r, 250));
     }
