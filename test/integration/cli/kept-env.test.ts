@@ -23,6 +23,17 @@ async function stillAlive(pids: readonly number[], timeoutMs = 10_000): Promise<
   }
 }
 
+/** `insights batch --json` again until a run writes rows (or the deadline passes): the last run's result. */
+async function batchUntilRows(insights: (args: readonly string[]) => Promise<CommandResult>, timeoutMs: number): Promise<CommandResult> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const batch = await insights(['batch', '--json']);
+    const rowsOut = batch.code === ExitCode.Ok ? (JSON.parse(batch.stdout) as { rowsOut: number }).rowsOut : 0;
+    if (batch.code !== ExitCode.Ok || rowsOut > 0 || Date.now() > deadline) return batch;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+}
+
 /**
  * A kept environment as users meet it, through the real CLI in a folder of its own: data left
  * after `run --keep` for view, batch and query; a supervisor killed outright healed by the next
@@ -53,7 +64,9 @@ describe('CLI: kept local environment', function () {
 
     // Act
     const view = await insights(['view', user!]);
-    const batch = await insights(['batch', '--json']);
+    // The kept environment's archiver writes an object per 2 s buffer, as Firehose does per buffer
+    // interval: a batch run just after the run may find nothing archived yet, and the next one will.
+    const batch = await batchUntilRows(insights, 30_000);
     const query = await insights(['query', 'SELECT count(*) AS n FROM enriched', '--json']);
     const down = await insights(['local', 'env', 'down']);
 
