@@ -20,7 +20,7 @@ import { scanView } from '../../shared/view/scan-view.js';
 import type { ViewContents } from '../../shared/view/scan-view.js';
 import { testStack } from '../helpers/local-env.js';
 import type { TestStack } from '../helpers/local-env.js';
-import { seeded } from '../integration/projector/scored-results.js';
+import { seeded } from '../helpers/seeded.js';
 import { FAULT_TUNING, syntheticLines } from './harness/scenario.js';
 
 const DAY_MS = 86_400_000;

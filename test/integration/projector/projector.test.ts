@@ -13,7 +13,8 @@ import type { AwsClients } from '../../../shared/aws/clients.js';
 import { testStack } from '../../helpers/local-env.js';
 import type { TestStack } from '../../helpers/local-env.js';
 import { FAST_LEASES } from '../kinesis/helpers.js';
-import { expectedTotals, scoredResult, scoredResults, seeded, shownTotals, withChange } from './scored-results.js';
+import { expectedTotals, scoredResult, scoredResults, shownTotals, withChange } from './scored-results.js';
+import { seeded } from '../../helpers/seeded.js';
 
 /** Puts lines on the results stream in order, as the scorer role does. */
 async function putLines(own: TestStack, lines: readonly { key: string; data: string }[]): Promise<void> {

@@ -10,6 +10,7 @@ import { Lane } from '../../../shared/schemas/transaction-change.js';
 import type { ChangeKindName } from '../../../shared/schemas/transaction-change.js';
 import type { ViewContents } from '../../../shared/view/scan-view.js';
 import { uniqueName } from '../../helpers/local-env.js';
+import { seeded } from '../../helpers/seeded.js';
 
 /** A valid scored result; override any field. */
 export function scoredResult(overrides: Partial<ScoredResult> = {}): ScoredResult {
@@ -33,18 +34,6 @@ export function scoredResult(overrides: Partial<ScoredResult> = {}): ScoredResul
     ...overrides,
   };
   return { ...base, contentHash: overrides.contentHash ?? createHash('sha256').update(JSON.stringify([base.transactionId, base.bookedAt, base.amount])).digest('hex').slice(0, 16) };
-}
-
-/** A small seeded generator, so a failing run can be repeated exactly. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const CURRENCIES = ['EUR', 'USD', 'JPY'] as const;

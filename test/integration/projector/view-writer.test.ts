@@ -12,7 +12,8 @@ import { RetriesExhaustedError, UnwritableItemsError, WriteAbortedError } from '
 import { ViewWriter } from '../../../workers/projector/view-writer.js';
 import { getLocalEnv } from '../../helpers/local-env.js';
 import { createStackView } from '../api/stack-view.js';
-import { expectedTotals, scoredResult, scoredResults, seeded, shownTotals, withChange } from './scored-results.js';
+import { expectedTotals, scoredResult, scoredResults, shownTotals, withChange } from './scored-results.js';
+import { seeded } from '../../helpers/seeded.js';
 
 /**
  * Makes the first `times` BatchWriteItem calls of a client come back with some items unprocessed

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, sep } from 'node:path';
+import { seeded } from '../../helpers/seeded.js';
 
 const require = createRequire(import.meta.url);
 
@@ -66,17 +67,6 @@ function loadKinesalite<T>(request: string, withBigInt: boolean): T {
   }
 }
 
-/** Deterministic numbers, so a failure comes back on the next run (mulberry32). */
-function randomSource(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function hexDigits(random: () => number, length: number): string {
   let out = '';
@@ -142,7 +132,7 @@ describe('Module: local/env/servers/bigint-number (bignumber.js on BigInt for ki
 
     it('places random 128-bit hash keys, range edges and the ends of the space in the same shards', () => {
       // Prepare
-      const random = randomSource(1);
+      const random = seeded(1);
       const ranges = shardRanges(BigNumber, 7);
       const edges = ranges.flatMap((r) => [r.start, r.end]).flatMap((edge) => [-1, 0, 1].map((d) => new BigNumber(edge).plus(d).toString(16)));
       const keys = [...Array.from({ length: 3000 }, () => hexDigits(random, 32)), ...edges.filter((hex) => !hex.startsWith('-')), '0', '0'.repeat(32), 'f'.repeat(32), 'F'.repeat(32)];
@@ -163,7 +153,7 @@ describe('Module: local/env/servers/bigint-number (bignumber.js on BigInt for ki
 
     it('answers the same for explicit hash keys, plain, random and odd ones', () => {
       // Prepare
-      const random = randomSource(2);
+      const random = seeded(2);
       const ranges = shardRanges(BigNumber, 5);
       const keys = [...ODD_NUMBERS, '340282366920938463463374607431768211455', '340282366920938463463374607431768211456', ...Array.from({ length: 1000 }, () => decimalDigits(random, 1 + Math.floor(random() * 39)))];
 
@@ -221,7 +211,7 @@ describe('Module: local/env/servers/bigint-number (bignumber.js on BigInt for ki
 
     it('gives the same hash key for random partition keys', () => {
       // Prepare
-      const random = randomSource(3);
+      const random = seeded(3);
       const ranges = shardRanges(BigNumber, 4);
 
       for (let i = 0; i < 3000; i++) {
@@ -239,7 +229,7 @@ describe('Module: local/env/servers/bigint-number (bignumber.js on BigInt for ki
 
     it('writes, reads and increments sequence numbers of each version alike', () => {
       // Prepare
-      const random = randomSource(4);
+      const random = seeded(4);
       const int = (below: number): number => Math.floor(random() * below);
       for (let i = 0; i < 3000; i++) {
         const version = [undefined, 2, 1, 0][i % 4];
@@ -268,7 +258,7 @@ describe('Module: local/env/servers/bigint-number (bignumber.js on BigInt for ki
 
     it('reads random, boundary and odd sequence numbers alike, errors included', () => {
       // Prepare
-      const random = randomSource(5);
+      const random = seeded(5);
       const boundaries = [new BigNumber(2).pow(124), new BigNumber(2).pow(125).times(16), new BigNumber(2).pow(185), new BigNumber(2).pow(185).times(1.5)];
       const nearBoundaries = boundaries.flatMap((b) => [-2, -1, 0, 1, 2, 1e6].map((d) => b.plus(d).toFixed()));
       const random47HexDigits = Array.from({ length: 1000 }, () => new BigNumber(`2${hexDigits(random, 45)}2`, 16).toFixed());
@@ -353,7 +343,7 @@ describe('Module: local/env/servers/bigint-number (bignumber.js on BigInt for ki
       const stream = 'bigint-ab';
       await both('CreateStream', { StreamName: stream, ShardCount: 3 });
       await untilActive(stream);
-      const random = randomSource(6);
+      const random = seeded(6);
       const data = Buffer.from('record').toString('base64');
 
       // Act, Assess (each call compares the two answers)
