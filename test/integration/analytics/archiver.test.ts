@@ -124,6 +124,23 @@ describe('Class: LocalArchiver', function () {
     expect((await archive(s)).length).to.equal(objects.length);
   });
 
+  it('has every record put before drain() in the archive when drain resolves, though its shard reads are a second apart', async () => {
+    // Prepare: an archiver idling at Firehose's pace, caught up with an empty stream.
+    const slow = archiver(s, { consumer: { ...FAST, idleTimeBetweenReadsMs: 1_000 } });
+    closers.push(() => slow.close());
+    await slow.start();
+    await slow.drain();
+    const lines = records(30);
+    await put(s, lines);
+
+    // Act
+    await slow.drain();
+
+    // Assess
+    const archived = (await archive(s)).flatMap((o) => o.text.slice(0, -1).split('\n'));
+    expect([...archived].sort()).to.deep.equal([...lines].sort());
+  });
+
   it('checkpoints only after the object is written: nothing is lost when writes fail', async () => {
     // Prepare: an archiver whose S3 refuses every object.
     const lines = records(40);
