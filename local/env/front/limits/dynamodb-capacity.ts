@@ -240,7 +240,9 @@ export class DynamoDbCapacityMiddleware implements FrontMiddleware {
           const items = asRecord(output['Responses'])[name];
           for (const item of Array.isArray(items) ? (items as unknown[]) : []) {
             const key = this.keyOf(table, item);
-            found.set(key, [...(found.get(key) ?? []), itemSize(item)]);
+            const sizes = found.get(key);
+            if (sizes === undefined) found.set(key, [itemSize(item)]);
+            else sizes.push(itemSize(item));
           }
           return keys.map((keyAttributes) => {
             const key = this.keyOf(table, keyAttributes);
