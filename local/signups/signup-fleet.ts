@@ -177,6 +177,8 @@ export interface SignupRunOptions {
   readonly intervalMs?: number;
   /** @default 1 */
   readonly crawlers?: number;
+  /** The fleet's worker-contract overrides (see `SignupFleetOptions.tuning`). */
+  readonly tuning?: SignupFleetOptions['tuning'];
   /** Give up waiting for whole histories after this long (figures then count the incomplete ones). @default 180,000 ms */
   readonly timeoutMs?: number;
   /** The sign-ups' own progress line. */
@@ -187,10 +189,16 @@ export interface SignupRunOptions {
 /**
  * Sign-ups beside a running pipeline, start to end: the fleet starts, `count` users link a bank,
  * the sign-ups' months of the view are read every two seconds until each history is whole, the fleet stops. For the
- * local runner's `signups` summary.
+ * local runner's `signups` summary and the bench's sign-up phase.
  */
 export async function runSignups(options: SignupRunOptions): Promise<SignupFigures> {
-  const fleet = await SignupFleet.start({ env: options.env, broker: options.broker, logDir: options.logDir, ...(options.crawlers === undefined ? {} : { crawlers: options.crawlers }) });
+  const fleet = await SignupFleet.start({
+    env: options.env,
+    broker: options.broker,
+    logDir: options.logDir,
+    ...(options.crawlers === undefined ? {} : { crawlers: options.crawlers }),
+    ...(options.tuning === undefined ? {} : { tuning: options.tuning }),
+  });
   const clients = options.env.clients();
   const started = Date.now();
   const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -7,7 +7,7 @@ import { isolatedStack } from '../env/isolated-stack.js';
 import type { LocalEnv } from '../env/start.js';
 import { LOCAL_TUNING } from '../runner/pipeline.js';
 import { runLocal } from '../runner/run-local.js';
-import { SignupFleet, readSignupView, signupFigures } from './signup-fleet.js';
+import { runSignups } from './signup-fleet.js';
 import type { SignupFigures } from './signup-fleet.js';
 
 /**
@@ -86,27 +86,20 @@ export async function signupPhase(options: SignupPhaseOptions): Promise<SignupPh
       stallTimeoutMs: timeoutMs,
       onStep: step,
       duringRun: async ({ env }) => {
-        const fleet = await SignupFleet.start({ env, broker, logDir, crawlers: options.crawlers ?? 2, tuning: { CRAWLER_PAGE_SIZE: 500 } });
-        try {
-          for (let i = 0; i < signups; i += 1) {
-            fleet.link(`signup-${i}`, historySize);
-            await new Promise((resolve) => setTimeout(resolve, options.signupIntervalMs ?? 1_000));
-          }
-          const deadline = Date.now() + timeoutMs;
-          const clients = env.clients();
-          try {
-            for (;;) {
-              figures = signupFigures(await readSignupView(clients.dynamodb, stack.names.tables.view, broker, fleet.linked), broker, fleet.linked);
-              step(`sign-ups whole in the view: ${figures.count}/${signups}`);
-              if (figures.incomplete === 0 || Date.now() > deadline) break;
-              await new Promise((resolve) => setTimeout(resolve, 2_000));
-            }
-          } finally {
-            clients.destroy();
-          }
-        } finally {
-          await fleet.stop();
-        }
+        const intervalMs = options.signupIntervalMs ?? 1_000;
+        figures = await runSignups({
+          env,
+          broker,
+          logDir,
+          count: signups,
+          historySize,
+          intervalMs,
+          crawlers: options.crawlers ?? 2,
+          tuning: { CRAWLER_PAGE_SIZE: 500 },
+          // The timeout counts from the last link, the wave of sign-ups comes before it.
+          timeoutMs: timeoutMs + signups * intervalMs,
+          onStatus: step,
+        });
       },
     });
     const seconds = (performance.now() - started) / 1000;
