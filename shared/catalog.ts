@@ -10,6 +10,8 @@ export const PROJECT = 'realtime-insights' as const;
 
 export interface StreamSpec {
   readonly description: string;
+  /** Which lane's records the stream carries: a sign-up's backfill never shares a shard with live records. */
+  readonly lane: 'live' | 'history';
   /** Provisioned shards when a stack sets no count of its own. */
   readonly defaultShards: number;
   /** Every record's partition key; per-user order needs one user on one shard. */
@@ -39,16 +41,40 @@ export interface QueueSpec {
 
 export const STREAMS = {
   raw: {
-    description: 'Validated broker transactions, as received; Firehose archives it.',
+    description: 'Validated live broker transactions, as received; Firehose archives it.',
+    lane: 'live',
     defaultShards: 1,
     partitionKey: 'userId',
   },
   results: {
-    description: 'Scored transactions from the scorer; the projector builds the view from it.',
+    description: 'Scored live transactions from the scorer; the projector builds the view from it.',
+    lane: 'live',
+    defaultShards: 1,
+    partitionKey: 'userId',
+  },
+  rawHistory: {
+    description: "Validated sign-up histories (the backfill lane), as received; Firehose archives it beside the raw stream.",
+    lane: 'history',
+    defaultShards: 1,
+    partitionKey: 'userId',
+  },
+  resultsHistory: {
+    description: 'Scored sign-up histories (the backfill lane) from the scorer; the projector builds the view from it too.',
+    lane: 'history',
     defaultShards: 1,
     partitionKey: 'userId',
   },
 } as const satisfies Record<string, StreamSpec>;
+
+/**
+ * Each lane's raw and results stream. A backfill has streams of its own so that a live record never
+ * waits behind one: not for a shard's write capacity, not in a shard's read order, not in a
+ * reader's in-flight window or a projector's batch.
+ */
+export const LANE_STREAMS = {
+  live: { raw: 'raw', results: 'results' },
+  history: { raw: 'rawHistory', results: 'resultsHistory' },
+} as const satisfies Record<StreamSpec['lane'], { readonly raw: StreamName; readonly results: StreamName }>;
 
 export const TABLES = {
   view: {

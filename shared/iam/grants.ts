@@ -1,4 +1,6 @@
 import { ENRICHED_PREFIX, QUARANTINE_PREFIX, RAW_ARCHIVE_PREFIX } from '../analytics-schema.js';
+import { LANE_STREAMS } from '../catalog.js';
+import type { StreamName } from '../catalog.js';
 import type { WorkerRoleName } from '../worker-env.js';
 import type { Condition } from './policy.js';
 import { FIREHOSE_LOG_STREAM, PROJECT_KEY, bucket, objects, regionOfArn, stream, table } from './resources.js';
@@ -53,15 +55,22 @@ const SHARD_LEASES: Grant = {
   resources: [table('leases')],
 };
 
-/** A shard consumer (`shared/kinesis/shard-lister.ts`, `shard-processor.ts`): ListShards, then GetShardIterator and GetRecords per leased shard. */
-const readStream = (sid: string, name: 'raw' | 'results'): Grant => ({
+/**
+ * A shard consumer (`shared/kinesis/shard-lister.ts`, `shard-processor.ts`): ListShards, then
+ * GetShardIterator and GetRecords per leased shard, on both lanes' streams of a stage.
+ */
+const readStreams = (sid: string, names: readonly StreamName[]): Grant => ({
   sid,
   actions: ['kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards'],
-  resources: [stream(name)],
+  resources: names.map(stream),
 });
 
 /** The producer (`shared/kinesis/producer.ts`) sends PutRecords only, retrying failed entries. */
-const putStream = (sid: string, name: 'raw' | 'results'): Grant => ({ sid, actions: ['kinesis:PutRecords'], resources: [stream(name)] });
+const putStreams = (sid: string, names: readonly StreamName[]): Grant => ({ sid, actions: ['kinesis:PutRecords'], resources: names.map(stream) });
+
+/** Both lanes' streams of the raw stage, and of the results stage (the catalog's `LANE_STREAMS`). */
+const RAW_STREAMS = [LANE_STREAMS.live.raw, LANE_STREAMS.history.raw] as const;
+const RESULTS_STREAMS = [LANE_STREAMS.live.results, LANE_STREAMS.history.results] as const;
 
 const keyDecrypt: Grant = { sid: 'ProjectKeyDecrypt', actions: ['kms:Decrypt'], resources: [PROJECT_KEY], unobservedLocally: KEY_DECRYPT };
 const keyUse: Grant = { sid: 'ProjectKey', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [PROJECT_KEY], unobservedLocally: KEY_ENCRYPT };
@@ -72,8 +81,9 @@ const listUnder = (prefix: string) => (): Condition => ({ StringLike: { 's3:pref
 /** The task role of every worker role: exactly the calls that role's code makes. */
 export const TASK_ROLE_GRANTS: Readonly<Record<WorkerRoleName, readonly Grant[]>> = {
   crawler: [
-    // workers/crawler/page-processor.ts: accepted transactions of a broker page, through the producer.
-    putStream('PutRaw', 'raw'),
+    // workers/crawler/page-processor.ts and connection-syncer.ts: accepted transactions of a broker
+    // page, through the producer of the page's lane (a sign-up's history onto the history lane).
+    putStreams('PutRaw', RAW_STREAMS),
     // workers/crawler/ingest-ledger.ts: duplicates looked up (BatchGetItem) and recorded (BatchWriteItem) a page at a time.
     { sid: 'IngestLedger', actions: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'], resources: [table('ingestLedger')] },
     // workers/crawler/cursor-store.ts: begin() reads the cursor (GetItem) and starts a run with a
@@ -83,15 +93,15 @@ export const TASK_ROLE_GRANTS: Readonly<Record<WorkerRoleName, readonly Grant[]>
     WRITE_REJECTS,
     keyUse,
   ],
-  'stream-reader': [readStream('ReadRaw', 'raw'), SHARD_LEASES, WRITE_REJECTS, keyDecrypt],
+  'stream-reader': [readStreams('ReadRaw', RAW_STREAMS), SHARD_LEASES, WRITE_REJECTS, keyDecrypt],
   scorer: [
-    // workers/scorer/scoring-processor.ts: scored results, through the producer.
-    putStream('PutResults', 'results'),
+    // workers/scorer/scoring-processor.ts: scored results, through the producer of the job's lane.
+    putStreams('PutResults', RESULTS_STREAMS),
     WRITE_REJECTS,
     keyUse,
   ],
   projector: [
-    readStream('ReadResults', 'results'),
+    readStreams('ReadResults', RESULTS_STREAMS),
     SHARD_LEASES,
     // workers/projector/view-writer.ts: one item per version of a transaction, put with plain
     // BatchWriteItem (no transactions, no conditions, no reads).
@@ -147,10 +157,11 @@ export const TASK_ROLE_GRANTS: Readonly<Record<WorkerRoleName, readonly Grant[]>
 /** Firehose's role: read the raw stream, write the archive, decrypt only through Kinesis and S3, log delivery errors. */
 export const SERVICE_ROLE_GRANTS: Readonly<Record<ServiceRoleName, readonly Grant[]>> = {
   firehose: [
-    // Firehose's Kinesis source lists the shards and polls each one (the local stand-in too)...
-    { sid: 'ReadRaw', actions: ['kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards'], resources: [stream('raw')] },
+    // One delivery stream per lane's raw stream, both on this role: Firehose's Kinesis source lists
+    // the shards and polls each one (the local stand-in too)...
+    readStreams('ReadRaw', RAW_STREAMS),
     // ...and describes the stream, which the stand-in has no need to.
-    { sid: 'DescribeRaw', actions: ['kinesis:DescribeStream'], resources: [stream('raw')], unobservedLocally: "Firehose's own call; the local stand-in lists shards instead" },
+    { sid: 'DescribeRaw', actions: ['kinesis:DescribeStream'], resources: RAW_STREAMS.map(stream), unobservedLocally: "Firehose's own call; the local stand-in lists shards instead" },
     // AWS's documented S3 destination permissions: bucket-level calls for multipart delivery.
     {
       sid: 'ArchiveBucket',
