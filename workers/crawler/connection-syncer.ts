@@ -20,12 +20,16 @@ import type { ConnectionCursors, ConnectionRun } from './connection-cursors.js';
 import { BrokerRateLimitedError, CrawlerError, PagePublishError } from './errors.js';
 import type { IngestLedger, LedgerEntry } from './ingest-ledger.js';
 import type { RecordPublisher, RejectSink } from './page-processor.js';
+
+/** A publisher per lane: the producer on that lane's raw stream. */
+export type LanePublishers = Readonly<Record<LaneName, RecordPublisher>>;
 import type { SyncSource } from './sync-client.js';
 
 export interface ConnectionSyncerOptions {
   readonly source: SyncSource;
   readonly ledger: Pick<IngestLedger, 'get' | 'claim'>;
-  readonly publisher: RecordPublisher;
+  /** Each lane's publisher (its own raw stream): a job's records go to its lane's, so a backfill never shares a shard with live records. */
+  readonly publishers: LanePublishers;
   readonly rejects: RejectSink;
   readonly cursors: Pick<ConnectionCursors, 'begin' | 'save'>;
   /** @default a silent logger */
@@ -125,13 +129,13 @@ export function unmarkedChange(
  * revisions, put again (at least once; the view keeps one item per version and collapses them).
  *
  * @example
- * const syncer = new ConnectionSyncer({ source: new SyncClient(...), ledger, publisher: producer, rejects, cursors });
+ * const syncer = new ConnectionSyncer({ source: new SyncClient(...), ledger, publishers: { live, history }, rejects, cursors });
  * const outcome = await syncer.sync({ connectionId, lane: 'live', historyComplete: true });
  */
 export class ConnectionSyncer {
   private readonly source: SyncSource;
   private readonly ledger: Pick<IngestLedger, 'get' | 'claim'>;
-  private readonly publisher: RecordPublisher;
+  private readonly publishers: LanePublishers;
   private readonly rejects: RejectSink;
   private readonly cursors: Pick<ConnectionCursors, 'begin' | 'save'>;
   private readonly log: Logger;
@@ -145,7 +149,7 @@ export class ConnectionSyncer {
   public constructor(options: ConnectionSyncerOptions) {
     this.source = options.source;
     this.ledger = options.ledger;
-    this.publisher = options.publisher;
+    this.publishers = options.publishers;
     this.rejects = options.rejects;
     this.cursors = options.cursors;
     this.log = options.logger ?? silentLogger();
@@ -171,7 +175,7 @@ export class ConnectionSyncer {
       if (aborted(signal)) return { connectionId: job.connectionId, pages, published, rejected, unknownRemovals, more: true, historySynced };
       const answer = await this.fetch(job.connectionId, cursor, signal);
       const page = await this.retrying(`ledger ${job.connectionId}`, () => this.prepare(run, job.lane, cursor, answer, revision), signal);
-      await this.retrying(`publish ${job.connectionId}`, () => this.commit(page.publications, page.rejects), signal);
+      await this.retrying(`publish ${job.connectionId}`, () => this.commit(this.publishers[job.lane], page.publications, page.rejects), signal);
       const synced = job.lane === Lane.History && job.historyComplete && !answer.has_more && run.historySyncedAt === undefined ? this.clock().toISOString() : undefined;
       // Fenced (another run owns the connection now) is not retried: `retrying` rethrows it.
       await this.retrying(`save ${job.connectionId}`, () => this.cursors.save(run, answer.next_cursor, page.nextRevision, synced), signal);
@@ -272,9 +276,9 @@ export class ConnectionSyncer {
   }
 
   /** Step (4): every record on the stream (in the page's order per partition key) and every reject stored. */
-  private async commit(publications: readonly Publication[], rejects: readonly RejectRecord[]): Promise<void> {
+  private async commit(publisher: RecordPublisher, publications: readonly Publication[], rejects: readonly RejectRecord[]): Promise<void> {
     const [puts, stored] = await Promise.all([
-      Promise.allSettled(publications.map((p) => this.publisher.put({ data: p.data, partitionKey: p.partitionKey }))),
+      Promise.allSettled(publications.map((p) => publisher.put({ data: p.data, partitionKey: p.partitionKey }))),
       mapLimit(rejects, 16, (r) => this.rejects.put(r)).then(
         () => undefined,
         (error: unknown) => ({ error }),

@@ -4,6 +4,8 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { KinesisProducer } from '../../shared/kinesis/index.js';
 import type { KinesisProducerOptions } from '../../shared/kinesis/index.js';
 import type { Logger } from '../../shared/logger.js';
+import { Lane } from '../../shared/schemas/transaction-change.js';
+import type { LaneName } from '../../shared/schemas/transaction-change.js';
 import { silentLogger } from '../../shared/logger.js';
 import { RejectStore } from '../../shared/rejects/reject-store.js';
 import { BrokerClient } from './broker-client.js';
@@ -83,6 +85,8 @@ export function createCrawler(wiring: CrawlerWiring): CrawlerService {
 }
 
 export interface SyncCrawlerWiring extends Omit<CrawlerWiring, 'cursorName' | 'crawler'> {
+  /** RAW_HISTORY_STREAM_NAME: where history jobs put their records (`rawStreamName` takes the live ones). */
+  readonly rawHistoryStreamName: string;
   /** BullMQ's Redis connection (the worker's own; the service closes it). */
   readonly redis: ConnectionOptions;
   readonly syncQueueName: string;
@@ -90,27 +94,29 @@ export interface SyncCrawlerWiring extends Omit<CrawlerWiring, 'cursorName' | 'c
   /** Connections synced at once. @default 4 */
   readonly concurrency?: number;
   /** Sync tuning (page size, page budget per job, back-off). */
-  readonly syncer?: Omit<ConnectionSyncerOptions, 'source' | 'ledger' | 'publisher' | 'rejects' | 'cursors' | 'logger'>;
+  readonly syncer?: Omit<ConnectionSyncerOptions, 'source' | 'ledger' | 'publishers' | 'rejects' | 'cursors' | 'logger'>;
   /** @default 30_000 ms, see `SyncWorkerOptions.lockDurationMs` */
   readonly lockDurationMs?: number;
 }
 
-/** A wired fleet crawler; `close()` stops taking jobs, lets running ones end their page, then flushes the producer. */
+/** A wired fleet crawler; `close()` stops taking jobs, lets running ones end their page, then flushes both lanes' producers. */
 export interface SyncCrawlerService {
   readonly worker: SyncWorker;
-  readonly producer: KinesisProducer;
+  /** The producer on each lane's raw stream. */
+  readonly producers: Readonly<Record<LaneName, KinesisProducer>>;
   close(): Promise<void>;
 }
 
 /** Builds the fleet crawler (CRAWLER_SOURCE=sync): sync jobs from the queue, each connection from its durable cursor. */
 export function createSyncCrawler(wiring: SyncCrawlerWiring): SyncCrawlerService {
   const logger = wiring.logger ?? silentLogger();
-  const producer = new KinesisProducer({ kinesis: wiring.kinesis, streamName: wiring.rawStreamName, logger, ...wiring.producer });
+  const producerOn = (streamName: string) => new KinesisProducer({ kinesis: wiring.kinesis, streamName, logger, ...wiring.producer });
+  const producers = { [Lane.Live]: producerOn(wiring.rawStreamName), [Lane.History]: producerOn(wiring.rawHistoryStreamName) } as const;
   const syncer = new ConnectionSyncer({
     ...wiring.syncer,
     source: new SyncClient({ baseUrl: wiring.brokerUrl, apiKey: wiring.brokerApiKey, ...(wiring.fetch === undefined ? {} : { fetch: wiring.fetch }) }),
     ledger: new IngestLedger({ dynamodb: wiring.dynamodb, tableName: wiring.ingestLedgerTableName, ...(wiring.ledgerConcurrency === undefined ? {} : { concurrency: wiring.ledgerConcurrency }) }),
-    publisher: producer,
+    publishers: producers,
     rejects: new RejectStore({ dynamodb: wiring.dynamodb, tableName: wiring.rejectsTableName }),
     cursors: new ConnectionCursors({ dynamodb: wiring.dynamodb, tableName: wiring.crawlerStateTableName }),
     logger: logger.child({ component: 'connection-syncer' }),
@@ -128,12 +134,13 @@ export function createSyncCrawler(wiring: SyncCrawlerWiring): SyncCrawlerService
   let closing: Promise<void> | undefined;
   return {
     worker,
-    producer,
+    producers,
     close() {
       closing ??= worker
         .close()
         .catch(() => undefined)
-        .then(() => producer.close());
+        .then(() => Promise.all([producers.live.close(), producers.history.close()]))
+        .then(() => undefined);
       return closing;
     },
   };

@@ -46,6 +46,7 @@ const startSync: StartRole<'crawler'> = async (context) => {
   const redis = createRedisConnection({ url: env.REDIS_URL, authToken: env.REDIS_AUTH_TOKEN, connectionName: 'crawler' });
   const service = createSyncCrawler({
     ...publishingDeps(context),
+    rawHistoryStreamName: env.RAW_HISTORY_STREAM_NAME,
     redis,
     syncQueueName: env.SYNC_QUEUE_NAME,
     queuePrefix: env.QUEUE_PREFIX,

@@ -24,25 +24,25 @@ export interface CrawlerFixture {
   readonly aws: AwsClients;
   readonly kinesis: KinesisClient;
   readonly dynamodb: DynamoDBClient;
-  readonly names: { readonly raw: string; readonly ledger: string; readonly state: string; readonly rejects: string };
+  readonly names: { readonly raw: string; readonly rawHistory: string; readonly ledger: string; readonly state: string; readonly rejects: string };
   /** The reject store as the crawler writes it. */
   readonly rejectStore: RejectStore;
   /** Every reject stored, read by the operator (the crawler may only put them). */
   rejects(): Promise<RejectRecord[]>;
   /** A crawler wired to this fixture's resources and the given broker. */
   crawler(broker: { url: string; apiKey: string }, overrides?: Partial<CrawlerWiring>): CrawlerService;
-  /** Every record on the raw stream, all shards, oldest first per shard. */
-  readStream(): Promise<RawRecord[]>;
+  /** Every record on the given raw streams (@default both lanes'), all shards, oldest first per shard. */
+  readStream(streams?: readonly string[]): Promise<RawRecord[]>;
   /** The cursor saved in the crawlerState table, or null. */
   savedCursor(): Promise<string | null>;
   cleanup(): Promise<void>;
 }
 
 export async function crawlerFixture(): Promise<CrawlerFixture> {
-  const own = await testStack({ shards: { raw: 2 } });
+  const own = await testStack({ shards: { raw: 2, rawHistory: 2 } });
   const clients = own.as('crawler');
   const operator = own.operator;
-  const names = { raw: own.names.streams.raw, ledger: own.names.tables.ingestLedger, state: own.names.tables.crawlerState, rejects: own.names.tables.rejects };
+  const names = { raw: own.names.streams.raw, rawHistory: own.names.streams.rawHistory, ledger: own.names.tables.ingestLedger, state: own.names.tables.crawlerState, rejects: own.names.tables.rejects };
   const services: CrawlerService[] = [];
   return {
     aws: clients,
@@ -68,12 +68,14 @@ export async function crawlerFixture(): Promise<CrawlerFixture> {
       services.push(service);
       return service;
     },
-    async readStream() {
-      const shards = (await operator.kinesis.send(new ListShardsCommand({ StreamName: names.raw }))).Shards ?? [];
+    async readStream(streams = [names.raw, names.rawHistory]) {
+      const shards = (
+        await Promise.all(streams.map(async (StreamName) => ((await operator.kinesis.send(new ListShardsCommand({ StreamName }))).Shards ?? []).map((shard) => ({ StreamName, shard }))))
+      ).flat();
       const perShard = await Promise.all(
-        shards.map(async (shard) => {
+        shards.map(async ({ StreamName, shard }) => {
           const out: RawRecord[] = [];
-          let iterator = (await operator.kinesis.send(new GetShardIteratorCommand({ StreamName: names.raw, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
+          let iterator = (await operator.kinesis.send(new GetShardIteratorCommand({ StreamName, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
           while (iterator !== undefined) {
             const page: GetRecordsCommandOutput = await operator.kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
             for (const record of page.Records ?? []) out.push(rawRecordSchema.parse(JSON.parse(Buffer.from(record.Data ?? []).toString('utf8'))));

@@ -53,12 +53,13 @@ describe('Crawler: a changed transaction is a new version only when the broker m
   });
 
   function syncer(source: SyncSource, cursors?: Pick<ConnectionCursors, 'begin' | 'save'>): ConnectionSyncer {
-    const producer = new KinesisProducer({ kinesis: fixture.kinesis, streamName: fixture.names.raw });
-    closers.push(() => producer.close());
+    const live = new KinesisProducer({ kinesis: fixture.kinesis, streamName: fixture.names.raw });
+    const history = new KinesisProducer({ kinesis: fixture.kinesis, streamName: fixture.names.rawHistory });
+    closers.push(() => Promise.all([live.close(), history.close()]));
     return new ConnectionSyncer({
       source,
       ledger: new IngestLedger({ dynamodb: fixture.dynamodb, tableName: fixture.names.ledger }),
-      publisher: producer,
+      publishers: { live, history },
       rejects: fixture.rejectStore,
       cursors: cursors ?? new ConnectionCursors({ dynamodb: fixture.dynamodb, tableName: fixture.names.state }),
       pageSize: 100,

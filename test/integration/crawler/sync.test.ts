@@ -56,12 +56,13 @@ describe('Crawler: connections synced from their own cursors (the aggregator API
   });
 
   function syncer(overrides: { cursors?: Pick<ConnectionCursors, 'begin' | 'save'> } = {}): ConnectionSyncer {
-    const producer = new KinesisProducer({ kinesis: fixture.kinesis, streamName: fixture.names.raw });
-    closers.push(() => producer.close());
+    const live = new KinesisProducer({ kinesis: fixture.kinesis, streamName: fixture.names.raw });
+    const history = new KinesisProducer({ kinesis: fixture.kinesis, streamName: fixture.names.rawHistory });
+    closers.push(() => Promise.all([live.close(), history.close()]));
     return new ConnectionSyncer({
       source: new SyncClient({ baseUrl: broker.url, apiKey: broker.apiKey }),
       ledger: new IngestLedger({ dynamodb: fixture.dynamodb, tableName: fixture.names.ledger }),
-      publisher: producer,
+      publishers: { live, history },
       rejects: fixture.rejectStore,
       cursors: overrides.cursors ?? new ConnectionCursors({ dynamodb: fixture.dynamodb, tableName: fixture.names.state }),
       pageSize: 100,
@@ -100,6 +101,12 @@ describe('Crawler: connections synced from their own cursors (the aggregator API
     expect(new Set(records.filter((r) => r.change?.lane === Lane.History).map((r) => r.transaction.transactionId)).size).to.equal(250);
     const revisions = records.map((r) => r.change?.revision ?? -1);
     expect(new Set(revisions).size).to.equal(records.length);
+    // Each lane on its own stream: the backfill never shares a shard with the live changes.
+    const onHistoryStream = await fixture.readStream([fixture.names.rawHistory]);
+    const onLiveStream = await fixture.readStream([fixture.names.raw]);
+    expect(onHistoryStream.map((r) => r.change?.lane)).to.have.length(250).and.to.satisfy((lanes: unknown[]) => lanes.every((l) => l === Lane.History));
+    expect(onLiveStream.length).to.equal(records.length - 250);
+    expect(onLiveStream.every((r) => r.change?.lane === Lane.Live)).to.equal(true);
   });
 
   it('resumes a run that died after its puts and before its save: nothing lost, the page again at higher revisions', async () => {
@@ -167,6 +174,7 @@ describe('Crawler: connections synced from their own cursors (the aggregator API
         brokerUrl: broker.url,
         brokerApiKey: broker.apiKey,
         rawStreamName: fixture.names.raw,
+        rawHistoryStreamName: fixture.names.rawHistory,
         ingestLedgerTableName: fixture.names.ledger,
         crawlerStateTableName: fixture.names.state,
         rejectsTableName: fixture.names.rejects,
