@@ -45,13 +45,15 @@ export interface ScoringJobResult {
 }
 
 /**
- * Deterministic job id for a chunk of one shard: the same records handed over again (a retried or
- * redelivered batch after a crash or a lease move) map to the same id, and BullMQ ignores an add
- * whose id exists. Sequence numbers are decimal and unique within a shard; BullMQ forbids ':' in
- * custom ids, so the parts are joined with '.'.
+ * Deterministic job id for a chunk of one shard of one stream: the same records handed over again
+ * (a retried or redelivered batch after a crash or a lease move) map to the same id, and BullMQ
+ * ignores an add whose id exists. Sequence numbers are decimal and unique within a shard only, and
+ * both lanes' raw streams have a `shardId-000000000000`, so the stream is part of the id (without
+ * it a history chunk could be taken for a live one already done, and never scored). BullMQ forbids
+ * ':' in custom ids, so the parts are joined with '.'.
  */
-export function scoringJobId(shardId: string, firstSequenceNumber: string, lastSequenceNumber: string): string {
-  return `${shardId}.${firstSequenceNumber}.${lastSequenceNumber}`;
+export function scoringJobId(streamName: string, shardId: string, firstSequenceNumber: string, lastSequenceNumber: string): string {
+  return `${streamName}.${shardId}.${firstSequenceNumber}.${lastSequenceNumber}`;
 }
 
 /**

@@ -36,7 +36,7 @@ export function scoringJobs(records: readonly RawRecord[], streamName: string): 
       lastSequenceNumber: jobRecords[jobRecords.length - 1]!.sequenceNumber,
       records: jobRecords,
     };
-    return { id: scoringJobId(data.shardId, data.firstSequenceNumber, data.lastSequenceNumber), data };
+    return { id: scoringJobId(data.stream, data.shardId, data.firstSequenceNumber, data.lastSequenceNumber), data };
   });
 }
 

@@ -16,6 +16,8 @@ import type { ViewWriterOptions, WriterStats } from './view-writer.js';
 
 /** The lease-table partition of the projector: its own leases and checkpoints on the results stream. */
 export const PROJECTOR_APPLICATION = 'projector' as const;
+/** Each lane's results stream is a consuming application of its own (the live one keeps the name it always had). */
+export const PROJECTOR_APPLICATIONS = { live: PROJECTOR_APPLICATION, history: `${PROJECTOR_APPLICATION}-history` } as const;
 
 /** Consumer options the projector sets itself. */
 type OwnConsumerOptions = 'kinesis' | 'dynamodb' | 'streamName' | 'leaseTableName' | 'applicationName' | 'processRecords' | 'onPoisonRecord' | 'logger';
@@ -24,8 +26,10 @@ export interface ProjectorOptions {
   /** Injected, never built here. */
   readonly kinesis: KinesisClient;
   readonly dynamodb: DynamoDBClient;
-  /** The results stream. */
+  /** A results stream: RESULTS_STREAM_NAME or RESULTS_HISTORY_STREAM_NAME. */
   readonly streamName: string;
+  /** Lease-table partition: one per stream read. @default PROJECTOR_APPLICATION (the live lane's) */
+  readonly applicationName?: string;
   readonly leaseTableName: string;
   readonly viewTableName: string;
   /** Where malformed and unprojectable records go. */
@@ -98,7 +102,7 @@ export class Projector {
       dynamodb: options.dynamodb,
       streamName: options.streamName,
       leaseTableName: options.leaseTableName,
-      applicationName: PROJECTOR_APPLICATION,
+      applicationName: options.applicationName ?? PROJECTOR_APPLICATION,
       processRecords: (batch, context) => this.processRecords(batch, context),
       onPoisonRecord: (poison) => this.onPoisonRecord(poison),
       // The consumer names its own component; ours would appear twice on its lines.

@@ -5,6 +5,7 @@ import { METRIC_STACK_DIMENSION, PIPELINE_METRICS } from '../../shared/metrics.j
 import { MetricsEmitter, PeriodicMetric } from '../lib/metrics.js';
 import { createRedisConnection } from '../lib/redis.js';
 import { RejectStore } from '../../shared/rejects/reject-store.js';
+import { Lane } from '../../shared/schemas/transaction-change.js';
 import { runCloseSteps } from '../runtime/close-steps.js';
 import type { StartRole } from '../runtime/worker-runtime.js';
 import { scoringBacklog } from './backlog.js';
@@ -34,10 +35,11 @@ export const start: StartRole<typeof WorkerRole.Scorer> = async ({ env, logger, 
   // Results of one user are not in order across jobs anyway (jobs run at once, on several scorers),
   // and the projector's writes do not depend on order; keeping it within a job would cost a
   // PutRecords round trip per record of the same user (measured: 174 calls instead of 8 for 3,000 records).
-  const producer = new KinesisProducer({ kinesis: aws.kinesis, streamName: env.RESULTS_STREAM_NAME, logger, preserveKeyOrder: false });
+  const producerOn = (streamName: string) => new KinesisProducer({ kinesis: aws.kinesis, streamName, logger, preserveKeyOrder: false });
+  const producers = { [Lane.Live]: producerOn(env.RESULTS_STREAM_NAME), [Lane.History]: producerOn(env.RESULTS_HISTORY_STREAM_NAME) } as const;
   const processor = new ScoringProcessor({
     scorer: pool,
-    results: producer,
+    results: producers,
     rejectStore: new RejectStore({ dynamodb: aws.dynamodb, tableName: env.REJECTS_TABLE_NAME }),
     logger,
   });
@@ -80,7 +82,7 @@ export const start: StartRole<typeof WorkerRole.Scorer> = async ({ env, logger, 
         [
           ['worker', () => worker.close()],
           ['metrics', () => Promise.all([publisher.close(), failedPublisher.close(), stalledPublisher.close()])],
-          ['producer', () => producer.close()],
+          ['producers', async () => Promise.all([producers.live.close(), producers.history.close()])],
           ['inference pool', () => pool.close()],
           ['queue', () => queue.close()],
           ['redis', async () => Promise.all([workerConnection.quit(), queueConnection.quit()])],

@@ -13,7 +13,9 @@ import type { Transaction } from '../../shared/schemas/transaction.js';
 import type { RejectStore } from '../../shared/rejects/reject-store.js';
 import { ScoringWriteError } from './errors.js';
 import type { BatchScores, ModelVersions } from './inference/messages.js';
+import { laneOf } from '../../shared/scoring-job.js';
 import type { ScoringJobData, ScoringJobRecord, ScoringJobResult } from '../../shared/scoring-job.js';
+import type { LaneName } from '../../shared/schemas/transaction-change.js';
 
 /** What scores a batch: the inference pool, or a stand-in in tests. */
 export interface BatchScorer {
@@ -21,15 +23,18 @@ export interface BatchScorer {
   readonly modelVersions: ModelVersions;
 }
 
-/** Where results go: the Kinesis producer on the results stream. */
+/** Where results go: the Kinesis producer on a results stream. */
 export interface ResultWriter {
   put(record: ProducerRecord): Promise<PutResult>;
 }
 
+/** A result writer per lane: a backfill's results go to the history lane's stream, so they never stand ahead of live ones on a results shard. */
+export type LaneResultWriters = Readonly<Record<LaneName, ResultWriter>>;
+
 export interface ScoringProcessorOptions {
   readonly scorer: BatchScorer;
-  /** A producer on RESULTS_STREAM_NAME. */
-  readonly results: ResultWriter;
+  /** Producers on RESULTS_STREAM_NAME (live) and RESULTS_HISTORY_STREAM_NAME (history). */
+  readonly results: LaneResultWriters;
   readonly rejectStore: RejectStore;
   /** @default () => new Date() */
   readonly now?: () => Date;
@@ -59,12 +64,12 @@ function clamp01(value: number): number {
  * durable, and rejects (so BullMQ retries it) if any write failed.
  *
  * @example
- * const processor = new ScoringProcessor({ scorer: pool, results: producer, rejectStore });
+ * const processor = new ScoringProcessor({ scorer: pool, results: { live, history }, rejectStore });
  * const { scored, rejected } = await processor.process(job.data, job.id);
  */
 export class ScoringProcessor {
   private readonly scorer: BatchScorer;
-  private readonly results: ResultWriter;
+  private readonly results: LaneResultWriters;
   private readonly rejectStore: RejectStore;
   private readonly now: () => Date;
   private readonly log: Logger;
@@ -109,7 +114,7 @@ export class ScoringProcessor {
 
     const writes = [
       ...results.map(({ entry, result }) =>
-        this.results.put({ data: JSON.stringify(result), partitionKey: streamPartitionKey(result) }).then(
+        this.results[laneOf(entry.record)].put({ data: JSON.stringify(result), partitionKey: streamPartitionKey(result) }).then(
           () => 'scored' as const,
           async (error: unknown) => {
             // A record the producer can never send (it says so at once) is unscorable, not a retry.

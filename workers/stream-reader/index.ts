@@ -8,7 +8,9 @@ import type { StartRole } from '../runtime/worker-runtime.js';
 import type { ScoringJobData, ScoringJobResult } from '../../shared/scoring-job.js';
 import { JobCompletionTracker } from './job-tracker.js';
 import { ScoringDispatcher } from './scoring-dispatcher.js';
-import { StreamReader } from './stream-reader.js';
+import { STREAM_READER_APPLICATIONS, StreamReader } from './stream-reader.js';
+import { Lane } from '../../shared/schemas/transaction-change.js';
+import type { LaneName } from '../../shared/schemas/transaction-change.js';
 
 /** Part of SHUTDOWN_TIMEOUT_MS the consumer may spend draining; the rest is for the last checkpoint, release and closing connections. */
 const DRAIN_SHARE = 0.7;
@@ -25,27 +27,36 @@ export const start: StartRole<typeof WorkerRole.StreamReader> = async ({ env, lo
   queue.on('error', onRedisError);
   queueEvents.on('error', onRedisError);
   const tracker = new JobCompletionTracker({ queue, queueEvents, logger });
-  const dispatcher = new ScoringDispatcher({
-    queue,
-    tracker,
-    rejectStore: new RejectStore({ dynamodb: aws.dynamodb, tableName: env.REJECTS_TABLE_NAME }),
-    streamName: env.RAW_STREAM_NAME,
-    maxRecordsPerJob: env.READER_JOB_MAX_RECORDS,
-    maxInFlightJobsPerShard: env.READER_MAX_IN_FLIGHT_JOBS,
-    logger,
-  });
-  const reader = new StreamReader({
-    kinesis: aws.kinesis,
-    dynamodb: aws.dynamodb,
-    streamName: env.RAW_STREAM_NAME,
-    leaseTableName: env.LEASE_TABLE_NAME,
-    dispatcher,
-    failoverTimeMs: env.LEASE_FAILOVER_MS,
-    idleTimeBetweenReadsMs: env.READ_IDLE_MS,
-    getRecordsLimit: env.GET_RECORDS_LIMIT,
-    shutdownTimeoutMs: Math.floor(env.SHUTDOWN_TIMEOUT_MS * DRAIN_SHARE),
-    logger,
-  });
+  const rejectStore = new RejectStore({ dynamodb: aws.dynamodb, tableName: env.REJECTS_TABLE_NAME });
+  // One consumer per lane's raw stream, each with its own leases, dispatcher and in-flight window:
+  // a backfill's jobs never hold the slots of a live shard. Both add to the one scoring queue, where
+  // history jobs carry a priority that lets live ones pass.
+  const readerOf = (lane: LaneName, streamName: string): StreamReader =>
+    new StreamReader({
+      kinesis: aws.kinesis,
+      dynamodb: aws.dynamodb,
+      streamName,
+      applicationName: STREAM_READER_APPLICATIONS[lane],
+      leaseTableName: env.LEASE_TABLE_NAME,
+      dispatcher: new ScoringDispatcher({
+        queue,
+        tracker,
+        rejectStore,
+        streamName,
+        maxRecordsPerJob: env.READER_JOB_MAX_RECORDS,
+        maxInFlightJobsPerShard: env.READER_MAX_IN_FLIGHT_JOBS,
+        logger,
+      }),
+      failoverTimeMs: env.LEASE_FAILOVER_MS,
+      idleTimeBetweenReadsMs: env.READ_IDLE_MS,
+      getRecordsLimit: env.GET_RECORDS_LIMIT,
+      shutdownTimeoutMs: Math.floor(env.SHUTDOWN_TIMEOUT_MS * DRAIN_SHARE),
+      logger: logger.child({ lane }),
+    });
+  const readers = { [Lane.Live]: readerOf(Lane.Live, env.RAW_STREAM_NAME), [Lane.History]: readerOf(Lane.History, env.RAW_HISTORY_STREAM_NAME) } as const;
+  const reader = readers.live;
+  // The lag the readers scale and alarm on is the live lane's: a backfill is behind by design while
+  // it runs; the history stream's iterator-age alarm watches that it moves at all.
   const lag = lagMetric({ env, role: 'stream-reader', consumerMetrics: () => reader.metrics().consumer, logger });
   health.addCheck('redis', () => {
     if (queueConnection.status !== 'ready' || eventsConnection.status !== 'ready') {
@@ -54,12 +65,19 @@ export const start: StartRole<typeof WorkerRole.StreamReader> = async ({ env, lo
   });
   health.addCheck('consumer', () => {
     const { consumer, jobsInFlight } = reader.metrics();
-    return { leasesHeld: consumer.leasesHeld, recordsPerSecond: consumer.recordsPerSecond, jobsInFlight, millisBehindLatest: lag.lastValue };
+    const history = readers.history.metrics();
+    return {
+      leasesHeld: consumer.leasesHeld,
+      recordsPerSecond: consumer.recordsPerSecond,
+      jobsInFlight,
+      millisBehindLatest: lag.lastValue,
+      history: { leasesHeld: history.consumer.leasesHeld, recordsPerSecond: history.consumer.recordsPerSecond, jobsInFlight: history.jobsInFlight },
+    };
   });
   await queueEvents.waitUntilReady();
-  await reader.start();
+  await Promise.all([readers.live.start(), readers.history.start()]);
   lag.start();
-  logger.info({ workerId: reader.workerId, queue: env.SCORING_QUEUE_NAME }, 'stream-reader started');
+  logger.info({ workerIds: [readers.live.workerId, readers.history.workerId], queue: env.SCORING_QUEUE_NAME }, 'stream-reader started');
 
   let closing: Promise<void> | undefined;
   return {
@@ -69,7 +87,7 @@ export const start: StartRole<typeof WorkerRole.StreamReader> = async ({ env, lo
         [
           // A last lag reading while the shards are still read (after, the worker reads none).
           ['lag metric', () => lag.close()],
-          ['consumer', () => reader.close()],
+          ['consumers', async () => Promise.all([readers.live.close(), readers.history.close()])],
           ['tracker', () => tracker.close()],
           ['queue events', () => queueEvents.close()],
           ['queue', () => queue.close()],

@@ -49,7 +49,7 @@ export function planScoringJobs(batch: readonly KinesisRecord[], decoded: readon
     const last = chunk[chunk.length - 1];
     if (records.length === 0 || first === undefined || last === undefined || lane === undefined) continue;
     jobs.push({
-      id: scoringJobId(options.shardId, first.sequenceNumber, last.sequenceNumber),
+      id: scoringJobId(options.streamName, options.shardId, first.sequenceNumber, last.sequenceNumber),
       lane,
       data: {
         v: SCORING_JOB_VERSION,

@@ -9,13 +9,17 @@ import type { DispatcherCounters, ScoringDispatcher } from './scoring-dispatcher
 
 /** The lease-table partition of this application: each consuming application has its own leases. */
 export const STREAM_READER_APPLICATION = 'stream-reader' as const;
+/** Each lane's raw stream is a consuming application of its own: its leases and checkpoints apart (the live one keeps the name it always had). */
+export const STREAM_READER_APPLICATIONS = { live: STREAM_READER_APPLICATION, history: `${STREAM_READER_APPLICATION}-history` } as const;
 
 export interface StreamReaderOptions {
   /** Injected, never built here. */
   readonly kinesis: KinesisClient;
   readonly dynamodb: DynamoDBClient;
-  /** RAW_STREAM_NAME. */
+  /** RAW_STREAM_NAME or RAW_HISTORY_STREAM_NAME. */
   readonly streamName: string;
+  /** Lease-table partition: one per stream read. @default STREAM_READER_APPLICATION (the live lane's) */
+  readonly applicationName?: string;
   /** LEASE_TABLE_NAME. */
   readonly leaseTableName: string;
   /** Its READER_MAX_IN_FLIGHT_JOBS and READER_JOB_MAX_RECORDS also bound what the consumer reads ahead, so the two never disagree. */
@@ -66,7 +70,7 @@ export class StreamReader {
       dynamodb: options.dynamodb,
       streamName: options.streamName,
       leaseTableName: options.leaseTableName,
-      applicationName: STREAM_READER_APPLICATION,
+      applicationName: options.applicationName ?? STREAM_READER_APPLICATION,
       logger,
       processRecords: this.dispatcher.processRecords,
       onPoisonRecord: this.dispatcher.onPoisonRecord,

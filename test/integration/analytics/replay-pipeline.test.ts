@@ -61,12 +61,14 @@ describe('Replay through the pipeline: raw archive → raw stream → stream-rea
 
   /** The stream-reader, scorer and projector in this process, on the fixture's stack. */
   async function startPipeline(): Promise<void> {
-    const producer = new KinesisProducer({ kinesis: fx.as('scorer').kinesis, streamName: fx.names.streams.results, logger: silentLogger(), preserveKeyOrder: false });
+    const producerOn = (streamName: string) => new KinesisProducer({ kinesis: fx.as('scorer').kinesis, streamName, logger: silentLogger(), preserveKeyOrder: false });
+    const producer = producerOn(fx.names.streams.results);
+    const historyProducer = producerOn(fx.names.streams.resultsHistory);
     const scorer = new ScoringWorker({
       connection: fx.connection('scorer'),
       queueName: fx.names.queues.scoring,
       prefix: fx.names.queuePrefix,
-      processor: new ScoringProcessor({ scorer: pool, results: producer, rejectStore: fx.rejectsAs('scorer') }),
+      processor: new ScoringProcessor({ scorer: pool, results: { live: producer, history: historyProducer }, rejectStore: fx.rejectsAs('scorer') }),
       concurrency: 2,
     });
     const dispatcher = new ScoringDispatcher({ queue: fx.queue, tracker: fx.tracker, rejectStore: fx.rejectsAs('stream-reader'), streamName: fx.names.streams.raw, maxRecordsPerJob: 50, maxInFlightJobsPerShard: 4 });
@@ -92,6 +94,7 @@ describe('Replay through the pipeline: raw archive → raw stream → stream-rea
       () => reader.close(),
       () => scorer.close(),
       () => producer.close(),
+      () => historyProducer.close(),
       () => projector.close(),
     );
     await projector.start();

@@ -55,8 +55,10 @@ describe('Scoring pipeline: stream-reader → BullMQ → scorer → results stre
 
   /** The scorer side on the fixture's queue: the real processor on the shared pool, writing to the results stream. */
   function startScorer(options: { results?: ResultWriter; lockDurationMs?: number; stalledIntervalMs?: number } = {}): ScoringWorker {
-    const producer = new KinesisProducer({ kinesis: fx.as('scorer').kinesis, streamName: fx.names.streams.results, logger: silentLogger(), preserveKeyOrder: false });
-    const processor = new ScoringProcessor({ scorer: pool, results: options.results ?? producer, rejectStore: fx.rejectsAs('scorer') });
+    const producerOn = (streamName: string) => new KinesisProducer({ kinesis: fx.as('scorer').kinesis, streamName, logger: silentLogger(), preserveKeyOrder: false });
+    const producer = producerOn(fx.names.streams.results);
+    const historyProducer = producerOn(fx.names.streams.resultsHistory);
+    const processor = new ScoringProcessor({ scorer: pool, results: { live: options.results ?? producer, history: historyProducer }, rejectStore: fx.rejectsAs('scorer') });
     const worker = new ScoringWorker({
       connection: fx.connection('scorer'),
       queueName: fx.names.queues.scoring,
@@ -66,7 +68,7 @@ describe('Scoring pipeline: stream-reader → BullMQ → scorer → results stre
       ...(options.lockDurationMs === undefined ? {} : { lockDurationMs: options.lockDurationMs }),
       ...(options.stalledIntervalMs === undefined ? {} : { stalledIntervalMs: options.stalledIntervalMs }),
     });
-    closers.push(() => worker.close(), () => producer.close());
+    closers.push(() => worker.close(), () => producer.close(), () => historyProducer.close());
     return worker;
   }
 

@@ -10,7 +10,7 @@ import type { RejectStore } from '../../../shared/rejects/reject-store.js';
 import { ScoringWriteError } from '../../../workers/scorer/errors.js';
 import type { BatchScores } from '../../../workers/scorer/inference/messages.js';
 import { ScoringProcessor } from '../../../workers/scorer/scoring-processor.js';
-import type { BatchScorer } from '../../../workers/scorer/scoring-processor.js';
+import type { BatchScorer, LaneResultWriters, ResultWriter } from '../../../workers/scorer/scoring-processor.js';
 import type { ScoringJobData } from '../../../shared/scoring-job.js';
 import { rawRecord, sequenceNumber } from '../stream-reader/raw-records.js';
 
@@ -59,6 +59,11 @@ function sink(fail: (record: ProducerRecord) => Error | undefined = () => undefi
   };
 }
 
+/** One writer for both lanes, where a test is not about lanes. */
+function bothLanes(writer: ResultWriter): LaneResultWriters {
+  return { live: writer, history: writer };
+}
+
 function job(ids: readonly string[], overrides: Record<string, Record<string, unknown>> = {}): ScoringJobData {
   return {
     v: 1,
@@ -76,7 +81,7 @@ describe('Class: ScoringProcessor', () => {
       // Prepare
       const scorer = fakeScorer();
       const results = sink();
-      const processor = new ScoringProcessor({ scorer, results, rejectStore: fakeRejects(), now: () => NOW });
+      const processor = new ScoringProcessor({ scorer, results: bothLanes(results), rejectStore: fakeRejects(), now: () => NOW });
 
       // Act
       const outcome = await processor.process(job(['a', 'b', 'c']), 'job-1');
@@ -94,7 +99,7 @@ describe('Class: ScoringProcessor', () => {
     it('passes each record\'s change envelope on to its result unchanged, and adds none where the record has none', async () => {
       // Prepare
       const results = sink();
-      const processor = new ScoringProcessor({ scorer: fakeScorer(), results, rejectStore: fakeRejects(), now: () => NOW });
+      const processor = new ScoringProcessor({ scorer: fakeScorer(), results: bothLanes(results), rejectStore: fakeRejects(), now: () => NOW });
       const data = job(['plain', 'posted', 'gone']);
       const changes = {
         posted: { kind: 'added', revision: 7, connectionId: 'conn-1', lane: 'history', pendingTransactionId: 'pending-1' },
@@ -115,12 +120,34 @@ describe('Class: ScoringProcessor', () => {
       expect(parsed.get('plain')).to.not.have.property('change');
     });
 
+    it("writes each result to its record's lane: a backfill's to the history stream, live and envelope-less ones to the live stream", async () => {
+      // Prepare
+      const live = sink();
+      const history = sink();
+      const processor = new ScoringProcessor({ scorer: fakeScorer(), results: { live, history }, rejectStore: fakeRejects(), now: () => NOW });
+      const data = job(['plain', 'backfill-1', 'live-1', 'backfill-2']);
+      const laneOfId: Record<string, 'live' | 'history'> = { 'backfill-1': 'history', 'live-1': 'live', 'backfill-2': 'history' };
+      const records = data.records.map((r) => {
+        const lane = laneOfId[r.record.transaction.transactionId];
+        return lane === undefined ? r : { ...r, record: { ...r.record, change: { kind: 'added' as const, revision: 1, connectionId: 'conn-1', lane } } };
+      });
+
+      // Act
+      const outcome = await processor.process({ ...data, records }, 'job-lanes');
+
+      // Assess
+      const ids = (writer: ReturnType<typeof sink>) => writer.put_.map((r) => scoredResultSchema.parse(JSON.parse(String(r.data))).transactionId);
+      expect(outcome).to.deep.equal({ scored: 4, rejected: 0 });
+      expect(ids(history)).to.deep.equal(['backfill-1', 'backfill-2']);
+      expect(ids(live)).to.deep.equal(['plain', 'live-1']);
+    });
+
     it('sets aside records that do not normalise, score NaN, fail alone in the thread or can never be put, and writes the rest', async () => {
       // Prepare
       const scorer = fakeScorer((t) => (t.transactionId === 'nan' ? { anomaly: Number.NaN } : t.transactionId === 'thread' ? { fail: 'featurisation threw' } : {}));
       const rejectStore = fakeRejects();
       const results = sink((r) => (String(r.data).includes('"transactionId":"huge"') ? new InvalidRecordError('user-1', 'too large') : undefined));
-      const processor = new ScoringProcessor({ scorer, results, rejectStore, now: () => NOW });
+      const processor = new ScoringProcessor({ scorer, results: bothLanes(results), rejectStore, now: () => NOW });
       const data = job(['ok', 'bad-amount', 'nan', 'thread', 'huge'], { 'bad-amount': { amount: { value: '-1.234', currency: 'EUR' } } });
 
       // Act
@@ -141,7 +168,7 @@ describe('Class: ScoringProcessor', () => {
     it('fails the job (for BullMQ to retry) when a write fails for a transient reason, after every other write settled', async () => {
       // Prepare
       const results = sink((r) => (String(r.data).includes('"transactionId":"b"') ? new Error('ProvisionedThroughputExceededException') : undefined));
-      const processor = new ScoringProcessor({ scorer: fakeScorer(), results, rejectStore: fakeRejects(), now: () => NOW });
+      const processor = new ScoringProcessor({ scorer: fakeScorer(), results: bothLanes(results), rejectStore: fakeRejects(), now: () => NOW });
 
       // Act
       const error = await processor.process(job(['a', 'b', 'c']), 'job-3').catch((e: unknown) => e);

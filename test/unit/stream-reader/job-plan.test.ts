@@ -23,9 +23,9 @@ describe('Function: planScoringJobs', () => {
     // Assess
     expect(jobs.map((j) => j.data.records.length)).to.deep.equal([4, 4, 2]);
     expect(jobs.map((j) => j.id)).to.deep.equal([
-      scoringJobId(options.shardId, sequenceNumber(0), sequenceNumber(3)),
-      scoringJobId(options.shardId, sequenceNumber(4), sequenceNumber(7)),
-      scoringJobId(options.shardId, sequenceNumber(8), sequenceNumber(9)),
+      scoringJobId(options.streamName, options.shardId, sequenceNumber(0), sequenceNumber(3)),
+      scoringJobId(options.streamName, options.shardId, sequenceNumber(4), sequenceNumber(7)),
+      scoringJobId(options.streamName, options.shardId, sequenceNumber(8), sequenceNumber(9)),
     ]);
     expect(jobs.every((j) => !j.id.includes(':'))).to.equal(true);
     expect(jobs[2]?.data).to.include({ stream: 'raw', shardId: options.shardId, firstSequenceNumber: sequenceNumber(8), lastSequenceNumber: sequenceNumber(9) });
@@ -55,7 +55,7 @@ describe('Function: planScoringJobs', () => {
       ['tx-0', 'tx-2', 'tx-3'],
       ['tx-8', 'tx-9', 'tx-10', 'tx-11'],
     ]);
-    expect(jobs[0]?.id).to.equal(scoringJobId(options.shardId, sequenceNumber(0), sequenceNumber(3)));
+    expect(jobs[0]?.id).to.equal(scoringJobId(options.streamName, options.shardId, sequenceNumber(0), sequenceNumber(3)));
   });
 
   it('starts a new job where the lane changes, so live records never share a job with a backfill', () => {
