@@ -274,7 +274,7 @@ export async function pipelineBench(options: PipelineBenchOptions): Promise<Pipe
     const durationMs = Date.now() - startedMs;
     const frontAfter = await options.env.front?.stats();
     const denied = (await options.env.front?.denials())?.filter((d) => d.stack === options.env.stack).length ?? 0;
-    const summary = await retried(() => measureRun(clients, { viewTable: names.tables.view, rejectsTable: names.tables.rejects, resultsStream: names.streams.results }, expected, durationMs));
+    const summary = await retried(() => measureRun(clients, { viewTable: names.tables.view, rejectsTable: names.tables.rejects, resultsStreams: [names.streams.results, names.streams.resultsHistory] }, expected, durationMs));
     const view = await retried(() => scanView(clients.dynamodb, names.tables.view));
     const byPhase = (phase: Phase): LiveVersion[] => view.transactions.filter((t) => phase.ids.has(t.transactionId));
     const [first, ...loads] = phases;

@@ -9,7 +9,7 @@ import { parseBrokerLine } from '../../shared/schemas/transaction.js';
 import { InsightsQuery } from '../../workers/api/insights-query.js';
 import { join } from 'node:path';
 import { runAnalytics, startLocalArchiver } from '../../local/archiver/index.js';
-import type { AnalyticsSummary, LocalArchiver } from '../../local/archiver/index.js';
+import type { AnalyticsSummary, RawArchivers } from '../../local/archiver/index.js';
 import { startLocalEnv } from '../../local/env/index.js';
 import type { LocalEnv } from '../../local/env/index.js';
 import { runLocal } from '../../local/runner/run-local.js';
@@ -192,7 +192,7 @@ async function run(flags: RunFlags): Promise<void> {
   const { env, kept } = await environmentFor(flags, progress, signal);
   // While this run is up, other shells find it: view, batch, query, replay, token and down.
   const published = !kept && flags.follow ? await publishFollowedEnv(env, progress) : false;
-  let archiver: LocalArchiver | undefined;
+  let archiver: RawArchivers | undefined;
   let sample: string | undefined;
   let sampleUserId: string | undefined;
   let page: { url: string; userId: string } | undefined;
@@ -205,7 +205,7 @@ async function run(flags: RunFlags): Promise<void> {
   try {
     if (flags.analytics) {
       archiver = await startLocalArchiver(env, { bufferIntervalMs: 2_000 });
-      progress.step('archiver (the local stand-in for Firehose) copies the raw stream to the archive bucket');
+      progress.step('archiver (the local stand-in for Firehose) copies both lanes\' raw streams to the archive bucket');
     }
     if (kept) await noteExistingData(env, progress);
     const source = flags.input !== undefined ? { input: flags.input, seed: flags.seed } : { records: flags.records, seed: flags.seed };

@@ -21,11 +21,11 @@ export interface AnalyticsSummary {
 
 export interface RunAnalyticsOptions {
   /**
-   * The archiver started with `startLocalArchiver`: drained first, so every record on the raw
-   * stream is in the archive before the job reads it. An archiver in its own process must be
+   * The archivers started with `startLocalArchiver` (or one `LocalArchiver`): drained first, so
+   * every record on the raw streams is in the archive before the job reads it. An archiver in its own process must be
    * stopped (SIGTERM, which flushes) before calling this instead.
    */
-  readonly archiver?: LocalArchiver;
+  readonly archiver?: Pick<LocalArchiver, 'drain'>;
   /** How long the archiver may take to catch up. @default 30_000 ms */
   readonly drainTimeoutMs?: number;
   readonly logger?: Logger;

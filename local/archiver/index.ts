@@ -5,7 +5,7 @@ export { ArchiveBuffer } from './archive-buffer.js';
 export type { BufferedRecord } from './archive-buffer.js';
 export { archiveWriter, encodeArchiveObject } from './archive-writer.js';
 export { startLocalArchiver } from './start.js';
-export type { StartLocalArchiverOptions } from './start.js';
+export type { RawArchivers, StartLocalArchiverOptions } from './start.js';
 export { runAnalytics } from './analytics.js';
 export type { AnalyticsSummary, RunAnalyticsOptions } from './analytics.js';
 export * from './errors.js';

@@ -53,7 +53,7 @@ export interface LocalEnvOptions {
   readonly stack?: string;
   /** Create every catalog resource. @default true */
   readonly provision?: boolean;
-  /** Shards per stream when provisioning. @default raw 2, results 2 (so local runs exercise several shards) */
+  /** Shards per stream when provisioning. @default 2 for each lane's raw and results stream (so local runs exercise several shards) */
   readonly shards?: Partial<Record<StreamName, number>>;
   /** Where s3rver and Redis keep data. @default a new temporary folder (in the command's own, see `useOwnTempFolder`), removed on stop */
   readonly dataDir?: string;
@@ -125,7 +125,7 @@ export interface LocalEnv {
   stop(): Promise<void>;
 }
 
-const DEFAULT_SHARDS = { raw: 2, results: 2 } as const;
+const DEFAULT_SHARDS = { raw: 2, results: 2, rawHistory: 2, resultsHistory: 2 } as const;
 
 function findOnPath(program: string): string | undefined {
   try {

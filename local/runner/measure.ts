@@ -39,7 +39,8 @@ export interface MeasureClients {
 export interface MeasureNames {
   readonly viewTable: string;
   readonly rejectsTable: string;
-  readonly resultsStream: string;
+  /** Both lanes' results streams: a sign-up's records are scored onto the history lane's. */
+  readonly resultsStreams: readonly string[];
   /** Rejects stored before the run (a kept environment's earlier runs): not this run's, left out. */
   readonly rejectsBefore?: ReadonlySet<string>;
 }
@@ -179,7 +180,7 @@ export async function measureRun(clients: MeasureClients, names: MeasureNames, e
   const [view, rejects, scoredIds] = await Promise.all([
     scanView(clients.dynamodb, names.viewTable),
     new RejectStore({ dynamodb: clients.dynamodb, tableName: names.rejectsTable }).list(),
-    distinctIdsOnStream(clients.kinesis, names.resultsStream),
+    Promise.all(names.resultsStreams.map((stream) => distinctIdsOnStream(clients.kinesis, stream))).then((sets) => new Set(sets.flatMap((ids) => [...ids]))),
   ]);
   const own = rejects.filter((r) => !(names.rejectsBefore?.has(r.rejectId) ?? false));
   return summarizeRun({ view, rejectCodes: own.map((r) => r.code), scoredIds }, expected, durationMs);

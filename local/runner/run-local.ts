@@ -179,7 +179,7 @@ export async function runLocal(options: RunLocalOptions = {}): Promise<RunSummar
       // Not finished is not lost: say how far it got, measured, and stop.
       const sofar = await measureRun(
         clients,
-        { viewTable: env.names.tables.view, rejectsTable: env.names.tables.rejects, resultsStream: env.names.streams.results, rejectsBefore },
+        { viewTable: env.names.tables.view, rejectsTable: env.names.tables.rejects, resultsStreams: [env.names.streams.results, env.names.streams.resultsHistory], rejectsBefore },
         expected,
         durationMs,
       );
@@ -194,7 +194,7 @@ export async function runLocal(options: RunLocalOptions = {}): Promise<RunSummar
     await failOnDenials(env);
     return await measureRun(
       clients,
-      { viewTable: env.names.tables.view, rejectsTable: env.names.tables.rejects, resultsStream: env.names.streams.results, rejectsBefore },
+      { viewTable: env.names.tables.view, rejectsTable: env.names.tables.rejects, resultsStreams: [env.names.streams.results, env.names.streams.resultsHistory], rejectsBefore },
       expected,
       durationMs,
     );

@@ -9,7 +9,7 @@ import { SignupFleet } from './signup-fleet.js';
 export interface HistoryFleetOptions {
   /** Sync crawler processes. */
   readonly crawlers: number;
-  /** Raw shards of the stack: enough that Kinesis' write limit does not bound the sync. */
+  /** Shards of the history lane's raw stream (where history syncs put): enough that Kinesis' write limit does not bound the sync. */
   readonly shards: number;
   /** Transactions in each linked connection's history. */
   readonly historySize: number;
@@ -23,7 +23,7 @@ export interface HistoryFleetOptions {
  * For measuring how the crawler fleet syncs (bench:signup's scaling, bench:fleet).
  */
 export async function withHistoryFleet<T>(env: LocalEnv, options: HistoryFleetOptions, measure: (fleet: SignupFleet) => Promise<T>): Promise<T> {
-  const stack = await isolatedStack(env, { stack: `${options.name}${options.crawlers}${Date.now().toString(36).slice(-5)}`, shards: { raw: options.shards } });
+  const stack = await isolatedStack(env, { stack: `${options.name}${options.crawlers}${Date.now().toString(36).slice(-5)}`, shards: { rawHistory: options.shards } });
   const logDir = mkdtempSync(join(tmpdir(), `bench-${options.name}-`));
   const broker = await startBroker({ records: 0, historyDelayMs: 0, historySize: options.historySize, maxPageSize: 1_000 });
   const fleet = await SignupFleet.start({ env: stack.env, broker, logDir, crawlers: options.crawlers, tuning: { CRAWLER_PAGE_SIZE: 500, CRAWLER_SYNC_CONCURRENCY: 2 } });

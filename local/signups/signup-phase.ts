@@ -32,7 +32,7 @@ export interface SignupPhaseOptions {
   readonly historySize?: number;
   /** Live records per second per raw shard meanwhile. @default 500 */
   readonly livePerShard?: number;
-  /** Shards per stream. @default 2 */
+  /** Shards per stream, both lanes'. @default 2 */
   readonly shards?: number;
   /** Crawler processes on the sync source. @default 2 */
   readonly crawlers?: number;
@@ -69,7 +69,7 @@ export async function signupPhase(options: SignupPhaseOptions): Promise<SignupPh
   const historySize = options.historySize ?? 2_400;
   const livePerSecond = (options.livePerShard ?? 500) * shards;
   const timeoutMs = options.timeoutMs ?? 120_000;
-  const stack = await isolatedStack(options.env, { stack: `su${Date.now().toString(36).slice(-6)}`, shards: { raw: shards, results: shards } });
+  const stack = await isolatedStack(options.env, { stack: `su${Date.now().toString(36).slice(-6)}`, shards: { raw: shards, results: shards, rawHistory: shards, resultsHistory: shards } });
   const logDir = mkdtempSync(join(tmpdir(), 'bench-signup-'));
   // Enough live records to flow for the whole sign-up wave plus the histories' time to insight.
   const liveRecords = Math.round(livePerSecond * ((signups * (options.signupIntervalMs ?? 1_000)) / 1000 + 10));

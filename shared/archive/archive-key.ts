@@ -1,6 +1,6 @@
 import { ARCHIVE_FILE_EXTENSION, RAW_ARCHIVE_PARTITIONS, RAW_ARCHIVE_PREFIX, partitionValue } from '../analytics-schema.js';
 import type { PartitionKey } from '../analytics-schema.js';
-import { PROJECT, assertStackName } from '../catalog.js';
+import { LANE_STREAMS, PROJECT, assertStackName } from '../catalog.js';
 
 /**
  * The raw archive's key layout, as Firehose writes it with the prefix infra sets:
@@ -18,10 +18,17 @@ export const FIREHOSE_FIRST_VERSION = 1;
  */
 export { ARCHIVE_FILE_EXTENSION };
 
-/** `realtime-insights-<stack>-raw-archive`: the delivery stream name objects carry. */
-export function deliveryStreamName(stack: string): string {
+/** The raw stream of each lane: each has a delivery stream of its own (Firehose takes one Kinesis source). */
+export type ArchivedStream = (typeof LANE_STREAMS)[keyof typeof LANE_STREAMS]['raw'];
+
+/**
+ * `realtime-insights-<stack>-raw-archive` (the live lane's) and `realtime-insights-<stack>-raw-history-archive`:
+ * the delivery stream names objects carry. Both write under the same prefix; the name in each
+ * object's key keeps them apart.
+ */
+export function deliveryStreamName(stack: string, stream: ArchivedStream = LANE_STREAMS.live.raw): string {
   assertStackName(stack);
-  return `${PROJECT}-${stack}-raw-archive`;
+  return stream === LANE_STREAMS.live.raw ? `${PROJECT}-${stack}-raw-archive` : `${PROJECT}-${stack}-raw-history-archive`;
 }
 
 const [YEAR, MONTH, DAY, HOUR] = RAW_ARCHIVE_PARTITIONS as readonly [PartitionKey, PartitionKey, PartitionKey, PartitionKey];

@@ -30,13 +30,13 @@ export interface SyncFleet {
   /** Where the webhook role listens (the broker posts there). */
   readonly webhookUrl: string;
   addCrawler(): Promise<WorkerProcess>;
-  /** Every record on the raw stream, all shards. */
+  /** Every record on both lanes' raw streams, all shards. */
   readStream(): Promise<RawRecord[]>;
   stop(): Promise<void>;
 }
 
 export async function startSyncFleet(options: { name: string; crawlers: number; broker: Partial<BrokerOptions>; tuning?: Partial<Record<WorkerVariable, string | number | boolean>> }): Promise<SyncFleet> {
-  const stack = await testStack({ shards: { raw: 2 } });
+  const stack = await testStack({ shards: { raw: 2, rawHistory: 2 } });
   const logDir = join(tmpdir(), 'insights-faults', `${options.name}-${stack.stack}`);
   mkdirSync(logDir, { recursive: true });
   const broker = await startBroker({ records: 0, ...options.broker });
@@ -75,7 +75,8 @@ export async function startSyncFleet(options: { name: string; crawlers: number; 
       crawlers.push(worker);
       return worker;
     },
-    readStream: () => readStream(stack.operator.kinesis, stack.names.streams.raw),
+    // Both lanes' raw streams: history syncs put onto the history lane's.
+    readStream: async () => (await Promise.all([stack.names.streams.raw, stack.names.streams.rawHistory].map((name) => readStream(stack.operator.kinesis, name)))).flat(),
     stop() {
       stopping ??= (async () => {
         await broker.close();
