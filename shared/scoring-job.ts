@@ -24,6 +24,11 @@ export interface ScoringJobData {
   /** The raw stream the records were read from. */
   readonly stream: string;
   readonly shardId: string;
+  /**
+   * The lane of the stream read: the scorer writes the results to that lane's results stream.
+   * Absent in jobs added before lanes had streams of their own; each record's envelope says then.
+   */
+  readonly lane?: LaneName;
   /** Sequence range the job id was derived from (the chunk's first and last record, malformed ones included). */
   readonly firstSequenceNumber: string;
   readonly lastSequenceNumber: string;

@@ -41,8 +41,8 @@ async function runReplay(flags: ReplayFlags): Promise<void> {
   const env = parseWorkerEnv('replay', processEnv);
   const aws = createAwsClients({ env: processEnv });
   try {
-    const replayer = new Replayer({ s3: aws.s3, kinesis: aws.kinesis, rawArchiveBucket: env.RAW_ARCHIVE_BUCKET, streamName: env.RAW_STREAM_NAME });
-    progress.step(`replaying s3://${env.RAW_ARCHIVE_BUCKET} ${window.from.toISOString()} to ${window.to.toISOString()} onto ${env.RAW_STREAM_NAME}`);
+    const replayer = new Replayer({ s3: aws.s3, kinesis: aws.kinesis, rawArchiveBucket: env.RAW_ARCHIVE_BUCKET, streamName: env.RAW_HISTORY_STREAM_NAME });
+    progress.step(`replaying s3://${env.RAW_ARCHIVE_BUCKET} ${window.from.toISOString()} to ${window.to.toISOString()} onto ${env.RAW_HISTORY_STREAM_NAME} (the history lane: live records never wait behind a replay)`);
     const summary = await replayer.run({
       ...window,
       ...(rate === undefined ? {} : { rate }),
@@ -55,10 +55,10 @@ async function runReplay(flags: ReplayFlags): Promise<void> {
   }
 }
 
-/** `insights replay --from ISO --to ISO [--rate N] [--json]`: the archive back onto the raw stream. */
+/** `insights replay --from ISO --to ISO [--rate N] [--json]`: the archive back onto the history lane's raw stream. */
 export function replayCommand(): Command {
   return new Command('replay')
-    .description("put the raw archive's records of a time window back on the raw stream, paced to its write capacity; every sink is idempotent")
+    .description("put the raw archive's records of a time window back on the history lane's raw stream (live records never wait behind it), paced to its write capacity; every sink is idempotent")
     .requiredOption('--from <iso>', 'start of the window (inclusive), ISO 8601 with a zone, e.g. 2026-11-25T00:00:00Z')
     .requiredOption('--to <iso>', 'end of the window (exclusive)')
     .option('--rate <n>', 'records per second (default: 1,000 per shard of the stream)', positiveNumber)

@@ -7,6 +7,10 @@ import { isolatedStack } from '../env/isolated-stack.js';
 import type { LocalEnv } from '../env/start.js';
 import { LOCAL_TUNING } from '../runner/pipeline.js';
 import { runLocal } from '../runner/run-local.js';
+import { percentiles } from '../runner/stats.js';
+import { scanView } from '../../shared/view/scan-view.js';
+import type { ViewContents } from '../../shared/view/scan-view.js';
+import type { LiveVersion } from '../../shared/view/version.js';
 import { runSignups } from './signup-fleet.js';
 import type { SignupFigures } from './signup-fleet.js';
 
@@ -53,6 +57,29 @@ export interface SignupPhaseResult {
   readonly offeredPerSecond: { readonly live: number; readonly history: number };
   /** Live and history records in the view over the phase's wall time: what the machine carried. */
   readonly carriedPerSecond: number;
+  /** Where each lane's records spent their time (p50 and p99, ms), from the view's timestamps. */
+  readonly hops: { readonly live: LaneHops; readonly history: LaneHops };
+}
+
+/** A lane's hops: (for a sign-up, link → the crawler's put,) crawler put → scorer's result, and result → the view's write. */
+export interface LaneHops {
+  readonly linkToIngest?: { readonly p50: number; readonly p99: number };
+  readonly ingestToScored: { readonly p50: number; readonly p99: number };
+  readonly scoredToView: { readonly p50: number; readonly p99: number };
+}
+
+/** The hops of the versions whose user is (or is not) a sign-up. */
+function laneHops(view: ViewContents, linkedAt: ReadonlyMap<string, number>, signups: boolean): LaneHops {
+  const versions = view.versions.filter((v): v is LiveVersion => v.change !== 'removed' && linkedAt.has(v.userId) === signups);
+  const pick = (values: number[]) => {
+    const p = percentiles(values);
+    return { p50: p.p50, p99: p.p99 };
+  };
+  return {
+    ...(signups ? { linkToIngest: pick(versions.map((v) => Date.parse(v.ingestedAt) - (linkedAt.get(v.userId) ?? 0))) } : {}),
+    ingestToScored: pick(versions.map((v) => Date.parse(v.scoredAt) - Date.parse(v.ingestedAt))),
+    scoredToView: pick(versions.map((v) => Date.parse(v.viewedAt) - Date.parse(v.scoredAt))),
+  };
 }
 
 /**
@@ -103,6 +130,9 @@ export async function signupPhase(options: SignupPhaseOptions): Promise<SignupPh
       },
     });
     const seconds = (performance.now() - started) / 1000;
+    const operator = stack.env.clients();
+    const view = await scanView(operator.dynamodb, stack.names.tables.view).finally(() => operator.destroy());
+    const linkedAt = new Map(broker.connections().map((c) => [c.userId, c.linkedAt]));
     const waveSeconds = Math.max(1, signups * (options.signupIntervalMs ?? 1_000)) / 1000;
     const inView = summary.inView + (figures?.transactions ?? 0);
     return {
@@ -112,6 +142,7 @@ export async function signupPhase(options: SignupPhaseOptions): Promise<SignupPh
       targetP95Ms: SIGNUP_P95_TARGET_MS,
       liveLatencyMs: { p50: summary.latencyMs.p50, p99: summary.latencyMs.p99 },
       liveRecords,
+      hops: { live: laneHops(view, linkedAt, false), history: laneHops(view, linkedAt, true) },
     };
   } finally {
     await broker.close();
@@ -127,6 +158,10 @@ export function signupReportLines(phase: SignupPhaseResult): string[] {
     `sign-up time to insight (link → whole history in view): p50 ${s.p50Ms} ms, p95 ${s.p95Ms} ms (target < ${phase.targetP95Ms} ms) ${s.p95Ms < phase.targetP95Ms && s.incomplete === 0 ? 'MET' : 'MISSED'}; ${s.count} whole, ${s.incomplete} not, ${s.transactions} transactions`,
     `live meanwhile (${phase.liveRecords} records): ingest → view p50 ${phase.liveLatencyMs.p50} ms, p99 ${phase.liveLatencyMs.p99} ms (target < 1000 ms) ${phase.liveLatencyMs.p99 < 1000 ? 'MET' : 'MISSED'}`,
     // Both targets assume the pipeline carries what is offered; on a machine that cannot, the wait is the backlog, and this line says so.
+    ...(['live', 'history'] as const).map((lane) => {
+      const h = phase.hops[lane];
+      return `${lane} lane: ${h.linkToIngest === undefined ? '' : `link → ingest p50 ${h.linkToIngest.p50} ms, p99 ${h.linkToIngest.p99} ms; `}ingest → scored p50 ${h.ingestToScored.p50} ms, p99 ${h.ingestToScored.p99} ms; scored → view p50 ${h.scoredToView.p50} ms, p99 ${h.scoredToView.p99} ms`;
+    }),
     `offered: live ${phase.offeredPerSecond.live} records/s, and the sign-ups' histories ${phase.offeredPerSecond.history} records/s while they link; the pipeline carried ${phase.carriedPerSecond} records/s into the view over the phase`,
   ];
 }

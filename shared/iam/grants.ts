@@ -145,8 +145,9 @@ export const TASK_ROLE_GRANTS: Readonly<Record<WorkerRoleName, readonly Grant[]>
     { sid: 'ListArchive', actions: ['s3:ListBucket'], resources: [bucket('rawArchive')], condition: listUnder(RAW_ARCHIVE_PREFIX) },
     { sid: 'ReadArchive', actions: ['s3:GetObject'], resources: [objects('rawArchive', RAW_ARCHIVE_PREFIX)] },
     // workers/replay/replayer.ts paces itself to the stream's write capacity: it reads the open
-    // shard count (DescribeStreamSummary), then puts through the producer.
-    { sid: 'PutRaw', actions: ['kinesis:DescribeStreamSummary', 'kinesis:PutRecords'], resources: [stream('raw')] },
+    // shard count (DescribeStreamSummary), then puts through the producer. A replay is a backfill:
+    // it goes on the history lane, so live records never wait behind it.
+    { sid: 'PutRaw', actions: ['kinesis:DescribeStreamSummary', 'kinesis:PutRecords'], resources: [stream(LANE_STREAMS.history.raw)] },
     keyUse,
   ],
   // workers/webhook/: verifies the broker's webhooks (its JWKS over HTTPS) and adds sync jobs to

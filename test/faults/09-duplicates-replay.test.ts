@@ -58,7 +58,7 @@ describe('Fault suite', function () {
           await archiver!.close();
           const before = await versionsWritten(pipeline.workers('projector'));
           const shownBefore = await shown(clients.dynamodb, env.names.tables.view);
-          const replayer = new Replayer({ s3: clients.s3, kinesis: clients.kinesis, rawArchiveBucket: env.names.buckets.rawArchive, streamName: env.names.streams.raw });
+          const replayer = new Replayer({ s3: clients.s3, kinesis: clients.kinesis, rawArchiveBucket: env.names.buckets.rawArchive, streamName: env.names.streams.rawHistory });
           const summary = await replayer.run({ from: windowStart, to: new Date(Date.now() + 3_600_000) });
           replayed = summary.put;
           log(`replayed ${summary.put} records from ${summary.objects} archive objects`);

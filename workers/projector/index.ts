@@ -5,6 +5,7 @@ import { RejectStore } from '../../shared/rejects/reject-store.js';
 import { Lane } from '../../shared/schemas/transaction-change.js';
 import type { LaneName } from '../../shared/schemas/transaction-change.js';
 import { PROJECTOR_APPLICATIONS, Projector } from './projector.js';
+import { roleHealth } from './role-health.js';
 
 /**
  * The projector role: both lanes' results streams into the insights view. Thin wiring; the logic is in
@@ -38,8 +39,7 @@ export const start: StartRole<'projector'> = async ({ env, logger, aws, health }
   const projector = projectors.live;
   // The lag the projectors scale and alarm on is the live lane's (a backfill is behind by design).
   const lag = lagMetric({ env, role: 'projector', consumerMetrics: () => projector.consumerMetrics(), logger });
-  health.addCheck('projector', () => projector.health());
-  health.addCheck('projector-history', () => projectors.history.health());
+  health.addCheck('projector', () => roleHealth(projectors));
   await Promise.all([projectors.live.start(), projectors.history.start()]);
   lag.start();
   logger.info({ streams: [env.RESULTS_STREAM_NAME, env.RESULTS_HISTORY_STREAM_NAME], view: env.VIEW_TABLE_NAME }, 'projector started');

@@ -18,6 +18,6 @@ export class ReplayPutError extends ReplayError {
     public readonly failed: number,
     options?: { cause?: unknown },
   ) {
-    super(`${failed} record(s) could not be put back on the raw stream`, options);
+    super(`${failed} record(s) could not be put back on the stream`, options);
   }
 }

@@ -38,7 +38,7 @@ export function parseReplayArguments(argv: readonly string[]): { from?: string; 
 export const start: StartRole<'replay'> = async ({ env, logger, aws, health }) => {
   const args = parseReplayArguments(process.argv.slice(3));
   const window = parseWindow(args.from, args.to);
-  const replayer = new Replayer({ s3: aws.s3, kinesis: aws.kinesis, rawArchiveBucket: env.RAW_ARCHIVE_BUCKET, streamName: env.RAW_STREAM_NAME, logger });
+  const replayer = new Replayer({ s3: aws.s3, kinesis: aws.kinesis, rawArchiveBucket: env.RAW_ARCHIVE_BUCKET, streamName: env.RAW_HISTORY_STREAM_NAME, logger });
   const stop = new AbortController();
   let progress: unknown = 'starting';
   health.addCheck('replay', () => progress);

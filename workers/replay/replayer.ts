@@ -25,7 +25,7 @@ export interface ReplayerOptions {
   readonly s3: S3Client;
   readonly kinesis: KinesisClient;
   readonly rawArchiveBucket: string;
-  /** The raw stream the records go back on. */
+  /** The stream the records go back on: the history lane's raw stream (RAW_HISTORY_STREAM_NAME), since a replay is a backfill. */
   readonly streamName: string;
   /** @default 'raw/' */
   readonly prefix?: string;
@@ -81,7 +81,7 @@ function partitionKeyOf(line: string): string | undefined {
 }
 
 /**
- * Replay: puts the raw records archived in a time window back on the raw stream, in arrival order,
+ * Replay: puts the raw records archived in a time window back on the history lane's raw stream (a replay is a backfill: live records never wait behind it), in arrival order,
  * each exactly as the crawler first put it, keyed by its `userId`, paced to the stream's write
  * capacity. Every sink downstream is idempotent by `transactionId`, so replaying processed data
  * changes nothing, and replaying after the view was lost rebuilds it.

@@ -114,7 +114,7 @@ export class ScoringProcessor {
 
     const writes = [
       ...results.map(({ entry, result }) =>
-        this.results[laneOf(entry.record)].put({ data: JSON.stringify(result), partitionKey: streamPartitionKey(result) }).then(
+        this.results[data.lane ?? laneOf(entry.record)].put({ data: JSON.stringify(result), partitionKey: streamPartitionKey(result) }).then(
           () => 'scored' as const,
           async (error: unknown) => {
             // A record the producer can never send (it says so at once) is unscorable, not a retry.

@@ -43,6 +43,7 @@ export const start: StartRole<typeof WorkerRole.StreamReader> = async ({ env, lo
         tracker,
         rejectStore,
         streamName,
+        lane,
         maxRecordsPerJob: env.READER_JOB_MAX_RECORDS,
         maxInFlightJobsPerShard: env.READER_MAX_IN_FLIGHT_JOBS,
         logger,

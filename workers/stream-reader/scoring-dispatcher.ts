@@ -3,6 +3,8 @@ import type { KinesisRecord, PoisonRecord, ShardContext } from '../../shared/kin
 import type { Logger } from '../../shared/logger.js';
 import { silentLogger } from '../../shared/logger.js';
 import { RejectCode } from '../../shared/schemas/reject-codes.js';
+import { Lane } from '../../shared/schemas/transaction-change.js';
+import type { LaneName } from '../../shared/schemas/transaction-change.js';
 import { RejectStage, buildRejectRecord } from '../../shared/rejects/reject-record.js';
 import type { RejectStore } from '../../shared/rejects/reject-store.js';
 import { SCORING_JOB_NAME, scoringJobOptions } from '../../shared/scoring-job.js';
@@ -27,6 +29,8 @@ export interface ScoringDispatcherOptions {
   readonly rejectStore: RejectStore;
   /** The raw stream (reject sources and job data name it). */
   readonly streamName: string;
+  /** The lane of that stream: its jobs' priority and where the scorer writes their results. @default live */
+  readonly lane?: LaneName;
   /** READER_JOB_MAX_RECORDS. */
   readonly maxRecordsPerJob: number;
   /** READER_MAX_IN_FLIGHT_JOBS: jobs one shard may have added and not finished. */
@@ -61,7 +65,7 @@ export interface DispatcherCounters {
  * new ShardConsumer({ ..., processRecords: dispatcher.processRecords, onPoisonRecord: dispatcher.onPoisonRecord });
  */
 export class ScoringDispatcher {
-  private readonly options: Required<Omit<ScoringDispatcherOptions, 'jobRetry'>> & { jobRetry: ScoringJobRetryOptions };
+  private readonly options: Required<Omit<ScoringDispatcherOptions, 'jobRetry' | 'lane'>> & { jobRetry: ScoringJobRetryOptions; lane?: LaneName };
   private readonly limiters = new Map<string, SlotLimiter>();
   private readonly counts = { batches: 0, records: 0, malformed: 0, jobsAdded: 0, jobsRetried: 0, jobsFailed: 0, poisonRecords: 0 };
 
@@ -99,7 +103,7 @@ export class ScoringDispatcher {
     this.counts.records += batch.length;
     const decoded = batch.map(decodeRawRecord);
     await this.rejectMalformed(decoded, context.shardId);
-    const jobs = planScoringJobs(batch, decoded, { streamName: this.options.streamName, shardId: context.shardId, maxRecordsPerJob: this.options.maxRecordsPerJob });
+    const jobs = planScoringJobs(batch, decoded, { streamName: this.options.streamName, shardId: context.shardId, maxRecordsPerJob: this.options.maxRecordsPerJob, lane: this.options.lane ?? Lane.Live });
     const limiter = this.limiterFor(context.shardId);
     const runs: Promise<void>[] = [];
     let startError: unknown;

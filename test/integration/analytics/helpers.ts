@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { ensureBucket, ensureStream, ensureTable } from '../../../local/env/provision.js';
 import type { LocalEnv } from '../../../local/env/index.js';
 import type { AwsClients } from '../../../shared/aws/clients.js';
-import { resourceNames } from '../../../shared/catalog.js';
+import { LANE_STREAMS, resourceNames } from '../../../shared/catalog.js';
 import type { StackResourceNames, TableName } from '../../../shared/catalog.js';
 import { archiveObjectKey, deliveryStreamName } from '../../../shared/archive/archive-key.js';
 import { BatchJob } from '../../../workers/batch/batch-job.js';
@@ -27,8 +27,9 @@ export interface AnalyticsStack {
   cleanup(): Promise<void>;
 }
 
-/** What analytics needs of a stack: the archive and analytics buckets and these tables; the raw stream on request. */
+/** What analytics needs of a stack: the archive and analytics buckets and these tables; both lanes' raw streams on request (the archiver reads them, a replay puts on the history lane's). */
 const TABLES_USED: readonly TableName[] = ['batchState', 'rejects', 'view', 'leases'];
+const RAW_STREAMS = [LANE_STREAMS.live.raw, LANE_STREAMS.history.raw] as const;
 
 export async function analyticsStack(options: { rawStream?: boolean } = {}): Promise<AnalyticsStack> {
   const env = await getLocalEnv();
@@ -38,7 +39,7 @@ export async function analyticsStack(options: { rawStream?: boolean } = {}): Pro
   await Promise.all([
     ...TABLES_USED.map((logical) => ensureTable(clients.dynamodb, names.tables[logical], logical)),
     ...Object.values(names.buckets).map((bucket) => ensureBucket(clients.s3, bucket)),
-    ...(options.rawStream ? [ensureStream(clients.kinesis, names.streams.raw, 1)] : []),
+    ...(options.rawStream ? RAW_STREAMS.map((logical) => ensureStream(clients.kinesis, names.streams[logical], 1)) : []),
   ]);
   const byRole = new Map<ContractRoleName, AwsClients & { destroy(): void }>();
   return {
@@ -59,7 +60,7 @@ export async function analyticsStack(options: { rawStream?: boolean } = {}): Pro
         for (const object of await listAll(clients.s3, bucket, '')) await clients.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: object.key }));
       }
       await Promise.allSettled([
-        ...(options.rawStream ? [clients.kinesis.send(new DeleteStreamCommand({ StreamName: names.streams.raw }))] : []),
+        ...(options.rawStream ? RAW_STREAMS.map((logical) => clients.kinesis.send(new DeleteStreamCommand({ StreamName: names.streams[logical] }))) : []),
         ...TABLES_USED.map((logical) => clients.dynamodb.send(new DeleteTableCommand({ TableName: names.tables[logical] }))),
         ...Object.values(names.buckets).map((name) => clients.s3.send(new DeleteBucketCommand({ Bucket: name }))),
       ]);

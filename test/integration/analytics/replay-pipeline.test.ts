@@ -6,7 +6,8 @@ import { DEFAULT_MODELS_DIR } from '../../../models/index.js';
 import { KinesisProducer } from '../../../shared/kinesis/index.js';
 import { silentLogger } from '../../../shared/logger.js';
 import { deliveryStreamName } from '../../../shared/archive/archive-key.js';
-import { PROJECTOR_APPLICATION, Projector } from '../../../workers/projector/projector.js';
+import { PROJECTOR_APPLICATIONS, Projector } from '../../../workers/projector/projector.js';
+import { Lane } from '../../../shared/schemas/transaction-change.js';
 import { scanView } from '../../../shared/view/scan-view.js';
 import type { ViewContents } from '../../../shared/view/scan-view.js';
 import { Replayer } from '../../../workers/replay/index.js';
@@ -14,7 +15,7 @@ import { InferencePool } from '../../../workers/scorer/inference/inference-pool.
 import { ScoringProcessor } from '../../../workers/scorer/scoring-processor.js';
 import { ScoringWorker } from '../../../workers/scorer/scoring-worker.js';
 import { ScoringDispatcher } from '../../../workers/stream-reader/scoring-dispatcher.js';
-import { StreamReader } from '../../../workers/stream-reader/stream-reader.js';
+import { STREAM_READER_APPLICATIONS, StreamReader } from '../../../workers/stream-reader/stream-reader.js';
 import type { PipelineFixture } from '../scorer/pipeline-fixture.js';
 import { checkpoints, pipelineFixture, putRaw, readStream, syntheticRawRecords, waitFor } from '../scorer/pipeline-fixture.js';
 
@@ -71,46 +72,66 @@ describe('Replay through the pipeline: raw archive → raw stream → stream-rea
       processor: new ScoringProcessor({ scorer: pool, results: { live: producer, history: historyProducer }, rejectStore: fx.rejectsAs('scorer') }),
       concurrency: 2,
     });
-    const dispatcher = new ScoringDispatcher({ queue: fx.queue, tracker: fx.tracker, rejectStore: fx.rejectsAs('stream-reader'), streamName: fx.names.streams.raw, maxRecordsPerJob: 50, maxInFlightJobsPerShard: 4 });
-    const reader = new StreamReader({
-      kinesis: fx.as('stream-reader').kinesis,
-      dynamodb: fx.as('stream-reader').dynamodb,
-      streamName: fx.names.streams.raw,
-      leaseTableName: fx.names.tables.leases,
-      dispatcher,
-      getRecordsLimit: 500,
-      ...FAST,
-    });
-    const projector = new Projector({
-      kinesis: fx.as('projector').kinesis,
-      dynamodb: fx.as('projector').dynamodb,
-      streamName: fx.names.streams.results,
-      leaseTableName: fx.names.tables.leases,
-      viewTableName: fx.names.tables.view,
-      rejectStore: fx.rejectsAs('projector'),
-      consumer: FAST,
-    });
+    // Both lanes, as the roles run them: the replay comes back on the history lane's streams.
+    const lanes = [
+      { lane: Lane.Live, raw: fx.names.streams.raw, results: fx.names.streams.results },
+      { lane: Lane.History, raw: fx.names.streams.rawHistory, results: fx.names.streams.resultsHistory },
+    ] as const;
+    const readers = lanes.map(
+      ({ lane, raw }) =>
+        new StreamReader({
+          kinesis: fx.as('stream-reader').kinesis,
+          dynamodb: fx.as('stream-reader').dynamodb,
+          streamName: raw,
+          applicationName: STREAM_READER_APPLICATIONS[lane],
+          leaseTableName: fx.names.tables.leases,
+          dispatcher: new ScoringDispatcher({ queue: fx.queue, tracker: fx.tracker, rejectStore: fx.rejectsAs('stream-reader'), streamName: raw, lane, maxRecordsPerJob: 50, maxInFlightJobsPerShard: 4 }),
+          getRecordsLimit: 500,
+          ...FAST,
+        }),
+    );
+    const projectors = lanes.map(
+      ({ lane, results }) =>
+        new Projector({
+          kinesis: fx.as('projector').kinesis,
+          dynamodb: fx.as('projector').dynamodb,
+          streamName: results,
+          applicationName: PROJECTOR_APPLICATIONS[lane],
+          leaseTableName: fx.names.tables.leases,
+          viewTableName: fx.names.tables.view,
+          rejectStore: fx.rejectsAs('projector'),
+          consumer: FAST,
+        }),
+    );
     closers.push(
-      () => reader.close(),
+      ...readers.map((reader) => () => reader.close()),
       () => scorer.close(),
       () => producer.close(),
       () => historyProducer.close(),
-      () => projector.close(),
+      ...projectors.map((projector) => () => projector.close()),
     );
-    await projector.start();
-    await reader.start();
+    for (const projector of projectors) await projector.start();
+    for (const reader of readers) await reader.start();
   }
 
-  /** Waits until the projector has checkpointed every record now on the results stream. */
+  /** Waits until each lane's projector has checkpointed every record now on its results stream, `results` in all. */
   async function projected(results: number): Promise<void> {
-    await waitFor(`${results} results on the results stream`, async () => (await readStream(fx.clients.kinesis, fx.names.streams.results)).length >= results, 60_000, 200);
+    const lanes = [
+      { stream: fx.names.streams.results, application: PROJECTOR_APPLICATIONS.live },
+      { stream: fx.names.streams.resultsHistory, application: PROJECTOR_APPLICATIONS.history },
+    ];
+    const onStreams = async () => (await Promise.all(lanes.map((l) => readStream(fx.clients.kinesis, l.stream)))).flat().length;
+    await waitFor(`${results} results on the results streams`, async () => (await onStreams()) >= results, 60_000, 200);
     await waitFor(
-      'the projector checkpointed at the tip of the results stream',
+      "each lane's projector checkpointed at the tip of its results stream",
       async () => {
-        const tips = new Map<string, string>();
-        for (const record of await readStream(fx.clients.kinesis, fx.names.streams.results)) tips.set(record.shardId, record.sequenceNumber);
-        const done = await checkpoints(fx.clients.dynamodb, fx.names.tables.leases, PROJECTOR_APPLICATION);
-        return [...tips].every(([shardId, tip]) => done.get(shardId) === tip);
+        for (const lane of lanes) {
+          const tips = new Map<string, string>();
+          for (const record of await readStream(fx.clients.kinesis, lane.stream)) tips.set(record.shardId, record.sequenceNumber);
+          const done = await checkpoints(fx.clients.dynamodb, fx.names.tables.leases, lane.application);
+          if (![...tips].every(([shardId, tip]) => done.get(shardId) === tip)) return false;
+        }
+        return true;
       },
       30_000,
       200,
@@ -153,7 +174,7 @@ describe('Replay through the pipeline: raw archive → raw stream → stream-rea
     await archiver.drain();
     await archiver.close();
     const original = await scanView(fx.clients.dynamodb, fx.names.tables.view);
-    const replayer = new Replayer({ s3: fx.as('replay').s3, kinesis: fx.as('replay').kinesis, rawArchiveBucket: fx.names.buckets.rawArchive, streamName: fx.names.streams.raw });
+    const replayer = new Replayer({ s3: fx.as('replay').s3, kinesis: fx.as('replay').kinesis, rawArchiveBucket: fx.names.buckets.rawArchive, streamName: fx.names.streams.rawHistory });
     const window = { from: windowStart, to: new Date(Date.now() + 60_000) };
 
     // Act: replay what the view already holds.

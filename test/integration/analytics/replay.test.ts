@@ -27,7 +27,7 @@ describe('Class: Replayer', function () {
   });
 
   describe('Method: run', () => {
-    it("puts exactly the window's archived records back on the raw stream, as archived, keyed by user and month, in arrival order", async () => {
+    it("puts exactly the window's archived records back on the history lane's raw stream, as archived, keyed by user and month, in arrival order", async () => {
       // Prepare: two objects in the window, one an hour later, one unreadable, and a line without a user.
       const early = lines('early', 30);
       const later = lines('later', 20);
@@ -36,11 +36,11 @@ describe('Class: Replayer', function () {
       await putArchiveObject(s, [...later, '{"v":1,"transaction":{}}'], new Date('2026-11-25T10:40:00Z'));
       await putArchiveObject(s, outside, new Date('2026-11-25T11:00:00Z'));
       await putRawArchiveBytes(s, gzipSync('x').subarray(0, 5), new Date('2026-11-25T10:20:00Z'));
-      const replayer = new Replayer({ s3: s.as('replay').s3, kinesis: s.as('replay').kinesis, rawArchiveBucket: s.names.buckets.rawArchive, streamName: s.names.streams.raw });
+      const replayer = new Replayer({ s3: s.as('replay').s3, kinesis: s.as('replay').kinesis, rawArchiveBucket: s.names.buckets.rawArchive, streamName: s.names.streams.rawHistory });
 
       // Act
       const summary = await replayer.run({ from: new Date('2026-11-25T10:00:00Z'), to: new Date('2026-11-25T11:00:00Z'), rate: 5_000 });
-      const onStream = await readStream(s.clients.kinesis, s.names.streams.raw);
+      const onStream = await readStream(s.clients.kinesis, s.names.streams.rawHistory);
 
       // Assess
       const expected = [...early, ...later];
@@ -57,13 +57,13 @@ describe('Class: Replayer', function () {
       // Prepare
       const archived = lines('again', 15);
       await putArchiveObject(s, archived, new Date('2026-11-25T08:30:00Z'));
-      const replayer = new Replayer({ s3: s.as('replay').s3, kinesis: s.as('replay').kinesis, rawArchiveBucket: s.names.buckets.rawArchive, streamName: s.names.streams.raw });
+      const replayer = new Replayer({ s3: s.as('replay').s3, kinesis: s.as('replay').kinesis, rawArchiveBucket: s.names.buckets.rawArchive, streamName: s.names.streams.rawHistory });
       const window = { from: new Date('2026-11-25T08:00:00Z'), to: new Date('2026-11-25T09:00:00Z') };
 
       // Act
       const first = await replayer.run(window);
       const second = await replayer.run(window);
-      const onStream = await readStream(s.clients.kinesis, s.names.streams.raw);
+      const onStream = await readStream(s.clients.kinesis, s.names.streams.rawHistory);
 
       // Assess
       const capacity = await replayer.streamCapacity();

@@ -120,7 +120,7 @@ describe('Class: ScoringProcessor', () => {
       expect(parsed.get('plain')).to.not.have.property('change');
     });
 
-    it("writes each result to its record's lane: a backfill's to the history stream, live and envelope-less ones to the live stream", async () => {
+    it("writes each result of a job without a lane (added before lanes had streams) to its record's lane", async () => {
       // Prepare
       const live = sink();
       const history = sink();
@@ -140,6 +140,22 @@ describe('Class: ScoringProcessor', () => {
       expect(outcome).to.deep.equal({ scored: 4, rejected: 0 });
       expect(ids(history)).to.deep.equal(['backfill-1', 'backfill-2']);
       expect(ids(live)).to.deep.equal(['plain', 'live-1']);
+    });
+
+    it("writes a job's results to the job's lane (the stream it was read from), whatever each record's envelope says", async () => {
+      // Prepare: a replayed live record on the history lane
+      const live = sink();
+      const history = sink();
+      const processor = new ScoringProcessor({ scorer: fakeScorer(), results: { live, history }, rejectStore: fakeRejects(), now: () => NOW });
+      const data = job(['replayed-1', 'replayed-2']);
+      const records = data.records.map((r) => ({ ...r, record: { ...r.record, change: { kind: 'added' as const, revision: 1, connectionId: 'conn-1', lane: 'live' as const } } }));
+
+      // Act
+      await processor.process({ ...data, lane: 'history', records }, 'job-replay');
+
+      // Assess
+      expect(history.put_).to.have.length(2);
+      expect(live.put_).to.have.length(0);
     });
 
     it('sets aside records that do not normalise, score NaN, fail alone in the thread or can never be put, and writes the rest', async () => {

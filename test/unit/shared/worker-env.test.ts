@@ -6,6 +6,8 @@ const complete: Record<string, string> = {
   INSIGHTS_STACK: 'dev',
   RAW_STREAM_NAME: 'raw',
   RESULTS_STREAM_NAME: 'results',
+  RAW_HISTORY_STREAM_NAME: 'raw-history',
+  RESULTS_HISTORY_STREAM_NAME: 'results-history',
   VIEW_TABLE_NAME: 'view',
   LEASE_TABLE_NAME: 'leases',
   INGEST_LEDGER_TABLE_NAME: 'ledger',

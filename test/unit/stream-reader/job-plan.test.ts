@@ -58,8 +58,8 @@ describe('Function: planScoringJobs', () => {
     expect(jobs[0]?.id).to.equal(scoringJobId(options.streamName, options.shardId, sequenceNumber(0), sequenceNumber(3)));
   });
 
-  it('starts a new job where the lane changes, so live records never share a job with a backfill', () => {
-    // Prepare: live, live, history x3, live (a sign-up's history between live records on one shard)
+  it("gives every job the lane of the stream it was read from, whatever the records' envelopes say, and the history lane's jobs a priority", () => {
+    // Prepare: envelopes of both lanes (a live sync may bring history pages; a replay brings live records) on the history stream
     const lanes: (LaneName | undefined)[] = [undefined, Lane.Live, Lane.History, Lane.History, Lane.History, Lane.Live];
     const batch = lanes.map((lane, i) => {
       const record = rawRecord({ transactionId: `tx-${i}` }, i);
@@ -68,15 +68,17 @@ describe('Function: planScoringJobs', () => {
     });
 
     // Act
-    const jobs = planScoringJobs(batch, batch.map(decodeRawRecord), options);
+    const history = planScoringJobs(batch, batch.map(decodeRawRecord), { ...options, streamName: 'raw-history', lane: Lane.History });
+    const live = planScoringJobs(batch, batch.map(decodeRawRecord), options);
 
     // Assess
-    expect(jobs.map((j) => [j.lane, j.data.records.map((r) => r.record.transaction.transactionId)])).to.deep.equal([
-      [Lane.Live, ['tx-0', 'tx-1']],
-      [Lane.History, ['tx-2', 'tx-3', 'tx-4']],
-      [Lane.Live, ['tx-5']],
+    expect(history.map((j) => [j.lane, j.data.lane, j.data.records.length])).to.deep.equal([
+      [Lane.History, Lane.History, 4],
+      [Lane.History, Lane.History, 2],
     ]);
-    expect(scoringJobOptions({}, jobs[1]!.lane).priority).to.equal(HISTORY_JOB_PRIORITY);
-    expect(scoringJobOptions({}, jobs[0]!.lane)).to.not.have.property('priority');
+    expect(live.map((j) => j.data.lane)).to.deep.equal([Lane.Live, Lane.Live]);
+    expect(history[0]?.id).to.not.equal(live[0]?.id);
+    expect(scoringJobOptions({}, history[0]!.lane).priority).to.equal(HISTORY_JOB_PRIORITY);
+    expect(scoringJobOptions({}, live[0]!.lane)).to.not.have.property('priority');
   });
 });
