@@ -3,7 +3,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import { gunzipSync } from 'node:zlib';
-import { LocalArchiver } from '../../../local/archiver/index.js';
+import { LocalArchiver, startLocalArchiver } from '../../../local/archiver/index.js';
 import type { LocalArchiverOptions } from '../../../local/archiver/index.js';
 import { KinesisProducer } from '../../../shared/kinesis/index.js';
 import { deliveryStreamName, parseArchiveKey } from '../../../shared/archive/archive-key.js';
@@ -25,8 +25,8 @@ function records(count: number): string[] {
   );
 }
 
-async function put(s: AnalyticsStack, lines: readonly string[]): Promise<void> {
-  const producer = new KinesisProducer({ kinesis: s.as('crawler').kinesis, streamName: s.names.streams.raw });
+async function put(s: AnalyticsStack, lines: readonly string[], streamName = s.names.streams.raw): Promise<void> {
+  const producer = new KinesisProducer({ kinesis: s.as('crawler').kinesis, streamName });
   await Promise.all(lines.map((data) => producer.put({ data, partitionKey: (JSON.parse(data) as { transaction: { userId: string } }).transaction.userId })));
   await producer.close();
 }
@@ -174,5 +174,27 @@ describe('Class: LocalArchiver', function () {
     expect(checkpointAfterFailure === undefined || checkpointAfterFailure === 'TRIM_HORIZON', String(checkpointAfterFailure)).to.equal(true);
     const archived = (await archive(s)).flatMap((o) => o.text.slice(0, -1).split('\n'));
     expect([...archived].sort()).to.deep.equal([...lines].sort());
+  });
+
+  it("archives both lanes' raw streams as Firehose runs them: a stand-in per stream, each object named after its own delivery stream", async () => {
+    // Prepare: live records on the live stream, a sign-up's history on the history lane's.
+    const live = records(40);
+    const history = records(60).map((line) => line.replace(/arch-/g, 'hist-'));
+    await Promise.all([put(s, live), put(s, history, s.names.streams.rawHistory)]);
+    // The environment as this test's stack sees it (its names, its roles' clients).
+    const env = { ...s.env, stack: s.stack, names: s.names, clientsFor: (role: Parameters<typeof s.env.clientsFor>[0]) => s.env.clientsFor(role, s.stack) };
+
+    // Act
+    const archivers = await startLocalArchiver(env, { consumer: FAST });
+    closers.push(() => archivers.close());
+    await archivers.drain();
+    await archivers.close();
+    const objects = await archive(s);
+
+    // Assess
+    const linesOf = (stream: string) => objects.filter((o) => FIREHOSE_KEY.exec(o.key)?.[1] === stream).flatMap((o) => o.text.slice(0, -1).split('\n'));
+    expect(deliveryStreamName(s.stack, 'rawHistory')).to.not.equal(deliveryStreamName(s.stack));
+    expect(linesOf(deliveryStreamName(s.stack)).sort()).to.deep.equal([...live].sort());
+    expect(linesOf(deliveryStreamName(s.stack, 'rawHistory')).sort()).to.deep.equal([...history].sort());
   });
 });
