@@ -29,6 +29,7 @@ describe('Function: start (crawler role)', function () {
     const env = parseWorkerEnv('crawler', {
       INSIGHTS_STACK: 'test',
       RAW_STREAM_NAME: fixture.names.raw,
+      RAW_HISTORY_STREAM_NAME: fixture.names.rawHistory,
       INGEST_LEDGER_TABLE_NAME: fixture.names.ledger,
       CRAWLER_STATE_TABLE_NAME: fixture.names.state,
       REJECTS_TABLE_NAME: fixture.names.rejects,

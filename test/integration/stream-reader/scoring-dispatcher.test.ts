@@ -61,17 +61,16 @@ describe('Class: ScoringDispatcher', function () {
 
   describe('Method: processRecords', () => {
     it('lets a live job overtake a backfill queued before it: history jobs wait behind live ones', async () => {
-      // Prepare: a sign-up's history (3 jobs) on one shard, then one live job on another, all
-      // queued before any scorer runs
+      // Prepare: a sign-up's history (3 jobs) read from the history lane's stream, then one live job
+      // from the live stream (one dispatcher each, as the role wires them), all queued before any scorer runs
       const history = Array.from({ length: 12 }, (_, i) => {
         const record = { ...rawRecord({ transactionId: `hist-${i}` }, i), change: { kind: 'added' as const, revision: 0, connectionId: 'conn-1', lane: 'history' as const } };
         return kinesisRecord(JSON.stringify(record), sequenceNumber(i));
       });
       const live = Array.from({ length: 4 }, (_, i) => kinesisRecord(JSON.stringify(rawRecord({ transactionId: `live-${i}` }, i)), sequenceNumber(100 + i)));
-      const subject = dispatcher();
-      const backfill = subject.processRecords(history, { ...context(), shardId: 'shardId-000000000001' });
+      const backfill = dispatcher({ streamName: 'raw-history', lane: 'history' }).processRecords(history, context());
       await waitFor('the backfill queued', async () => (await fx.queue.getJobCounts('prioritized'))['prioritized'] === 3);
-      const fresh = subject.processRecords(live, context());
+      const fresh = dispatcher().processRecords(live, context());
       await waitFor('the live job queued', async () => (await fx.queue.getJobCounts('wait'))['wait'] === 1);
 
       // Act: one scorer slot takes the jobs one at a time
