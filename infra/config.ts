@@ -40,6 +40,10 @@ export interface StreamsConfig {
   readonly rawShards: number | undefined;
   /** Provisioned shards of the results stream; undefined when on-demand. */
   readonly resultsShards: number | undefined;
+  /** Provisioned shards of the history lane's raw stream (sign-up backfills, replays); undefined when on-demand. */
+  readonly rawHistoryShards: number | undefined;
+  /** Provisioned shards of the history lane's results stream; undefined when on-demand. */
+  readonly resultsHistoryShards: number | undefined;
   /** Hours a record stays readable (24 to 8760). */
   readonly retentionHours: number;
 }
@@ -377,6 +381,8 @@ const SETTINGS = {
   streamMode: oneOf(STREAM_MODES).default('provisioned'),
   rawShards: wholeNumber(1, 500).default(STREAMS.raw.defaultShards),
   resultsShards: wholeNumber(1, 500).default(STREAMS.results.defaultShards),
+  rawHistoryShards: wholeNumber(1, 500).default(STREAMS.rawHistory.defaultShards),
+  resultsHistoryShards: wholeNumber(1, 500).default(STREAMS.resultsHistory.defaultShards),
   streamRetentionHours: wholeNumber(24, 8760).default(24),
   firehoseBufferMb: wholeNumber(1, 128).default(5),
   firehoseBufferSeconds: wholeNumber(0, 900).default(300),
@@ -544,7 +550,7 @@ function streamsOf(s: Settings, source: ConfigSource, issues: ConfigIssue[]): St
   const mode = s.streamMode ?? 'provisioned';
   // Exclusive arguments first: a shard count means nothing to an on-demand stream.
   if (mode === 'on-demand') {
-    for (const name of ['rawShards', 'resultsShards']) {
+    for (const name of ['rawShards', 'resultsShards', 'rawHistoryShards', 'resultsHistoryShards']) {
       if ((source(k(name)) ?? '').trim() !== '') issues.push({ key: k(name), problem: `is set but ${k('streamMode')} is on-demand: remove ${name}, or set streamMode to provisioned` });
     }
   }
@@ -553,6 +559,8 @@ function streamsOf(s: Settings, source: ConfigSource, issues: ConfigIssue[]): St
     mode,
     rawShards: provisioned ? (s.rawShards ?? STREAMS.raw.defaultShards) : undefined,
     resultsShards: provisioned ? (s.resultsShards ?? STREAMS.results.defaultShards) : undefined,
+    rawHistoryShards: provisioned ? (s.rawHistoryShards ?? STREAMS.rawHistory.defaultShards) : undefined,
+    resultsHistoryShards: provisioned ? (s.resultsHistoryShards ?? STREAMS.resultsHistory.defaultShards) : undefined,
     retentionHours: s.streamRetentionHours ?? 24,
   };
 }

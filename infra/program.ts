@@ -87,7 +87,7 @@ export function createProgram(config: StackConfig, options: ProgramOptions = {})
     config: config.archive,
     keyArn,
     bucketName: bucketNameOf('rawArchive'),
-    rawStreamArn: streams.resources.raw.arn,
+    rawStreamArns: { raw: streams.resources.raw.arn, rawHistory: streams.resources.rawHistory.arn },
   });
   const analytics = new Analytics('analytics', {
     context,
@@ -109,10 +109,10 @@ export function createProgram(config: StackConfig, options: ProgramOptions = {})
     region: config.region,
     keyArn,
     keyAlias: encryption.aliasName,
-    streams: { raw: streams.resources.raw, results: streams.resources.results },
+    streams: streams.resources,
     tables: names.tables,
     buckets: names.buckets,
-    deliveryStreamName: archive.deliveryStreamName,
+    deliveryStreamNames: archive.deliveryStreamNames,
     /** The variables that name data-plane resources, for running workers against this stack. */
     dataPlaneEnvironment: names.apply((resourceNames) => ({ INSIGHTS_STACK: config.stack, ...resourceVariables(resourceNames) })),
   };
@@ -208,8 +208,8 @@ export function createProgram(config: StackConfig, options: ProgramOptions = {})
     context,
     config: compute.alarms,
     keyArn,
-    streams: { raw: streams.resources.raw.name, results: streams.resources.results.name },
-    deliveryStreamName: archive.deliveryStreamName,
+    streams: { raw: streams.resources.raw.name, results: streams.resources.results.name, rawHistory: streams.resources.rawHistory.name, resultsHistory: streams.resources.resultsHistory.name },
+    deliveryStreamNames: archive.deliveryStreamNames,
     deliveryBufferSeconds: config.archive.bufferIntervalSeconds,
     tables: { view: tables.resources.view.name, rejects: tables.resources.rejects.name },
     clusterName: workers.clusterName,

@@ -1,6 +1,8 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { PROJECT } from '../../shared/catalog.js';
+import { PROJECT, STREAMS } from '../../shared/catalog.js';
+import type { StreamName } from '../../shared/catalog.js';
+import type { ArchivedStream } from '../../shared/archive/archive-key.js';
 import type { AlarmsConfig } from '../config.js';
 import type { StackContext } from '../context.js';
 import { METRIC_ROLE_DIMENSION, METRIC_STACK_DIMENSION } from '../../shared/metrics.js';
@@ -9,12 +11,24 @@ import { PIPELINE_METRICS, dashboardBody, dashboardUrl } from '../lib/dashboard.
 /** Redis memory (percent of maxmemory) above which the alarm fires: room to act before noeviction refuses writes. */
 export const REDIS_MEMORY_ALARM_PERCENT = 80;
 
+/**
+ * Iterator age over which the history lane's streams alarm: a wave of sign-ups is behind by design
+ * while it is scored (live goes first), so the live lane's threshold would page on every wave;
+ * a backfill a quarter of an hour old is one that does not move.
+ */
+export const HISTORY_ITERATOR_AGE_MS = 15 * 60_000;
+
+/** `rawHistory` → `raw-history`, as the catalog names its resources: alarm names stay as they were for the live lane. */
+const kebab = (logical: string): string => logical.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
 export interface ObservabilityArgs {
   readonly context: StackContext;
   readonly config: AlarmsConfig;
   readonly keyArn: pulumi.Input<string>;
-  readonly streams: { readonly raw: pulumi.Input<string>; readonly results: pulumi.Input<string> };
-  readonly deliveryStreamName: pulumi.Input<string>;
+  /** Every stream of the catalog, both lanes'. */
+  readonly streams: Readonly<Record<StreamName, pulumi.Input<string>>>;
+  /** The delivery stream of each lane's raw stream. */
+  readonly deliveryStreamNames: Readonly<Record<ArchivedStream, pulumi.Input<string>>>;
   /** Buffer interval of the delivery stream, seconds: data older than twice that is late. */
   readonly deliveryBufferSeconds: number;
   readonly tables: { readonly view: pulumi.Input<string>; readonly rejects: pulumi.Input<string> };
@@ -69,12 +83,16 @@ export class Observability extends pulumi.ComponentResource {
       alarms.push(new aws.cloudwatch.MetricAlarm(`${name}-${suffix}`, { name: `${prefix}-${suffix}`, ...actions, ...alarmArgs }, { parent: this }));
     };
 
-    for (const [logical, stream, reader] of [
-      ['raw', args.streams.raw, 'stream-reader'],
-      ['results', args.streams.results, 'projector'],
+    for (const [logical, reader] of [
+      ['raw', 'stream-reader'],
+      ['results', 'projector'],
+      ['rawHistory', 'stream-reader'],
+      ['resultsHistory', 'projector'],
     ] as const) {
-      alarm(`${logical}-iterator-age`, {
-        alarmDescription: pulumi.interpolate`The ${reader} is falling behind on ${stream} (oldest unread record is older than ${config.iteratorAgeMs} ms), or not reading at all.`,
+      const stream = args.streams[logical];
+      const threshold = STREAMS[logical].lane === 'history' ? HISTORY_ITERATOR_AGE_MS : config.iteratorAgeMs;
+      alarm(`${kebab(logical)}-iterator-age`, {
+        alarmDescription: pulumi.interpolate`The ${reader} is falling behind on ${stream} (oldest unread record is older than ${threshold} ms), or not reading at all.`,
         namespace: 'AWS/Kinesis',
         metricName: 'GetRecords.IteratorAgeMilliseconds',
         dimensions: { StreamName: stream },
@@ -82,14 +100,14 @@ export class Observability extends pulumi.ComponentResource {
         period: 60,
         evaluationPeriods: 5,
         datapointsToAlarm: 3,
-        threshold: config.iteratorAgeMs,
+        threshold,
         comparisonOperator: 'GreaterThanThreshold',
         // Consumers call GetRecords even on an idle stream, so no data means nobody is reading.
         treatMissingData: 'breaching',
       });
     }
-    // The readers' own lag (agreement 3): the raw stream's iterator age above cannot show a dead
-    // stream-reader while Firehose keeps reading it; a reader that stops writes no datapoint.
+    // The readers' own lag (agreement 3), the live lane's: the raw stream's iterator age above cannot
+    // show a dead stream-reader while Firehose keeps reading it; a reader that stops writes no datapoint.
     for (const reader of ['stream-reader', 'projector'] as const) {
       alarm(`${reader}-lag`, {
         alarmDescription: `The ${reader} is more than ${config.iteratorAgeMs} ms behind its stream (its own MillisBehindLatest, worst worker), or no ${reader} is running.`,
@@ -108,11 +126,9 @@ export class Observability extends pulumi.ComponentResource {
     }
     // Reads over a shard's five GetRecords a second (every reader of the stream shares them): the
     // consumers' cadences are sized never to hit it, so any throttled read is a finding.
-    for (const [logical, stream] of [
-      ['raw', args.streams.raw],
-      ['results', args.streams.results],
-    ] as const) {
-      alarm(`${logical}-read-throttled`, {
+    for (const logical of Object.keys(STREAMS) as StreamName[]) {
+      const stream = args.streams[logical];
+      alarm(`${kebab(logical)}-read-throttled`, {
         alarmDescription: pulumi.interpolate`GetRecords on ${stream} were throttled (ReadProvisionedThroughputExceeded): its readers together exceed 5 calls or 2 MiB per second per shard.`,
         namespace: 'AWS/Kinesis',
         metricName: 'ReadProvisionedThroughputExceeded',
@@ -142,30 +158,37 @@ export class Observability extends pulumi.ComponentResource {
         treatMissingData: 'notBreaching',
       });
     }
-    alarm('firehose-delivery-failed', {
-      alarmDescription: 'Firehose failed to deliver to the raw archive; records are going to the errors/ prefix.',
-      namespace: 'AWS/Firehose',
-      metricName: 'DeliveryToS3.Success',
-      dimensions: { DeliveryStreamName: args.deliveryStreamName },
-      statistic: 'Minimum',
-      period: 300,
-      evaluationPeriods: 2,
-      threshold: 1,
-      comparisonOperator: 'LessThanThreshold',
-      treatMissingData: 'notBreaching',
-    });
-    alarm('firehose-data-late', {
-      alarmDescription: 'The newest archived record is older than two buffer intervals plus 15 minutes: delivery is stuck.',
-      namespace: 'AWS/Firehose',
-      metricName: 'DeliveryToS3.DataFreshness',
-      dimensions: { DeliveryStreamName: args.deliveryStreamName },
-      statistic: 'Maximum',
-      period: 300,
-      evaluationPeriods: 2,
-      threshold: args.deliveryBufferSeconds * 2 + 900,
-      comparisonOperator: 'GreaterThanThreshold',
-      treatMissingData: 'notBreaching',
-    });
+    // One pair per delivery stream; the live lane's keep the names they always had.
+    for (const [archived, suffix] of [
+      ['raw', ''],
+      ['rawHistory', '-history'],
+    ] as const) {
+      const deliveryStream = args.deliveryStreamNames[archived];
+      alarm(`firehose${suffix}-delivery-failed`, {
+        alarmDescription: pulumi.interpolate`Firehose ${deliveryStream} failed to deliver to the raw archive; records are going to the errors/ prefix.`,
+        namespace: 'AWS/Firehose',
+        metricName: 'DeliveryToS3.Success',
+        dimensions: { DeliveryStreamName: deliveryStream },
+        statistic: 'Minimum',
+        period: 300,
+        evaluationPeriods: 2,
+        threshold: 1,
+        comparisonOperator: 'LessThanThreshold',
+        treatMissingData: 'notBreaching',
+      });
+      alarm(`firehose${suffix}-data-late`, {
+        alarmDescription: pulumi.interpolate`The newest record ${deliveryStream} archived is older than two buffer intervals plus 15 minutes: delivery is stuck.`,
+        namespace: 'AWS/Firehose',
+        metricName: 'DeliveryToS3.DataFreshness',
+        dimensions: { DeliveryStreamName: deliveryStream },
+        statistic: 'Maximum',
+        period: 300,
+        evaluationPeriods: 2,
+        threshold: args.deliveryBufferSeconds * 2 + 900,
+        comparisonOperator: 'GreaterThanThreshold',
+        treatMissingData: 'notBreaching',
+      });
+    }
     alarm('reject-volume', {
       alarmDescription: `More than ${config.rejectsPer5Min} reject writes in 5 minutes: the broker is sending data that breaks the contract.`,
       metricQueries: [
@@ -251,14 +274,17 @@ export class Observability extends pulumi.ComponentResource {
       {
         dashboardName: prefix,
         dashboardBody: pulumi
-          .all([args.deliveryStreamName, args.clusterName, args.serviceNames, args.redisReplicationGroupId, args.streams.raw, args.streams.results, args.tables.view, args.tables.rejects])
-          .apply(([deliveryStream, cluster, services, redisGroup, raw, results, view, rejects]) =>
+          .all([
+            pulumi.all(args.deliveryStreamNames) as pulumi.Output<Record<ArchivedStream, string>>,
+            pulumi.all(args.streams) as pulumi.Output<Record<StreamName, string>>,
+            args.clusterName, args.serviceNames, args.redisReplicationGroupId, args.tables.view, args.tables.rejects])
+          .apply(([deliveryStreams, streams, cluster, services, redisGroup, view, rejects]) =>
             JSON.stringify(
               dashboardBody({
                 stack: context.stack,
                 region: context.region,
-                streams: { raw, results },
-                deliveryStream,
+                streams,
+                deliveryStreams,
                 tables: { view, rejects },
                 compute: { cluster, services, redisNodes: Array.from({ length: args.redisNodes }, (_, i) => `${redisGroup}-${String(i + 1).padStart(3, '0')}`) },
                 namespace: args.namespace,

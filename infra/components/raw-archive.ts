@@ -1,6 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { PROJECT } from '../../shared/catalog.js';
+import { deliveryStreamName as deliveryStreamNameOf } from '../../shared/archive/archive-key.js';
+import type { ArchivedStream } from '../../shared/archive/archive-key.js';
 import { ARCHIVE_FILE_EXTENSION, RAW_ARCHIVE_ERROR_PREFIX, RAW_ARCHIVE_PREFIX } from '../../shared/analytics-schema.js';
 import type { ArchiveConfig } from '../config.js';
 import type { StackContext } from '../context.js';
@@ -14,7 +15,8 @@ export interface RawArchiveArgs {
   readonly keyArn: pulumi.Input<string>;
   /** The archive bucket's name (catalog name with the account id suffix). */
   readonly bucketName: pulumi.Input<string>;
-  readonly rawStreamArn: pulumi.Input<string>;
+  /** Each lane's raw stream: Firehose takes one Kinesis source per delivery stream, so each gets its own. */
+  readonly rawStreamArns: Readonly<Record<ArchivedStream, pulumi.Input<string>>>;
 }
 
 /** `raw/year=2026/month=11/day=25/hour=10/`: Hive-style, so Athena projects the partitions. */
@@ -23,27 +25,29 @@ export const ARCHIVE_PREFIX = `${RAW_ARCHIVE_PREFIX}year=!{timestamp:yyyy}/month
 export const ARCHIVE_ERROR_PREFIX = `${RAW_ARCHIVE_ERROR_PREFIX}!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/`;
 
 /**
- * The raw archive: a secure S3 bucket that moves to cheaper storage with age, fed by a Firehose
- * delivery stream that reads the raw Kinesis stream and writes GZIP NDJSON under a time-partitioned
- * prefix. Firehose server-side encryption is deliberately unset (AWS rejects it when a Kinesis
+ * The raw archive: a secure S3 bucket that moves to cheaper storage with age, fed by one Firehose
+ * delivery stream per lane's raw Kinesis stream (live and history), both writing GZIP NDJSON under
+ * the same time-partitioned prefix; each object's name starts with its delivery stream's, so the two
+ * never collide and the batch job reads both alike. They share the role, the log group and its log
+ * stream. Firehose server-side encryption is deliberately unset (AWS rejects it when a Kinesis
  * stream is the source); the stream is already encrypted and Firehose's role decrypts it with the
  * project key, while the objects are written with SSE-KMS.
  *
  * @example
- * const archive = new RawArchive('dev-raw-archive', { context, config: config.archive, keyArn, bucketName, rawStreamArn });
+ * const archive = new RawArchive('dev-raw-archive', { context, config: config.archive, keyArn, bucketName, rawStreamArns: { raw, rawHistory } });
  */
 export class RawArchive extends pulumi.ComponentResource {
   /** The archive bucket. */
   public readonly bucket: SecureBucket;
-  /** Name of the Firehose delivery stream. */
-  public readonly deliveryStreamName: pulumi.Output<string>;
+  /** Name of each Firehose delivery stream, by the raw stream it reads. */
+  public readonly deliveryStreamNames: Readonly<Record<ArchivedStream, pulumi.Output<string>>>;
   /** Log group of Firehose's delivery errors. */
   public readonly logGroupName: pulumi.Output<string>;
 
   public constructor(name: string, args: RawArchiveArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super('realtime-insights:archive:RawArchive', name, {}, opts);
     const { context, config } = args;
-    const deliveryStreamName = `${PROJECT}-${context.stack}-raw-archive`;
+    const deliveryStreamName = deliveryStreamNameOf(context.stack);
 
     this.bucket = new SecureBucket(
       `${name}-bucket`,
@@ -71,7 +75,7 @@ export class RawArchive extends pulumi.ComponentResource {
     const role = new aws.iam.Role(
       `${name}-role`,
       {
-        description: `Firehose ${deliveryStreamName}: read the raw stream, write the archive`,
+        description: `Firehose ${deliveryStreamName} and its history lane's: read the raw streams, write the archive`,
         assumeRolePolicy: pulumi.output(context.accountId).apply((accountId) =>
           renderTrust(
             policyDocument([
@@ -95,20 +99,22 @@ export class RawArchive extends pulumi.ComponentResource {
       {
         role: role.id,
         policy: pulumi
-          .all([args.keyArn, args.rawStreamArn, this.bucket.arn, logStreamArn])
-          .apply(([keyArn, rawStreamArn, bucketArn, logArn]) =>
-            render(policyDocument(firehoseStatements({ keyArn, rawStreamArn, bucketArn, logStreamArn: logArn }))),
+          .all([args.keyArn, args.rawStreamArns.raw, args.rawStreamArns.rawHistory, this.bucket.arn, logStreamArn])
+          .apply(([keyArn, raw, rawHistory, bucketArn, logArn]) =>
+            render(policyDocument(firehoseStatements({ keyArn, rawStreamArns: { raw, rawHistory }, bucketArn, logStreamArn: logArn }))),
           ),
       },
       { parent: this },
     );
 
-    const delivery = new aws.kinesis.FirehoseDeliveryStream(
-      `${name}-firehose`,
+    const deliveryFor = (stream: ArchivedStream) =>
+      new aws.kinesis.FirehoseDeliveryStream(
+      // The live lane's keeps the resource name it always had, so an update does not replace it.
+      stream === 'raw' ? `${name}-firehose` : `${name}-firehose-${stream}`,
       {
-        name: deliveryStreamName,
+        name: deliveryStreamNameOf(context.stack, stream),
         destination: 'extended_s3',
-        kinesisSourceConfiguration: { kinesisStreamArn: args.rawStreamArn, roleArn: role.arn },
+        kinesisSourceConfiguration: { kinesisStreamArn: args.rawStreamArns[stream], roleArn: role.arn },
         extendedS3Configuration: {
           bucketArn: this.bucket.arn,
           roleArn: role.arn,
@@ -130,8 +136,10 @@ export class RawArchive extends pulumi.ComponentResource {
       { parent: this, dependsOn: [rolePolicy] },
     );
 
-    this.deliveryStreamName = delivery.name;
+    const deliveries = { raw: deliveryFor('raw'), rawHistory: deliveryFor('rawHistory') };
+
+    this.deliveryStreamNames = { raw: deliveries.raw.name, rawHistory: deliveries.rawHistory.name };
     this.logGroupName = logGroup.name;
-    this.registerOutputs({ bucketName: this.bucket.name, deliveryStreamName: this.deliveryStreamName, logGroupName: this.logGroupName });
+    this.registerOutputs({ bucketName: this.bucket.name, deliveryStreamNames: this.deliveryStreamNames, logGroupName: this.logGroupName });
   }
 }

@@ -23,8 +23,8 @@ export interface StreamsArgs {
 export const SHARD_LEVEL_METRICS: readonly string[] = [];
 
 /**
- * The `raw` and `results` Kinesis streams of the catalog, named per stack, KMS-encrypted with the
- * project key, provisioned or on-demand per stack config, shard-level metrics only where read.
+ * The catalog's Kinesis streams, both lanes' (`raw` and `results` live, `rawHistory` and
+ * `resultsHistory` for backfills), named per stack, KMS-encrypted with the project key, provisioned or on-demand per stack config, shard-level metrics only where read.
  *
  * @example
  * const streams = new Streams('dev-streams', { context, config: config.streams, keyArn });
@@ -39,9 +39,15 @@ export class Streams extends pulumi.ComponentResource {
   public constructor(name: string, args: StreamsArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super('realtime-insights:streams:Streams', name, {}, opts);
     const { config, context } = args;
-    const shards: Record<StreamName, number | undefined> = { raw: config.rawShards, results: config.resultsShards };
-    if (config.mode === 'provisioned' && (shards.raw === undefined || shards.results === undefined)) {
-      throw new ComponentArgsError('Streams', 'a provisioned stream needs a shard count: set rawShards and resultsShards');
+    const shards: Record<StreamName, number | undefined> = {
+      raw: config.rawShards,
+      results: config.resultsShards,
+      rawHistory: config.rawHistoryShards,
+      resultsHistory: config.resultsHistoryShards,
+    };
+    const missing = Object.entries(shards).filter(([, count]) => count === undefined);
+    if (config.mode === 'provisioned' && missing.length > 0) {
+      throw new ComponentArgsError('Streams', `a provisioned stream needs a shard count: set ${missing.map(([logical]) => `${logical}Shards`).join(', ')}`);
     }
     const make = (logical: StreamName) =>
       new aws.kinesis.Stream(
@@ -60,9 +66,14 @@ export class Streams extends pulumi.ComponentResource {
         },
         { parent: this, protect: context.protect },
       );
-    this.streams = { raw: make('raw'), results: make('results') };
+    this.streams = { raw: make('raw'), results: make('results'), rawHistory: make('rawHistory'), resultsHistory: make('resultsHistory') };
     const resource = (stream: aws.kinesis.Stream): CatalogResource => ({ name: stream.name, arn: stream.arn });
-    this.resources = { raw: resource(this.streams.raw), results: resource(this.streams.results) };
+    this.resources = {
+      raw: resource(this.streams.raw),
+      results: resource(this.streams.results),
+      rawHistory: resource(this.streams.rawHistory),
+      resultsHistory: resource(this.streams.resultsHistory),
+    };
     this.registerOutputs({ resources: this.resources });
   }
 }

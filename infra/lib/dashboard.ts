@@ -11,8 +11,10 @@ export { PIPELINE_METRICS };
 export interface DashboardArgs {
   readonly stack: string;
   readonly region: string;
-  readonly streams: { readonly raw: string; readonly results: string };
-  readonly deliveryStream: string;
+  /** Both lanes' streams: live `raw` and `results`, the backfills' `rawHistory` and `resultsHistory`. */
+  readonly streams: { readonly raw: string; readonly results: string; readonly rawHistory: string; readonly resultsHistory: string };
+  /** The delivery stream of each lane's raw stream. */
+  readonly deliveryStreams: { readonly raw: string; readonly rawHistory: string };
   readonly tables: { readonly view: string; readonly rejects: string };
   /** Undefined on a data-plane-only stack. */
   readonly compute?: {
@@ -51,6 +53,8 @@ export function dashboardBody(a: DashboardArgs): { widgets: Widget[] } {
     widget('Records in (per minute)', a.region, 'Sum', [
       ['AWS/Kinesis', 'IncomingRecords', 'StreamName', a.streams.raw, { label: 'raw' }],
       ['AWS/Kinesis', 'IncomingRecords', 'StreamName', a.streams.results, { label: 'results' }],
+      ['AWS/Kinesis', 'IncomingRecords', 'StreamName', a.streams.rawHistory, { label: 'raw, history lane' }],
+      ['AWS/Kinesis', 'IncomingRecords', 'StreamName', a.streams.resultsHistory, { label: 'results, history lane' }],
     ]),
     widget('Lag (ms, max)', a.region, 'Maximum', [
       // The readers' own lag (agreement 3): the raw stream's iterator age also counts Firehose's reads.
@@ -58,16 +62,24 @@ export function dashboardBody(a: DashboardArgs): { widgets: Widget[] } {
       [a.namespace, PIPELINE_METRICS.millisBehindLatest, 'Stack', a.stack, 'Role', 'projector', { label: 'projector behind results' }],
       ['AWS/Kinesis', 'GetRecords.IteratorAgeMilliseconds', 'StreamName', a.streams.raw, { label: 'raw iterator age (all readers)' }],
       ['AWS/Kinesis', 'GetRecords.IteratorAgeMilliseconds', 'StreamName', a.streams.results, { label: 'results iterator age' }],
+      // Behind by design while a sign-up wave is scored (live goes first); it must come back down.
+      ['AWS/Kinesis', 'GetRecords.IteratorAgeMilliseconds', 'StreamName', a.streams.rawHistory, { label: 'history lane raw iterator age' }],
+      ['AWS/Kinesis', 'GetRecords.IteratorAgeMilliseconds', 'StreamName', a.streams.resultsHistory, { label: 'history lane results iterator age' }],
     ]),
     widget('Throttled (per minute)', a.region, 'Sum', [
       ['AWS/Kinesis', 'ReadProvisionedThroughputExceeded', 'StreamName', a.streams.raw, { label: 'raw reads' }],
       ['AWS/Kinesis', 'ReadProvisionedThroughputExceeded', 'StreamName', a.streams.results, { label: 'results reads' }],
       ['AWS/Kinesis', 'WriteProvisionedThroughputExceeded', 'StreamName', a.streams.raw, { label: 'raw writes' }],
       ['AWS/Kinesis', 'WriteProvisionedThroughputExceeded', 'StreamName', a.streams.results, { label: 'results writes' }],
+      ['AWS/Kinesis', 'ReadProvisionedThroughputExceeded', 'StreamName', a.streams.rawHistory, { label: 'history lane raw reads' }],
+      ['AWS/Kinesis', 'WriteProvisionedThroughputExceeded', 'StreamName', a.streams.rawHistory, { label: 'history lane raw writes' }],
+      ['AWS/Kinesis', 'WriteProvisionedThroughputExceeded', 'StreamName', a.streams.resultsHistory, { label: 'history lane results writes' }],
     ]),
     widget('Raw archive (Firehose)', a.region, 'Sum', [
-      ['AWS/Firehose', 'DeliveryToS3.Records', 'DeliveryStreamName', a.deliveryStream, { label: 'records delivered' }],
-      ['AWS/Firehose', 'DeliveryToS3.DataFreshness', 'DeliveryStreamName', a.deliveryStream, { stat: 'Maximum', label: 'data freshness (s)' }],
+      ['AWS/Firehose', 'DeliveryToS3.Records', 'DeliveryStreamName', a.deliveryStreams.raw, { label: 'records delivered, live lane' }],
+      ['AWS/Firehose', 'DeliveryToS3.Records', 'DeliveryStreamName', a.deliveryStreams.rawHistory, { label: 'records delivered, history lane' }],
+      ['AWS/Firehose', 'DeliveryToS3.DataFreshness', 'DeliveryStreamName', a.deliveryStreams.raw, { stat: 'Maximum', label: 'data freshness (s), live lane' }],
+      ['AWS/Firehose', 'DeliveryToS3.DataFreshness', 'DeliveryStreamName', a.deliveryStreams.rawHistory, { stat: 'Maximum', label: 'data freshness (s), history lane' }],
     ]),
     widget('Scoring queue', a.region, 'Average', [
       [a.namespace, a.backlogMetric, 'Stack', a.stack, { label: 'waiting jobs' }],

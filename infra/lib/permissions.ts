@@ -60,12 +60,12 @@ export function executionRoleStatements(role: WorkerRoleName, arns: ExecutionArn
   ];
 }
 
-/** Firehose reads the raw stream and writes the archive; it decrypts the stream with the key (the contract's Firehose role). */
-export function firehoseStatements(arns: { keyArn: string; rawStreamArn: string; bucketArn: string; logStreamArn: string }): Statement[] {
+/** Firehose reads both lanes' raw streams and writes the archive; it decrypts the streams with the key (the contract's Firehose role). */
+export function firehoseStatements(arns: { keyArn: string; rawStreamArns: { readonly raw: string; readonly rawHistory: string }; bucketArn: string; logStreamArn: string }): Statement[] {
   regionOf(arns.keyArn);
   return renderRoleStatements('firehose', {
     keyArn: arns.keyArn,
-    streams: { raw: arns.rawStreamArn },
+    streams: { raw: arns.rawStreamArns.raw, rawHistory: arns.rawStreamArns.rawHistory },
     tables: {},
     buckets: { rawArchive: arns.bucketArn },
     metricsNamespace: '',

@@ -27,6 +27,15 @@ export function readerCapacity(configured: Bounds, shards: number | undefined): 
   return { min: count, max: count };
 }
 
+/**
+ * Shards a consumer role can hold leases on at once: each task consumes both lanes' streams of its
+ * stage with a lease application per stream, so the busier lane's shard count is where more tasks
+ * stop helping (a task holds a live shard and, beside it, a history shard). Undefined for on-demand.
+ */
+export function laneShards(live: number | undefined, history: number | undefined): number | undefined {
+  return live === undefined || history === undefined ? undefined : Math.max(live, history);
+}
+
 /** Application Auto Scaling's id of an ECS service. */
 export function serviceResourceId(clusterName: string, serviceName: string): string {
   return `service/${clusterName}/${serviceName}`;
@@ -86,15 +95,15 @@ export function backlogPerTaskMetrics(args: BacklogMetricArgs) {
 
 /**
  * Task-count bounds of every service: the crawler starts at one (the webhook component scales the
- * crawler fleet on the sync backlog, up to its own maximum), the consumers follow their stream's
- * shards, the scorer takes its configured bounds.
+ * crawler fleet on the sync backlog, up to its own maximum), the consumers follow their streams'
+ * shards (the busier lane's, see `laneShards`), the scorer takes its configured bounds.
  * Services start at the minimum; autoscaling moves them from there.
  */
 export function serviceBounds(scaling: ScalingConfig, streams: StreamsConfig): Readonly<Record<ServiceRole, Bounds>> {
   return {
     crawler: { min: 1, max: 1 },
-    'stream-reader': readerCapacity(scaling.streamReader, streams.rawShards),
+    'stream-reader': readerCapacity(scaling.streamReader, laneShards(streams.rawShards, streams.rawHistoryShards)),
     scorer: { min: scaling.scorer.min, max: scaling.scorer.max },
-    projector: consumerBounds(scaling.projector, streams.resultsShards),
+    projector: consumerBounds(scaling.projector, laneShards(streams.resultsShards, streams.resultsHistoryShards)),
   };
 }

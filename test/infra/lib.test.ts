@@ -9,6 +9,7 @@ import {
 } from '../../shared/analytics-schema.js';
 import { ConfigError } from '../../shared/errors.js';
 import { WORKER_ROLES } from '../../shared/worker-env.js';
+import type { WorkerRoleName } from '../../shared/worker-env.js';
 import type { ScalingConfig, StreamsConfig } from '../../infra/config.js';
 import { redisFamily, replicationGroupId } from '../../infra/components/queue.js';
 import { keyAttributes } from '../../infra/components/tables.js';
@@ -28,7 +29,7 @@ const VALUES: StackValues = {
   stopTimeoutSeconds: 60,
   healthPort: 8080,
   resources: {
-    streams: { raw: 'raw-stream', results: 'results-stream' },
+    streams: { raw: 'raw-stream', results: 'results-stream', rawHistory: 'raw-history-stream', resultsHistory: 'results-history-stream' },
     tables: { view: 'view', leases: 'leases', ingestLedger: 'ledger', crawlerState: 'cursor', rejects: 'rejects', batchState: 'batch' },
     buckets: { rawArchive: 'archive', analytics: 'analytics' },
     queues: { scoring: 'dev-scoring', sync: 'dev-sync' },
@@ -78,14 +79,24 @@ describe('Function: containerEnvironment', () => {
     expect(names.filter((n) => ['SCORING_QUEUE_NAME', 'VIEW_TABLE_NAME', 'RESULTS_STREAM_NAME', 'RAW_ARCHIVE_BUCKET', 'REDIS_AUTH_TOKEN'].includes(n))).to.deep.equal([]);
   });
 
-  it('gives replay the archive and the raw stream only: no tables, no queue, no broker', () => {
+  it("gives replay the archive and the history lane's raw stream only: no live stream, no tables, no queue, no broker", () => {
     // Act
     const container = containerEnvironment('replay', stackWorkerValues(VALUES), SECRET_ARNS);
 
     // Assess
-    expect(parseContainerEnvironment('replay', container)).to.include({ RAW_ARCHIVE_BUCKET: 'archive', RAW_STREAM_NAME: 'raw-stream' });
+    expect(parseContainerEnvironment('replay', container)).to.include({ RAW_ARCHIVE_BUCKET: 'archive', RAW_HISTORY_STREAM_NAME: 'raw-history-stream' });
+    expect(container.environment.map((e) => e.name)).to.not.include('RAW_STREAM_NAME');
     expect(container.secrets).to.deep.equal([]);
     expect(container.environment.map((e) => e.name).filter((n) => n.endsWith('_TABLE_NAME') || n.startsWith('REDIS') || n.startsWith('BROKER'))).to.deep.equal([]);
+  });
+
+  it("names both lanes' streams to the roles that use them", () => {
+    // Act
+    const env = (role: WorkerRoleName) => parseContainerEnvironment(role, containerEnvironment(role, stackWorkerValues(VALUES), SECRET_ARNS)) as Record<string, unknown>;
+
+    // Assess
+    for (const role of ['crawler', 'stream-reader'] as const) expect(env(role)).to.include({ RAW_STREAM_NAME: 'raw-stream', RAW_HISTORY_STREAM_NAME: 'raw-history-stream' });
+    for (const role of ['scorer', 'projector'] as const) expect(env(role)).to.include({ RESULTS_STREAM_NAME: 'results-stream', RESULTS_HISTORY_STREAM_NAME: 'results-history-stream' });
   });
 
   it('turns metrics on for every role (EMF lines: the lag, backlog and alarm counts), and drains before the stop timeout', () => {
@@ -125,9 +136,22 @@ describe('Function: scaling bounds', () => {
     expect(consumerBounds({ min: 2, max: 8 }, undefined)).to.deep.equal({ min: 2, max: 8 });
   });
 
+  it("sizes each consumer role on the busier lane's shards: a task holds a lease on both lanes' streams at once", () => {
+    // Prepare: more history than live shards on the raw stage, fewer on the results stage
+    const streams: StreamsConfig = { mode: 'provisioned', rawShards: 2, resultsShards: 3, rawHistoryShards: 4, resultsHistoryShards: 1, retentionHours: 24 };
+
+    // Act
+    const bounds = serviceBounds(scaling, streams);
+
+    // Assess
+    expect(bounds['stream-reader']).to.deep.equal({ min: 4, max: 4 });
+    expect(bounds.projector).to.deep.equal({ min: 1, max: 3 });
+    expect(serviceBounds(scaling, { ...streams, mode: 'on-demand', rawShards: undefined, rawHistoryShards: undefined })['stream-reader']).to.deep.equal(scaling.streamReader);
+  });
+
   it('pins the crawler to one task and gives the scorer its configured bounds', () => {
     // Prepare
-    const streams: StreamsConfig = { mode: 'provisioned', rawShards: 2, resultsShards: 3, retentionHours: 24 };
+    const streams: StreamsConfig = { mode: 'provisioned', rawShards: 2, resultsShards: 3, rawHistoryShards: 1, resultsHistoryShards: 1, retentionHours: 24 };
 
     // Act
     const bounds = serviceBounds(scaling, streams);
@@ -228,7 +252,7 @@ describe('Function: small component helpers', () => {
 
   it('builds a dashboard of the data plane, plus compute widgets when there is compute', () => {
     // Prepare
-    const args = { stack: 'dev', region: 'eu-west-1', streams: { raw: 'r', results: 's' }, deliveryStream: 'f', tables: { view: 'v', rejects: 'x' }, namespace: 'NS', backlogMetric: 'B' };
+    const args = { stack: 'dev', region: 'eu-west-1', streams: { raw: 'r', results: 's', rawHistory: 'rh', resultsHistory: 'sh' }, deliveryStreams: { raw: 'f', rawHistory: 'fh' }, tables: { view: 'v', rejects: 'x' }, namespace: 'NS', backlogMetric: 'B' };
 
     // Act
     const dataPlane = dashboardBody(args).widgets.length;
@@ -241,6 +265,8 @@ describe('Function: small component helpers', () => {
     for (const node of ['q-001', 'q-002']) expect(redis).to.include(`"${node}"`);
     expect(redis).to.include('MAX([mem0, mem1])');
     expect(JSON.stringify(full)).to.include(PIPELINE_METRICS.jobsStalled).and.to.include(PIPELINE_METRICS.millisBehindLatest).and.to.include('ReadProvisionedThroughputExceeded');
+    // Both lanes are on it: the history lane's streams and delivery stream too.
+    for (const name of ['"rh"', '"sh"', '"fh"']) expect(JSON.stringify(full)).to.include(name);
     expect(dashboardUrl('eu-west-1', 'd')).to.equal('https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/d');
   });
 });

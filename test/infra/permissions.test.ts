@@ -24,7 +24,7 @@ const ACCOUNT = '111122223333';
 const ARNS = catalogArns(
   { partition: 'aws', region: REGION, accountId: ACCOUNT },
   {
-    streams: { raw: 'raw', results: 'results' },
+    streams: { raw: 'raw', results: 'results', rawHistory: 'rawHistory', resultsHistory: 'resultsHistory' },
     tables: { view: 'view', leases: 'leases', ingestLedger: 'ingestLedger', crawlerState: 'crawlerState', rejects: 'rejects', batchState: 'batchState' },
     buckets: { rawArchive: 'rawArchive', analytics: 'analytics' },
   },
@@ -67,6 +67,17 @@ describe('Function: taskRoleStatements', () => {
     expect(grants(renderRoleStatements('batch', arns), (r) => r)).to.include('s3:GetObject on arn:aws:s3:::realtime-insights-dev-raw-archive-123456789012/raw/*');
   });
 
+  it("lets each consumer read both lanes' streams of its stage, and nothing else of Kinesis", () => {
+    // Act
+    const reading = (stream: string) => WORKER_ROLES.filter((role) => grants(taskRoleStatements(role, ARNS)).includes(`kinesis:GetRecords on ${stream}`));
+
+    // Assess
+    expect(reading('raw')).to.deep.equal(['stream-reader']);
+    expect(reading('rawHistory')).to.deep.equal(['stream-reader']);
+    expect(reading('results')).to.deep.equal(['projector']);
+    expect(reading('resultsHistory')).to.deep.equal(['projector']);
+  });
+
   it('lets the crawler move its cursor and the shard consumers delete leases (the calls AWS denied before)', () => {
     expect(grants(taskRoleStatements('crawler', ARNS))).to.include('dynamodb:UpdateItem on crawlerState');
     for (const role of ['stream-reader', 'projector'] as const) expect(grants(taskRoleStatements(role, ARNS))).to.include('dynamodb:DeleteItem on leases');
@@ -87,8 +98,11 @@ describe('Function: taskRoleStatements', () => {
     const listing = taskRoleStatements('batch', ARNS).filter((s) => s.Action.includes('s3:ListBucket'));
 
     // Assess
-    expect(putting('raw')).to.have.members(['crawler', 'replay']);
+    expect(putting('raw')).to.deep.equal(['crawler']);
+    // The history lane: a sign-up's backfill from the crawler, a replay (a backfill too) from replay only.
+    expect(putting('rawHistory')).to.have.members(['crawler', 'replay']);
     expect(putting('results')).to.deep.equal(['scorer']);
+    expect(putting('resultsHistory')).to.deep.equal(['scorer']);
     expect(listing.map((s) => s.Condition)).to.deep.equal([{ StringLike: { 's3:prefix': 'raw/*' } }, { StringLike: { 's3:prefix': 'enriched/*' } }]);
   });
 
@@ -150,14 +164,16 @@ describe('Function: executionRoleStatements', () => {
 });
 
 describe('Function: firehoseStatements and schedulerStatements', () => {
-  it('lets Firehose read the raw stream, write the archive and decrypt only through Kinesis and S3', () => {
+  it("lets Firehose read both lanes' raw streams, write the archive and decrypt only through Kinesis and S3", () => {
     // Act
-    const statements = firehoseStatements({ keyArn: ARNS.keyArn, rawStreamArn: ARNS.streams.raw, bucketArn: ARNS.buckets.rawArchive, logStreamArn: 'arn:aws:logs:x:1:log-group:/f:log-stream:d' });
+    const statements = firehoseStatements({ keyArn: ARNS.keyArn, rawStreamArns: { raw: ARNS.streams.raw, rawHistory: ARNS.streams.rawHistory }, bucketArn: ARNS.buckets.rawArchive, logStreamArn: 'arn:aws:logs:x:1:log-group:/f:log-stream:d' });
 
     // Assess
     const viaServices = statements.filter((s) => s.Action.some((a) => a.startsWith('kms:'))).map((s) => s.Condition?.['StringEquals']?.['kms:ViaService']);
     expect(viaServices).to.deep.equal([`kinesis.${REGION}.amazonaws.com`, `s3.${REGION}.amazonaws.com`]);
-    expect(grants(statements).filter((g) => g.startsWith('kinesis:')).every((g) => g.endsWith(' on raw'))).to.equal(true);
+    const kinesis = grants(statements).filter((g) => g.startsWith('kinesis:'));
+    expect(kinesis.every((g) => g.endsWith(' on raw') || g.endsWith(' on rawHistory'))).to.equal(true);
+    expect(kinesis).to.include('kinesis:GetRecords on rawHistory');
     expect(policyFindings(policyDocument(statements))).to.deep.equal([]);
   });
 

@@ -87,7 +87,8 @@ describe('Function: plan', function () {
     // Assess
     const resources = JSON.parse(stdout) as { type: string; name: string; parent: string | null; inputs: object }[];
     expect(resources.map((r) => Object.keys(r))).to.deep.equal(resources.map(() => ['type', 'name', 'parent', 'inputs']));
-    expect(resources.filter((r) => r.type === 'aws:kinesis/stream:Stream')).to.have.length(2);
+    // Both lanes' raw and results streams.
+    expect(resources.filter((r) => r.type === 'aws:kinesis/stream:Stream')).to.have.length(4);
     expect(missing?.code).to.equal(1);
     expect(missing?.stderr).to.match(/Pulumi\.nope\.yaml: no such stack file; the stacks are dev, local, prod/);
   });

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { ATHENA_RESULTS_PREFIX, ENRICHED_COLUMNS, ENRICHED_PARTITIONS, RAW_ARCHIVE_COLUMNS, RAW_ARCHIVE_PARTITIONS } from '../../shared/analytics-schema.js';
+import { deliveryStreamName } from '../../shared/archive/archive-key.js';
 import { QUEUES, STREAMS, TABLES, resourceNames } from '../../shared/catalog.js';
 import { catalogArns, renderRoleStatements } from '../../shared/iam/index.js';
 import { WORKER_VARIABLES, resourceVariables, secretVariables } from '../../shared/worker-env.js';
@@ -188,7 +189,7 @@ describe('Program: every stack under mocks', function () {
         expect(policyFindings(keyPolicy, { resourceStarMeansSelf: true })).to.deep.equal([]);
       });
 
-      it('gives the Firehose role the raw stream, the archive and the key through Kinesis and S3 only', () => {
+      it("gives the Firehose role both lanes' raw streams, the archive and the key through Kinesis and S3 only", () => {
         // Prepare
         const policy = named(plan.resources, T.rolePolicy, 'raw-archive-role-policy');
         const labels = logicalLabels(stack, plan);
@@ -197,7 +198,9 @@ describe('Program: every stack under mocks', function () {
         const granted = grants(statementsOf(policy), labels);
 
         // Assess
-        expect(granted.filter((g) => g.startsWith('kinesis:')).every((g) => g.endsWith(' on raw'))).to.equal(true);
+        const kinesis = granted.filter((g) => g.startsWith('kinesis:'));
+        expect(kinesis.every((g) => g.endsWith(' on raw') || g.endsWith(' on rawHistory'))).to.equal(true);
+        expect(kinesis).to.include.members(['kinesis:GetRecords on raw', 'kinesis:GetRecords on rawHistory']);
         expect(granted.filter((g) => g.startsWith('s3:')).every((g) => / on rawArchive(\/\*)?$/.test(g))).to.equal(true);
         expect(granted).to.include.members(['kms:Decrypt on project-key', 'kms:GenerateDataKey on project-key']);
       });
@@ -216,6 +219,23 @@ describe('Program: every stack under mocks', function () {
         expect(get(firehose, 'extendedS3Configuration.cloudwatchLoggingOptions.enabled')).to.equal(true);
         expect(get(firehose, 'extendedS3Configuration.processingConfiguration')).to.deep.equal({ enabled: true, processors: [{ type: 'AppendDelimiterToRecord' }] });
         expect(get(firehose, 'kinesisSourceConfiguration.kinesisStreamArn')).to.equal((plan.outputs['streams'] as { raw: { arn: string } }).raw.arn);
+      });
+
+      it("archives the history lane's raw stream with a delivery stream of its own, into the same bucket and prefix, each alarmed", () => {
+        // Prepare
+        const live = named(plan.resources, T.firehose, 'raw-archive-firehose');
+        const history = named(plan.resources, T.firehose, 'raw-archive-firehose-rawHistory');
+        const alarmed = ofType(plan.resources, T.alarm).map((a) => (a.inputs['dimensions'] as Record<string, unknown> | undefined)?.['DeliveryStreamName']);
+
+        // Assess
+        expect(ofType(plan.resources, T.firehose)).to.have.length(2);
+        expect(get(history, 'kinesisSourceConfiguration.kinesisStreamArn')).to.equal((plan.outputs['streams'] as { rawHistory: { arn: string } }).rawHistory.arn);
+        expect(history.inputs['name']).to.equal(deliveryStreamName(stack, 'rawHistory')).and.to.not.equal(live.inputs['name']);
+        for (const path of ['extendedS3Configuration.bucketArn', 'extendedS3Configuration.prefix', 'extendedS3Configuration.roleArn', 'extendedS3Configuration.kmsKeyArn']) {
+          expect(get(history, path), path).to.deep.equal(get(live, path));
+        }
+        // Alarms come with compute (a data-plane-only stack has none).
+        if (config.compute !== undefined) expect(alarmed.filter((name) => name === history.inputs['name'])).to.have.length(2);
       });
 
       it('creates the catalog streams and tables with the stack settings', () => {
@@ -237,6 +257,8 @@ describe('Program: every stack under mocks', function () {
           expect(s.options.protect).to.equal(config.deletionProtection);
         }
         expect(named(plan.resources, T.stream, 'streams-raw').inputs['shardCount']).to.equal(config.streams.rawShards);
+        expect(named(plan.resources, T.stream, 'streams-rawHistory').inputs['shardCount']).to.equal(config.streams.rawHistoryShards);
+        expect(named(plan.resources, T.stream, 'streams-resultsHistory').inputs['shardCount']).to.equal(config.streams.resultsHistoryShards);
         const tables = ofType(plan.resources, T.table);
         expect(tables.map((t) => t.inputs['name'])).to.have.members(Object.values(names.tables));
         for (const [logical, spec] of Object.entries(TABLES)) {
@@ -268,7 +290,7 @@ describe('Program: every stack under mocks', function () {
       const types = new Set(plan.resources.map((r) => r.type));
       for (const type of [T.vpc, T.redis, T.service, T.taskDefinition, T.glueTable, T.schedule, T.alarm]) expect(types.has(type), type).to.equal(false);
       for (const type of [T.key, T.stream, T.table, T.bucket, T.firehose]) expect(types.has(type), type).to.equal(true);
-      expect(plan.outputs['dataPlaneEnvironment']).to.include({ RAW_STREAM_NAME: resourceNames('local').streams.raw });
+      expect(plan.outputs['dataPlaneEnvironment']).to.include({ RAW_STREAM_NAME: resourceNames('local').streams.raw, RAW_HISTORY_STREAM_NAME: resourceNames('local').streams.rawHistory });
     });
   });
 
