@@ -16,7 +16,7 @@ import { runLocal } from '../../local/runner/run-local.js';
 import { startBroker } from '../../local/broker/index.js';
 import type { SyncBrokerHandle } from '../../local/broker/index.js';
 import { runSignups } from '../../local/signups/signup-fleet.js';
-import type { SignupFigures } from '../../local/signups/signup-fleet.js';
+import type { SignupFigures } from '../../local/signups/signup-progress.js';
 import type { RunSummary } from '../../local/runner/measure.js';
 import type { RunProgress } from '../../local/runner/run-local.js';
 import { Progress, output } from '../progress.js';

@@ -3,14 +3,10 @@ import type { SyncBrokerHandle } from '../broker/index.js';
 import type { ConnectionInfo } from '../broker/index.js';
 import { freePort } from '../env/ports.js';
 import type { LocalEnv } from '../env/start.js';
-import { percentiles } from '../runner/stats.js';
 import { WorkerProcess } from '../runner/worker-process.js';
-import { parseDecimalToMinor } from '../../shared/money.js';
+import { SignupProgress } from './signup-progress.js';
+import type { SignupFigures } from './signup-progress.js';
 import { WEBHOOK_KEYS_PATH } from '../../shared/sync/webhook.js';
-import { readUserMonths } from '../../shared/view/scan-view.js';
-import type { UserMonth, ViewContents } from '../../shared/view/scan-view.js';
-import { localMonth, monthRange } from '../../shared/view/months.js';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { WorkerVariable } from '../../shared/worker-env.js';
 
 /** The webhook route (`workers/webhook/receiver.ts`); kept here as a string so `local/` needs no worker import for it. */
@@ -105,70 +101,6 @@ export class SignupFleet {
   }
 }
 
-/** Time to insight of the sign-ups: from link to the whole history in the view. */
-export interface SignupFigures {
-  /** Sign-ups whose every transaction (and so every month total) the view shows at its latest version. */
-  readonly count: number;
-  /** Linked, but not whole in the view (yet). */
-  readonly incomplete: number;
-  readonly p50Ms: number;
-  readonly p95Ms: number;
-  readonly maxMs: number;
-  /** Transactions of the complete sign-ups. */
-  readonly transactions: number;
-}
-
-/**
- * The sign-ups that are whole in the view, with their time to insight: a sign-up is whole when the
- * view (as the read model collapses it) shows every transaction standing on its connection at the
- * broker, with the amount the broker has now, and nothing else of that connection; month totals are
- * sums of what is shown, so they are then right too. Its time to insight is the last of those
- * transactions' `viewedAt` minus the moment of the link.
- */
-export function wholeSignups(view: ViewContents, broker: SyncBrokerHandle, linked: readonly ConnectionInfo[]): Map<string, { ms: number; transactions: number }> {
-  const shownByUser = new Map<string, Map<string, { minor: number; viewedAt: number }>>();
-  for (const t of view.transactions) {
-    let shown = shownByUser.get(t.userId);
-    if (shown === undefined) shownByUser.set(t.userId, (shown = new Map()));
-    shown.set(t.transactionId, { minor: t.amount.minor, viewedAt: Date.parse(t.viewedAt) });
-  }
-  const whole = new Map<string, { ms: number; transactions: number }>();
-  for (const connection of linked) {
-    const standing = broker.standing(connection.connectionId);
-    const shown = shownByUser.get(connection.userId) ?? new Map<string, { minor: number; viewedAt: number }>();
-    const ofConnection = [...shown.keys()].filter((id) => id.startsWith(`${connection.connectionId}-`));
-    const complete =
-      standing.length > 0 &&
-      ofConnection.length === standing.length &&
-      standing.every((t) => shown.get(t.transactionId)?.minor === parseDecimalToMinor(t.amount.value, t.amount.currency).minor);
-    if (complete) whole.set(connection.connectionId, { ms: Math.max(...standing.map((t) => shown.get(t.transactionId)?.viewedAt ?? 0)) - connection.linkedAt, transactions: standing.length });
-  }
-  return whole;
-}
-
-/** Time to insight of the sign-ups from their whole ones (see `wholeSignups`). */
-export function signupFigures(whole: ReadonlyMap<string, { ms: number; transactions: number }>, linked: number): SignupFigures {
-  const times = [...whole.values()].map((w) => w.ms);
-  const p = percentiles(times);
-  const transactions = [...whole.values()].reduce((n, w) => n + w.transactions, 0);
-  return { count: times.length, incomplete: linked - times.length, p50Ms: p.p50, p95Ms: p.p95, maxMs: p.max, transactions };
-}
-
-/**
- * The view as far as the linked sign-ups go: each user's months from the first to the last
- * transaction standing on their connections (so a stray item in a month between is seen too), one
- * Query each, instead of a scan of the whole table every poll while live traffic is measured.
- */
-export async function readSignupView(dynamodb: DynamoDBClient, tableName: string, broker: SyncBrokerHandle, linked: readonly ConnectionInfo[]): Promise<ViewContents> {
-  const userMonths: UserMonth[] = [];
-  for (const connection of linked) {
-    const months = broker.standing(connection.connectionId).map((t) => localMonth(t.bookedAt)).sort();
-    if (months.length === 0) continue;
-    for (const month of monthRange(months[0]!, months[months.length - 1]!)) userMonths.push({ userId: connection.userId, month });
-  }
-  return readUserMonths(dynamodb, tableName, userMonths);
-}
-
 export interface SignupRunOptions {
   readonly env: LocalEnv;
   readonly broker: SyncBrokerHandle;
@@ -211,15 +143,9 @@ export async function runSignups(options: SignupRunOptions): Promise<SignupFigur
       fleet.link(`signup-${started.toString(36)}-${i}`, options.historySize);
       if (i + 1 < options.count) await wait(options.intervalMs ?? 1_000);
     }
-    // A sign-up found whole keeps its time (from the view's viewedAt, not from when it was seen), so
-    // each poll reads only the months of those still incomplete: the reads are the measurement's,
-    // and on a small machine they take the store's CPU from the pipeline being measured.
-    const whole = new Map<string, { ms: number; transactions: number }>();
+    const progress = new SignupProgress(clients.dynamodb, options.env.names.tables.view, options.broker);
     for (;;) {
-      const pending = fleet.linked.filter((c) => !whole.has(c.connectionId));
-      const view = await readSignupView(clients.dynamodb, options.env.names.tables.view, options.broker, pending);
-      for (const [connectionId, figure] of wholeSignups(view, options.broker, pending)) whole.set(connectionId, figure);
-      const figures = signupFigures(whole, fleet.linked.length);
+      const figures = await progress.poll(fleet.linked);
       options.onStatus?.(`sign-ups: ${figures.count}/${fleet.linked.length} whole in the view${figures.count > 0 ? ` (time to insight p50 ${figures.p50Ms} ms, p95 ${figures.p95Ms} ms)` : ''}`);
       if (figures.incomplete === 0 || options.signal?.aborted === true || Date.now() - started > (options.timeoutMs ?? 180_000)) return figures;
       await wait(2_000);

@@ -12,7 +12,7 @@ import { scanView } from '../../shared/view/scan-view.js';
 import type { ViewContents } from '../../shared/view/scan-view.js';
 import type { LiveVersion } from '../../shared/view/version.js';
 import { runSignups } from './signup-fleet.js';
-import type { SignupFigures } from './signup-fleet.js';
+import type { SignupFigures } from './signup-progress.js';
 
 /**
  * The sign-up phase of the bench (`bench/signup.ts`), here so its test can run it at a tiny size (issue 13's targets): how long a new user waits from linking a bank
