@@ -12,6 +12,7 @@ import type { Percentiles } from '../../local/runner/stats.js';
 import { generateTransactions } from '../../models/index.js';
 import type { WorkerVariable } from '../../shared/worker-env.js';
 import { scanView } from '../../shared/view/scan-view.js';
+import { writtenByProjectors } from '../../local/runner/projector-progress.js';
 import type { LiveVersion } from '../../shared/view/version.js';
 import { arrivalsPerSecond, hopPercentiles, latencies, latencyPercentiles, viewThroughput } from './figures.js';
 import type { HopPercentiles } from './figures.js';
@@ -172,15 +173,6 @@ interface Phase {
 function phaseLines(count: number, seed: number): { lines: string[]; ids: Set<string> } {
   const transactions = generateTransactions({ count, seed, startAt: defaultStartAt(count, 100) });
   return { lines: transactions.map((t) => JSON.stringify(t.broker)), ids: new Set(transactions.map((t) => t.broker.transactionId)) };
-}
-
-/** Records the projectors wrote into the view so far, from their /health counters (no table scan). */
-async function writtenByProjectors(pipeline: LocalPipeline): Promise<number> {
-  const bodies = await Promise.all(pipeline.workers('projector').map((w) => w.health()));
-  return bodies.reduce((sum, body) => {
-    const details = body?.['details'] as { projector?: { writer?: { written?: number } } } | undefined;
-    return sum + (details?.projector?.writer?.written ?? 0);
-  }, 0);
 }
 
 /**

@@ -10,6 +10,12 @@ import { startLocalEnv } from '../env/start.js';
 import type { LocalEnv, LocalEnvOptions } from '../env/start.js';
 import { expectedOutcome } from './expected.js';
 import { countInView, measureRun } from './measure.js';
+import { writtenByProjectors } from './projector-progress.js';
+
+/** Longest time between two reads of the view and the reject store while a run goes (see the loop). */
+const EXACT_EVERY_MS = 5_000;
+/** The same while the pipeline is quiet (nothing written, no job waiting): a run of rejects ends within this. */
+const QUIET_EXACT_EVERY_MS = 1_000;
 import type { RunSummary } from './measure.js';
 import { LocalPipeline } from './pipeline.js';
 import type { LocalPipelineOptions } from './pipeline.js';
@@ -138,13 +144,27 @@ export async function runLocal(options: RunLocalOptions = {}): Promise<RunSummar
     let last = -1;
     let lastChange = Date.now();
     let drained = false;
+    // The view and the reject store are read (a scan) only when the projectors' counters say the
+    // run may be done, or every EXACT_EVERY_MS for the progress line: a scan of the whole view every
+    // half second read the growing table twice a second on the store the measured pipeline writes to.
+    let exact = { at: 0, inView: 0, rejected: 0, written: 0 };
+    let lastWritten = -1;
     for (;;) {
       if (options.signal?.aborted) break;
-      const [inView, rejected, counts] = await Promise.all([
-        countInView(clients.dynamodb, env.names.tables.view, expected.accepted),
-        rejects.list().then((r) => r.filter((reject) => !rejectsBefore.has(reject.rejectId)).length),
-        queue.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed'),
-      ]);
+      const [written, counts] = await Promise.all([writtenByProjectors(pipeline), queue.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed')]);
+      const missing = target - exact.inView - exact.rejected;
+      // Quiet: nothing written since the last poll and no job queued or running; what is missing may
+      // be rejects (the crawler stores those, no projector counts them), so look within a second.
+      const quiet = written === lastWritten && (counts['waiting'] ?? 0) + (counts['active'] ?? 0) + (counts['delayed'] ?? 0) === 0;
+      const sinceExact = Date.now() - exact.at;
+      if (sinceExact >= EXACT_EVERY_MS || written - exact.written >= missing || (quiet && sinceExact >= QUIET_EXACT_EVERY_MS)) {
+        const [inView, rejected] = await Promise.all([
+          countInView(clients.dynamodb, env.names.tables.view, expected.accepted),
+          rejects.list().then((r) => r.filter((reject) => !rejectsBefore.has(reject.rejectId)).length),
+        ]);
+        exact = { at: Date.now(), inView, rejected, written };
+      }
+      const { inView, rejected } = exact;
       const progress: RunProgress = {
         elapsedMs: Math.round(performance.now() - started),
         served: broker.stats().linesServed,
@@ -159,8 +179,9 @@ export async function runLocal(options: RunLocalOptions = {}): Promise<RunSummar
       if (dead.length > 0) step(`warning: ${dead.map((w) => `${w.name} exited; see ${w.logFile}`).join('; ')}`);
       if (during.error !== undefined) throw during.error;
       const done = inView + rejected;
-      if (done !== last || !during.settled) {
+      if (done !== last || written !== lastWritten || !during.settled) {
         last = done;
+        lastWritten = written;
         lastChange = Date.now();
       }
       if (!drained && done >= target && during.settled) {

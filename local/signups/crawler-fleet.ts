@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import type { LocalEnv } from '../env/start.js';
 import { CRAWLER_SCALING_TARGET } from './signup-phase.js';
 import { syncHistories, withHistoryFleet } from './history-fleet.js';
-import { cpuSeconds } from '../env/process-cpu.js';
+import { cpuSeconds, machineTicks } from '../env/process-cpu.js';
 
 /**
  * Issue 13's "two crawler processes sync ≥ 1.6 × the records per second of one", with where the
@@ -27,20 +26,6 @@ export interface FleetRun {
   readonly machineCoresBusy: number | undefined;
   readonly cores: number;
   readonly loadAverage: number;
-}
-
-/** Busy and total jiffies of the whole machine (first line of /proc/stat). */
-function machineTicks(): { busy: number; total: number; cores: number } | undefined {
-  try {
-    const stat = readFileSync('/proc/stat', 'utf8');
-    const fields = (stat.split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
-    const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
-    const total = fields.reduce((a, b) => a + b, 0);
-    const cores = stat.split('\n').filter((l) => /^cpu\d+ /.test(l)).length;
-    return { busy: total - idle, total, cores };
-  } catch {
-    return undefined;
-  }
 }
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;

@@ -7,6 +7,7 @@ import { isolatedStack } from '../env/isolated-stack.js';
 import type { LocalEnv } from '../env/start.js';
 import { LOCAL_TUNING } from '../runner/pipeline.js';
 import { runLocal } from '../runner/run-local.js';
+import { CLOCK_TICKS_PER_SECOND, cpuSeconds, machineTicks } from '../env/process-cpu.js';
 import { percentiles } from '../runner/stats.js';
 import { scanView } from '../../shared/view/scan-view.js';
 import type { ViewContents } from '../../shared/view/scan-view.js';
@@ -59,6 +60,19 @@ export interface SignupPhaseResult {
   readonly carriedPerSecond: number;
   /** Where each lane's records spent their time (p50 and p99, ms), from the view's timestamps. */
   readonly hops: { readonly live: LaneHops; readonly history: LaneHops };
+  /** Where the machine's CPU went over the phase: what bounds `carriedPerSecond` on a small machine. */
+  readonly cpu: PhaseCpu;
+}
+
+/** CPU over the phase, from /proc: the emulators and the bench process by name, the workers as the rest of the machine's busy time. */
+export interface PhaseCpu {
+  /** Cores busy on average, every process on the machine. */
+  readonly coresBusy: number;
+  readonly cores: number;
+  /** CPU seconds by process (the emulators, the fronts, this process with the mock broker) and `workers and the rest`. */
+  readonly seconds: Readonly<Record<string, number>>;
+  /** Machine CPU ms per record carried into the view. */
+  readonly msPerRecord: number;
 }
 
 /** A lane's hops: (for a sign-up, link → the crawler's put,) crawler put → scorer's result, and result → the view's write. */
@@ -103,6 +117,7 @@ export async function signupPhase(options: SignupPhaseOptions): Promise<SignupPh
   const broker: SyncBrokerHandle = await startBroker({ records: liveRecords, publishPerSecond: livePerSecond, historyDelayMs: 200, historySize, maxPageSize: 1_000 });
   let figures: SignupFigures | undefined;
   const started = performance.now();
+  const cpuBefore = { machine: machineTicks(), self: process.cpuUsage(), processes: new Map(options.env.processes.map((p) => [p.name, cpuSeconds(p.pid) ?? 0])) };
   try {
     const summary = await runLocal({
       env: stack.env,
@@ -130,11 +145,13 @@ export async function signupPhase(options: SignupPhaseOptions): Promise<SignupPh
       },
     });
     const seconds = (performance.now() - started) / 1000;
+    const cpu = phaseCpu(options.env, cpuBefore);
     const operator = stack.env.clients();
     const view = await scanView(operator.dynamodb, stack.names.tables.view).finally(() => operator.destroy());
     const linkedAt = new Map(broker.connections().map((c) => [c.userId, c.linkedAt]));
     const waveSeconds = Math.max(1, signups * (options.signupIntervalMs ?? 1_000)) / 1000;
     const inView = summary.inView + (figures?.transactions ?? 0);
+    const busySeconds = Object.values(cpu.seconds).reduce((a, b) => a + b, 0);
     return {
       offeredPerSecond: { live: livePerSecond, history: Math.round((signups * historySize) / waveSeconds) },
       carriedPerSecond: Math.round(inView / seconds),
@@ -143,12 +160,31 @@ export async function signupPhase(options: SignupPhaseOptions): Promise<SignupPh
       liveLatencyMs: { p50: summary.latencyMs.p50, p99: summary.latencyMs.p99 },
       liveRecords,
       hops: { live: laneHops(view, linkedAt, false), history: laneHops(view, linkedAt, true) },
+      cpu: { ...cpu, msPerRecord: inView > 0 ? Math.round((busySeconds * 1000 * 100) / inView) / 100 : 0 },
     };
   } finally {
     await broker.close();
     await stack.cleanup();
     rmSync(logDir, { recursive: true, force: true });
   }
+}
+
+const round2 = (x: number): number => Math.round(x * 100) / 100;
+
+/** CPU since `before`, by process; what the machine was busy with beyond the named processes is the workers' (and other work's). */
+function phaseCpu(env: LocalEnv, before: { machine: ReturnType<typeof machineTicks>; self: NodeJS.CpuUsage; processes: ReadonlyMap<string, number> }): Omit<PhaseCpu, 'msPerRecord'> {
+  const machine = machineTicks();
+  const self = process.cpuUsage(before.self);
+  const named: Record<string, number> = {
+    ...Object.fromEntries(env.processes.map((p) => [p.name, round2((cpuSeconds(p.pid) ?? 0) - (before.processes.get(p.name) ?? 0))])),
+    'bench process (mock broker)': round2((self.user + self.system) / 1e6),
+  };
+  if (machine === undefined || before.machine === undefined) return { coresBusy: 0, cores: 0, seconds: named };
+  const ticks = machine.total - before.machine.total;
+  // /proc/stat's first line sums every core, so busy ticks over the clock rate are CPU seconds.
+  const busySeconds = (machine.busy - before.machine.busy) / CLOCK_TICKS_PER_SECOND;
+  const rest = busySeconds - Object.values(named).reduce((a, b) => a + b, 0);
+  return { coresBusy: round2(((machine.busy - before.machine.busy) / Math.max(1, ticks)) * machine.cores), cores: machine.cores, seconds: { ...named, 'workers and the rest': round2(Math.max(0, rest)) } };
 }
 
 /** The phase's lines for the bench report, each figure beside its target. */
@@ -162,6 +198,9 @@ export function signupReportLines(phase: SignupPhaseResult): string[] {
       const h = phase.hops[lane];
       return `${lane} lane: ${h.linkToIngest === undefined ? '' : `link → ingest p50 ${h.linkToIngest.p50} ms, p99 ${h.linkToIngest.p99} ms; `}ingest → scored p50 ${h.ingestToScored.p50} ms, p99 ${h.ingestToScored.p99} ms; scored → view p50 ${h.scoredToView.p50} ms, p99 ${h.scoredToView.p99} ms`;
     }),
+    `CPU over the phase: ${phase.cpu.coresBusy} of ${phase.cpu.cores} cores busy, ${phase.cpu.msPerRecord} CPU ms per record carried; ${Object.entries(phase.cpu.seconds)
+      .map(([name, seconds]) => `${name} ${seconds} s`)
+      .join(', ')}`,
     `offered: live ${phase.offeredPerSecond.live} records/s, and the sign-ups' histories ${phase.offeredPerSecond.history} records/s while they link; the pipeline carried ${phase.carriedPerSecond} records/s into the view over the phase`,
   ];
 }
