@@ -147,7 +147,7 @@ export async function runLocal(options: RunLocalOptions = {}): Promise<RunSummar
     // The view and the reject store are read (a scan) only when the projectors' counters say the
     // run may be done, or every EXACT_EVERY_MS for the progress line: a scan of the whole view every
     // half second read the growing table twice a second on the store the measured pipeline writes to.
-    let exact = { at: 0, inView: 0, rejected: 0, written: 0 };
+    let exact = { at: 0, inView: 0, rejected: 0, written: 0, tookMs: 0 };
     let lastWritten = -1;
     for (;;) {
       if (options.signal?.aborted) break;
@@ -157,12 +157,15 @@ export async function runLocal(options: RunLocalOptions = {}): Promise<RunSummar
       // be rejects (the crawler stores those, no projector counts them), so look within a second.
       const quiet = written === lastWritten && (counts['waiting'] ?? 0) + (counts['active'] ?? 0) + (counts['delayed'] ?? 0) === 0;
       const sinceExact = Date.now() - exact.at;
-      if (sinceExact >= EXACT_EVERY_MS || written - exact.written >= missing || (quiet && sinceExact >= QUIET_EXACT_EVERY_MS)) {
+      // A scan grows with the table: at least ten times its own duration apart, so it never takes more than a tenth of the store's time.
+      const every = Math.max(EXACT_EVERY_MS, 10 * exact.tookMs);
+      if (sinceExact >= every || written - exact.written >= missing || (quiet && sinceExact >= QUIET_EXACT_EVERY_MS)) {
+        const scanStarted = performance.now();
         const [inView, rejected] = await Promise.all([
           countInView(clients.dynamodb, env.names.tables.view, expected.accepted),
           rejects.list().then((r) => r.filter((reject) => !rejectsBefore.has(reject.rejectId)).length),
         ]);
-        exact = { at: Date.now(), inView, rejected, written };
+        exact = { at: Date.now(), inView, rejected, written, tookMs: performance.now() - scanStarted };
       }
       const { inView, rejected } = exact;
       const progress: RunProgress = {

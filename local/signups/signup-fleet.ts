@@ -145,10 +145,13 @@ export async function runSignups(options: SignupRunOptions): Promise<SignupFigur
     }
     const progress = new SignupProgress(clients.dynamodb, options.env.names.tables.view, options.broker);
     for (;;) {
+      const pollStarted = performance.now();
       const figures = await progress.poll(fleet.linked);
+      const pollMs = performance.now() - pollStarted;
       options.onStatus?.(`sign-ups: ${figures.count}/${fleet.linked.length} whole in the view${figures.count > 0 ? ` (time to insight p50 ${figures.p50Ms} ms, p95 ${figures.p95Ms} ms)` : ''}`);
       if (figures.incomplete === 0 || options.signal?.aborted === true || Date.now() - started > (options.timeoutMs ?? 180_000)) return figures;
-      await wait(2_000);
+      // The polls are the measurement's reads: at least ten times their own duration apart.
+      await wait(Math.max(2_000, 10 * pollMs));
     }
   } finally {
     clients.destroy();
