@@ -159,7 +159,9 @@ export async function runLocal(options: RunLocalOptions = {}): Promise<RunSummar
       const sinceExact = Date.now() - exact.at;
       // A scan grows with the table: at least ten times its own duration apart, so it never takes more than a tenth of the store's time.
       const every = Math.max(EXACT_EVERY_MS, 10 * exact.tookMs);
-      if (sinceExact >= every || written - exact.written >= missing || (quiet && sinceExact >= QUIET_EXACT_EVERY_MS)) {
+      // Once everything is in (a sign-up wave may still be running), only the periodic read remains.
+      const mayBeDone = missing > 0 && written - exact.written >= missing;
+      if (sinceExact >= every || mayBeDone || (quiet && missing > 0 && sinceExact >= QUIET_EXACT_EVERY_MS)) {
         const scanStarted = performance.now();
         const [inView, rejected] = await Promise.all([
           countInView(clients.dynamodb, env.names.tables.view, expected.accepted),
