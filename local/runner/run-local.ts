@@ -11,14 +11,14 @@ import type { LocalEnv, LocalEnvOptions } from '../env/start.js';
 import { expectedOutcome } from './expected.js';
 import { countInView, measureRun } from './measure.js';
 import { writtenByProjectors } from './projector-progress.js';
+import type { RunSummary } from './measure.js';
+import { LocalPipeline } from './pipeline.js';
+import type { LocalPipelineOptions } from './pipeline.js';
 
 /** Longest time between two reads of the view and the reject store while a run goes (see the loop). */
 const EXACT_EVERY_MS = 5_000;
 /** The same while the pipeline is quiet (nothing written, no job waiting): a run of rejects ends within this. */
 const QUIET_EXACT_EVERY_MS = 1_000;
-import type { RunSummary } from './measure.js';
-import { LocalPipeline } from './pipeline.js';
-import type { LocalPipelineOptions } from './pipeline.js';
 
 export interface RunProgress {
   readonly elapsedMs: number;

@@ -2,7 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ConnectionInfo, SyncBrokerHandle } from '../broker/index.js';
 import { parseDecimalToMinor } from '../../shared/money.js';
 import { readUserMonths } from '../../shared/view/scan-view.js';
-import type { UserMonth, ViewContents } from '../../shared/view/scan-view.js';
+import type { UserMonth } from '../../shared/view/scan-view.js';
 import { localMonth, monthRange } from '../../shared/view/months.js';
 import type { LiveVersion } from '../../shared/view/version.js';
 import { percentiles } from '../runner/stats.js';
@@ -20,35 +20,7 @@ export interface SignupFigures {
   readonly transactions: number;
 }
 
-/**
- * The sign-ups that are whole in the view, with their time to insight: a sign-up is whole when the
- * view (as the read model collapses it) shows every transaction standing on its connection at the
- * broker, with the amount the broker has now, and nothing else of that connection; month totals are
- * sums of what is shown, so they are then right too. Its time to insight is the last of those
- * transactions' `viewedAt` minus the moment of the link.
- */
-export function wholeSignups(view: Pick<ViewContents, 'transactions'>, broker: SyncBrokerHandle, linked: readonly ConnectionInfo[]): Map<string, { ms: number; transactions: number }> {
-  const shownByUser = new Map<string, Map<string, { minor: number; viewedAt: number }>>();
-  for (const t of view.transactions) {
-    let shown = shownByUser.get(t.userId);
-    if (shown === undefined) shownByUser.set(t.userId, (shown = new Map()));
-    shown.set(t.transactionId, { minor: t.amount.minor, viewedAt: Date.parse(t.viewedAt) });
-  }
-  const whole = new Map<string, { ms: number; transactions: number }>();
-  for (const connection of linked) {
-    const standing = broker.standing(connection.connectionId);
-    const shown = shownByUser.get(connection.userId) ?? new Map<string, { minor: number; viewedAt: number }>();
-    const ofConnection = [...shown.keys()].filter((id) => id.startsWith(`${connection.connectionId}-`));
-    const complete =
-      standing.length > 0 &&
-      ofConnection.length === standing.length &&
-      standing.every((t) => shown.get(t.transactionId)?.minor === parseDecimalToMinor(t.amount.value, t.amount.currency).minor);
-    if (complete) whole.set(connection.connectionId, { ms: Math.max(...standing.map((t) => shown.get(t.transactionId)?.viewedAt ?? 0)) - connection.linkedAt, transactions: standing.length });
-  }
-  return whole;
-}
-
-/** Time to insight of the sign-ups from their whole ones (see `wholeSignups`). */
+/** Time to insight of the sign-ups from their whole ones (see `SignupProgress`). */
 export function signupFigures(whole: ReadonlyMap<string, { ms: number; transactions: number }>, linked: number): SignupFigures {
   const times = [...whole.values()].map((w) => w.ms);
   const p = percentiles(times);
@@ -104,8 +76,13 @@ export class SignupProgress {
       const shown = fresh.get(key) ?? [];
       if (this.monthWhole(pending.filter((c) => c.userId === userId), month, shown)) this.wholeMonths.set(key, shown);
     }
-    const transactions = pending.flatMap((c) => (monthsOf.get(c.connectionId) ?? []).flatMap((m) => this.wholeMonths.get(keyOf(c.userId, m)) ?? fresh.get(keyOf(c.userId, m)) ?? []));
-    for (const [connectionId, figure] of wholeSignups({ transactions }, this.broker, pending)) this.whole.set(connectionId, figure);
+    // A sign-up is whole when every month of its history is: its time is the last write of its transactions.
+    for (const connection of pending) {
+      const months = (monthsOf.get(connection.connectionId) ?? []).map((m) => this.wholeMonths.get(keyOf(connection.userId, m)));
+      if (months.length === 0 || months.some((m) => m === undefined)) continue;
+      const own = months.flatMap((m) => m ?? []).filter((t) => t.transactionId.startsWith(`${connection.connectionId}-`));
+      this.whole.set(connection.connectionId, { ms: Math.max(...own.map((t) => Date.parse(t.viewedAt))) - connection.linkedAt, transactions: own.length });
+    }
     return signupFigures(this.whole, linked.length);
   }
 

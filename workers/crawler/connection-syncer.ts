@@ -20,10 +20,10 @@ import type { ConnectionCursors, ConnectionRun } from './connection-cursors.js';
 import { BrokerRateLimitedError, CrawlerError, PagePublishError } from './errors.js';
 import type { IngestLedger, LedgerEntry } from './ingest-ledger.js';
 import type { RecordPublisher, RejectSink } from './page-processor.js';
+import type { SyncSource } from './sync-client.js';
 
 /** A publisher per lane: the producer on that lane's raw stream. */
 export type LanePublishers = Readonly<Record<LaneName, RecordPublisher>>;
-import type { SyncSource } from './sync-client.js';
 
 export interface ConnectionSyncerOptions {
   readonly source: SyncSource;
