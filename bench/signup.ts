@@ -2,6 +2,7 @@ import { startLocalEnv } from '../local/env/start.js';
 import { capacityDelta, capacityOf, describeCapacity } from '../local/env/front/limits/capacity-report.js';
 import { signupPhase, signupReportLines } from '../local/signups/signup-phase.js';
 import { crawlerFleet, fleetReportLines } from '../local/signups/crawler-fleet.js';
+import { callsPerRecord } from './pipeline/pipeline-bench.js';
 
 /**
  * The bench's sign-up phase (issue 13's targets), measured by `local/signups/signup-phase.ts`:
@@ -18,13 +19,18 @@ async function main(): Promise<void> {
   const env = await startLocalEnv({ provision: false });
   const log = (message: string): void => void process.stderr.write(`${message}\n`);
   try {
-    const before = env.front === undefined ? undefined : capacityOf(await env.front.stats());
+    const before = env.front === undefined ? undefined : await env.front.stats();
     const phase = await signupPhase({ env, onStep: log, ...(quick ? { signups: 2, historySize: 300, livePerShard: 50, timeoutMs: 60_000 } : {}) });
+    const after = env.front === undefined ? undefined : await env.front.stats();
     // What the sync path (crawler state, ledger, view) spends, as the fronts counted it: per transaction, live and history together.
-    const spent = before === undefined || env.front === undefined ? undefined : capacityDelta(before, capacityOf(await env.front.stats()));
+    const transactions = phase.liveRecords + phase.signups.transactions;
+    const spent = before === undefined || after === undefined ? undefined : capacityDelta(capacityOf(before), capacityOf(after));
+    // The phase's stack is the only one in this environment while it runs, so every call counted is the phase's (the measuring reads included, as `operator`).
+    const calls = before === undefined || after === undefined ? undefined : callsPerRecord(before, after, transactions);
     const scaling = await crawlerFleet({ env, onStep: log, ...(quick ? { connections: 8, historySize: 1_200 } : {}) });
     process.stdout.write(`${[...signupReportLines(phase), ...fleetReportLines(scaling)].join('\n')}\n`);
-    if (spent !== undefined) process.stdout.write(`DynamoDB during the sign-up phase:\n${describeCapacity(spent, phase.liveRecords + phase.signups.transactions)}\n`);
+    if (spent !== undefined) process.stdout.write(`DynamoDB during the sign-up phase:\n${describeCapacity(spent, transactions)}\n`);
+    if (calls !== undefined) process.stdout.write(`AWS calls per transaction during the sign-up phase:\n${Object.entries(calls).map(([call, n]) => `  ${call}: ${n}`).join('\n')}\n`);
     process.stdout.write(`${JSON.stringify({ signups: { count: phase.signups.count, p50Ms: phase.signups.p50Ms, p95Ms: phase.signups.p95Ms }, live: phase.liveLatencyMs, crawlers: { recordsPerSecond: { '1': scaling.one.recordsPerSecond, '2': scaling.two.recordsPerSecond }, ratio: scaling.ratio, target: scaling.target } })}\n`);
   } finally {
     await env.stop();

@@ -143,9 +143,11 @@ function tableCosts(env: LocalEnv, before: FrontsStats, after: FrontsStats, reco
     }));
 }
 
-/** Calls per record between two snapshots of the fronts, for this stack's tables and streams only, largest first. */
-function callsPerRecord(env: LocalEnv, before: FrontsStats, after: FrontsStats, records: number): Record<string, number> {
-  const ours = new Set<string>([...Object.values(env.names.tables), ...Object.values(env.names.streams)]);
+/**
+ * Calls per record between two snapshots of the fronts, by "<caller> <Operation> <table or
+ * stream>", largest first; only `ours` (a stack's tables and streams) when given.
+ */
+export function callsPerRecord(before: FrontsStats, after: FrontsStats, records: number, ours?: ReadonlySet<string>): Record<string, number> {
   const counts = (stats: FrontsStats): Map<string, number> => {
     const all = new Map<string, number>();
     for (const front of stats.fronts) for (const [key, n] of Object.entries(front.operations)) all.set(key, (all.get(key) ?? 0) + n);
@@ -154,11 +156,16 @@ function callsPerRecord(env: LocalEnv, before: FrontsStats, after: FrontsStats, 
   const earlier = counts(before);
   return Object.fromEntries(
     [...counts(after)]
-      .filter(([key]) => ours.has(key.split(' ')[2] ?? ''))
+      .filter(([key]) => ours === undefined || ours.has(key.split(' ')[2] ?? ''))
       .map(([key, n]) => [key, Math.round(((n - (earlier.get(key) ?? 0)) / Math.max(1, records)) * 10_000) / 10_000] as const)
       .filter(([, perRecord]) => perRecord > 0)
       .sort(([, a], [, b]) => b - a),
   );
+}
+
+/** A stack's tables and streams, by name. */
+function stackResources(env: LocalEnv): ReadonlySet<string> {
+  return new Set<string>([...Object.values(env.names.tables), ...Object.values(env.names.streams)]);
 }
 
 interface Phase {
@@ -289,7 +296,7 @@ export async function pipelineBench(options: PipelineBenchOptions): Promise<Pipe
       idleCpuMsPerSecond: idleCpu ?? {},
       backlogSeconds,
       backlogEnvCpu: envCpu.byRole(),
-      backlogCalls: backlogFronts === undefined ? {} : callsPerRecord(options.env, backlogFronts.before, backlogFronts.after, first!.lines.length),
+      backlogCalls: backlogFronts === undefined ? {} : callsPerRecord(backlogFronts.before, backlogFronts.after, first!.lines.length, stackResources(options.env)),
       backlogCpu: Object.fromEntries(
         Object.entries(backlogCpu.byRole()).map(([role, seconds]) => [role, { cpuSeconds: seconds, recordsPerCpuSecond: seconds > 0 ? Math.round(first!.lines.length / seconds) : 0 }]),
       ),

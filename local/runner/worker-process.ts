@@ -7,8 +7,16 @@ import type { WorkerRoleName, WorkerVariable } from '../../shared/worker-env.js'
 import { workerNodeOptions } from '../../shared/worker-node-options.js';
 import { ManagedProcess } from '../env/managed-process.js';
 import { freePort } from '../env/ports.js';
+import { cpuSeconds } from '../env/process-cpu.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** A worker's CPU, from /proc: what start-up took (to the first healthy answer) and what it used from then on. */
+export interface WorkerCpu {
+  readonly startUpSeconds: number;
+  /** From healthy until now, or until `stop()` was asked (the drain at shutdown left out). */
+  readonly runningSeconds: number;
+}
 
 export interface WorkerProcessOptions {
   readonly role: WorkerRoleName;
@@ -33,6 +41,8 @@ export class WorkerProcess {
   private proc: ManagedProcess | undefined;
   private log: WriteStream | undefined;
   private port = 0;
+  private cpuAtHealthy: number | undefined;
+  private cpuAtStop: number | undefined;
 
   public constructor(private readonly options: WorkerProcessOptions) {
     this.name = `${options.role}-${options.instance}`;
@@ -83,7 +93,10 @@ export class WorkerProcess {
     while (Date.now() < deadline) {
       if (!this.alive) throw new Error(`${this.name} exited during start-up (${this.proc?.exitDescription}); see ${this.logFile}\n${this.proc?.output ?? ''}`);
       const body = await this.health();
-      if (body?.['status'] === 'ok') return;
+      if (body?.['status'] === 'ok') {
+        this.cpuAtHealthy = cpuSeconds(this.pid);
+        return;
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`${this.name} was not healthy within ${timeoutMs} ms; see ${this.logFile}`);
@@ -91,8 +104,19 @@ export class WorkerProcess {
 
   /** SIGTERM (graceful drain), SIGKILL after `graceMs`; safe to call twice. */
   public async stop(graceMs = 30_000): Promise<void> {
+    if (this.alive) this.cpuAtStop ??= cpuSeconds(this.pid);
     await this.proc?.stop(graceMs);
     await new Promise<void>((resolve) => (this.log ? this.log.end(resolve) : resolve()));
+  }
+
+  /**
+   * CPU seconds split at the first healthy answer, so a short phase's figures are not the cost of
+   * loading modules; undefined before it was healthy, or when /proc could not be read.
+   */
+  public cpu(): WorkerCpu | undefined {
+    const atEnd = this.cpuAtStop ?? cpuSeconds(this.pid);
+    if (this.cpuAtHealthy === undefined || atEnd === undefined) return undefined;
+    return { startUpSeconds: this.cpuAtHealthy, runningSeconds: atEnd - this.cpuAtHealthy };
   }
 
   /** Sends a signal to the worker only (fault injection). */

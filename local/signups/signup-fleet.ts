@@ -119,6 +119,8 @@ export interface SignupRunOptions {
   readonly timeoutMs?: number;
   /** The sign-ups' own progress line. */
   readonly onStatus?: (line: string) => void;
+  /** The fleet once it is up: its processes' CPU can be read after the run (`WorkerProcess.cpu()`). */
+  readonly onFleet?: (fleet: SignupFleet) => void;
   readonly signal?: AbortSignal;
 }
 
@@ -135,6 +137,7 @@ export async function runSignups(options: SignupRunOptions): Promise<SignupFigur
     ...(options.crawlers === undefined ? {} : { crawlers: options.crawlers }),
     ...(options.tuning === undefined ? {} : { tuning: options.tuning }),
   });
+  options.onFleet?.(fleet);
   const clients = options.env.clients();
   const started = Date.now();
   const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

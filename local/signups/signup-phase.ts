@@ -12,6 +12,7 @@ import { percentiles } from '../runner/stats.js';
 import { scanView } from '../../shared/view/scan-view.js';
 import type { ViewContents } from '../../shared/view/scan-view.js';
 import type { LiveVersion } from '../../shared/view/version.js';
+import type { WorkerProcess } from '../runner/worker-process.js';
 import { runSignups } from './signup-fleet.js';
 import type { SignupFigures } from './signup-progress.js';
 
@@ -69,7 +70,11 @@ export interface PhaseCpu {
   /** Cores busy on average, every process on the machine. */
   readonly coresBusy: number;
   readonly cores: number;
-  /** CPU seconds by process (the emulators, the fronts, this process with the mock broker) and `workers and the rest`. */
+  /**
+   * CPU seconds by process: the emulators, the fronts, this process with the mock broker, each
+   * worker role (its processes summed, from healthy on), the workers' start-up, and `the rest`
+   * (other work on the machine, and the workers' shutdown).
+   */
   readonly seconds: Readonly<Record<string, number>>;
   /** Machine CPU ms per record carried into the view. */
   readonly msPerRecord: number;
@@ -116,6 +121,7 @@ export async function signupPhase(options: SignupPhaseOptions): Promise<SignupPh
   const liveRecords = Math.round(livePerSecond * ((signups * (options.signupIntervalMs ?? 1_000)) / 1000 + 10));
   const broker: SyncBrokerHandle = await startBroker({ records: liveRecords, publishPerSecond: livePerSecond, historyDelayMs: 200, historySize, maxPageSize: 1_000 });
   let figures: SignupFigures | undefined;
+  const workers: WorkerProcess[] = [];
   const started = performance.now();
   const cpuBefore = { machine: machineTicks(), self: process.cpuUsage(), processes: new Map(options.env.processes.map((p) => [p.name, cpuSeconds(p.pid) ?? 0])) };
   try {
@@ -127,7 +133,8 @@ export async function signupPhase(options: SignupPhaseOptions): Promise<SignupPh
       logDir,
       stallTimeoutMs: timeoutMs,
       onStep: step,
-      duringRun: async ({ env }) => {
+      duringRun: async ({ env, pipeline }) => {
+        workers.push(...pipeline.workers());
         const intervalMs = options.signupIntervalMs ?? 1_000;
         figures = await runSignups({
           env,
@@ -141,11 +148,12 @@ export async function signupPhase(options: SignupPhaseOptions): Promise<SignupPh
           // The timeout counts from the last link, the wave of sign-ups comes before it.
           timeoutMs: timeoutMs + signups * intervalMs,
           onStatus: step,
+          onFleet: (fleet) => workers.push(fleet.webhook, ...fleet.crawlers),
         });
       },
     });
     const seconds = (performance.now() - started) / 1000;
-    const cpu = phaseCpu(options.env, cpuBefore);
+    const cpu = phaseCpu(options.env, cpuBefore, workers);
     const operator = stack.env.clients();
     const view = await scanView(operator.dynamodb, stack.names.tables.view).finally(() => operator.destroy());
     const linkedAt = new Map(broker.connections().map((c) => [c.userId, c.linkedAt]));
@@ -171,20 +179,39 @@ export async function signupPhase(options: SignupPhaseOptions): Promise<SignupPh
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
 
-/** CPU since `before`, by process; what the machine was busy with beyond the named processes is the workers' (and other work's). */
-function phaseCpu(env: LocalEnv, before: { machine: ReturnType<typeof machineTicks>; self: NodeJS.CpuUsage; processes: ReadonlyMap<string, number> }): Omit<PhaseCpu, 'msPerRecord'> {
+/** Each role's running CPU (its processes summed), and every worker's start-up as one figure. */
+function workerSeconds(workers: readonly WorkerProcess[]): Record<string, number> {
+  const seconds: Record<string, number> = {};
+  let startUp = 0;
+  for (const worker of workers) {
+    const cpu = worker.cpu();
+    if (cpu === undefined) continue;
+    const role = worker.name.replace(/-\d+$/, '');
+    seconds[role] = (seconds[role] ?? 0) + cpu.runningSeconds;
+    startUp += cpu.startUpSeconds;
+  }
+  return { ...Object.fromEntries(Object.entries(seconds).map(([role, s]) => [role, round2(s)])), 'workers start-up': round2(startUp) };
+}
+
+/** CPU since `before`, by process; what the machine was busy with beyond the named processes is other work's (and the workers' shutdown). */
+function phaseCpu(
+  env: LocalEnv,
+  before: { machine: ReturnType<typeof machineTicks>; self: NodeJS.CpuUsage; processes: ReadonlyMap<string, number> },
+  workers: readonly WorkerProcess[],
+): Omit<PhaseCpu, 'msPerRecord'> {
   const machine = machineTicks();
   const self = process.cpuUsage(before.self);
   const named: Record<string, number> = {
     ...Object.fromEntries(env.processes.map((p) => [p.name, round2((cpuSeconds(p.pid) ?? 0) - (before.processes.get(p.name) ?? 0))])),
     'bench process (mock broker)': round2((self.user + self.system) / 1e6),
+    ...workerSeconds(workers),
   };
   if (machine === undefined || before.machine === undefined) return { coresBusy: 0, cores: 0, seconds: named };
   const ticks = machine.total - before.machine.total;
   // /proc/stat's first line sums every core, so busy ticks over the clock rate are CPU seconds.
   const busySeconds = (machine.busy - before.machine.busy) / CLOCK_TICKS_PER_SECOND;
   const rest = busySeconds - Object.values(named).reduce((a, b) => a + b, 0);
-  return { coresBusy: round2(((machine.busy - before.machine.busy) / Math.max(1, ticks)) * machine.cores), cores: machine.cores, seconds: { ...named, 'workers and the rest': round2(Math.max(0, rest)) } };
+  return { coresBusy: round2(((machine.busy - before.machine.busy) / Math.max(1, ticks)) * machine.cores), cores: machine.cores, seconds: { ...named, 'the rest': round2(Math.max(0, rest)) } };
 }
 
 /** The phase's lines for the bench report, each figure beside its target. */
