@@ -8,11 +8,12 @@
  * every other user's live records hashed there: a 2,400-transaction sign-up would hold that shard
  * for 2.4 s at best. Keyed by user and month, the same history spreads over every shard.
  *
- * What order is kept: records of one user and month stay in order on one shard, so one consumer
- * (one projector) sees every version that touches that month's totals, and no two projectors write
- * the same total at once. Order across months or users is not kept and not needed: every record
- * carries its change envelope, and the view keeps each transaction at its highest `revision`
- * whatever order the versions arrive in (see `transaction-change.ts`).
+ * What is kept: records of one user and month land on one shard, so one consumer (one
+ * projector) sees every version that touches that month's totals. Order is not kept and not
+ * needed, within a key (the sync crawler and the scorer put a key's records many to a call, and
+ * PutRecords keeps no order between entries) or across months and users: every record carries its
+ * change envelope, and the view keeps each transaction at its highest `revision` whatever order the
+ * versions arrive in (see `transaction-change.ts`).
  */
 
 /** Kinesis allows partition keys of up to 256 characters; ids are at most 64, months 7. */

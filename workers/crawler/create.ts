@@ -110,7 +110,11 @@ export interface SyncCrawlerService {
 /** Builds the fleet crawler (CRAWLER_SOURCE=sync): sync jobs from the queue, each connection from its durable cursor. */
 export function createSyncCrawler(wiring: SyncCrawlerWiring): SyncCrawlerService {
   const logger = wiring.logger ?? silentLogger();
-  const producerOn = (streamName: string) => new KinesisProducer({ kinesis: wiring.kinesis, streamName, logger, ...wiring.producer });
+  // A page of a sync carries about 24 keys (a history's user-months), so one record per key per
+  // call put a 2,400-transaction history in about 100 calls of 24 records or fewer each (measured: 0.16
+  // PutRecords per transaction in the sign-up phase against 0.011 for the line feed). Nothing
+  // downstream needs a key's order: every record carries its revision, and the view shows the highest.
+  const producerOn = (streamName: string) => new KinesisProducer({ kinesis: wiring.kinesis, streamName, logger, preserveKeyOrder: false, ...wiring.producer });
   const producers = { [Lane.Live]: producerOn(wiring.rawStreamName), [Lane.History]: producerOn(wiring.rawHistoryStreamName) } as const;
   const syncer = new ConnectionSyncer({
     ...wiring.syncer,
