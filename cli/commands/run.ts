@@ -104,11 +104,11 @@ async function sampleInsights(env: LocalEnv, lines: readonly string[]): Promise<
 function statusLine(windowMs = 10_000): (p: RunProgress) => string {
   const samples: { inView: number; at: number }[] = [];
   return (p) => {
-    samples.push({ inView: p.inView, at: p.elapsedMs });
+    samples.push({ inView: p.inViewEstimate, at: p.elapsedMs });
     while (samples.length > 2 && samples[0]!.at < p.elapsedMs - windowMs) samples.shift();
     const first = samples[0]!;
     const rate = p.elapsedMs > first.at ? ((p.inView - first.inView) * 1000) / (p.elapsedMs - first.at) : undefined;
-    return `records: served ${p.served}  in view ${p.inView}/${p.expected}${rate === undefined ? '' : ` (${Math.round(rate)}/s)`}  rejected ${p.rejected}  waiting to be scored ${p.queue.waiting + p.queue.active} batches`;
+    return `records: served ${p.served}  in view ${p.inViewEstimate === p.inView ? '' : '~'}${p.inViewEstimate}/${p.expected}${rate === undefined ? '' : ` (${Math.round(rate)}/s)`}  rejected ${p.rejected}  waiting to be scored ${p.queue.waiting + p.queue.active} batches`;
   };
 }
 
