@@ -10,7 +10,7 @@
  *
  * What is kept: records of one user and month land on one shard, so one consumer (one
  * projector) sees every version that touches that month's totals. Order is not kept and not
- * needed, within a key (the sync crawler and the scorer put a key's records many to a call, and
+ * needed, within a key (the crawlers and the scorer put a key's records many to a call, and
  * PutRecords keeps no order between entries) or across months and users: every record carries its
  * change envelope, and the view keeps each transaction at its highest `revision` whatever order the
  * versions arrive in (see `transaction-change.ts`).

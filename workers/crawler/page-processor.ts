@@ -218,8 +218,9 @@ export class PageProcessor {
   }
 
   /**
-   * Puts the page's records on the stream (in page order, so each user's order holds) and stores
-   * its rejects; resolves when all are durable. Safe to run again after it failed.
+   * Puts the page's records on the stream and stores its rejects; resolves when all are durable.
+   * Safe to run again after it failed. No order is promised on the stream (the crawler's producer
+   * puts a key's records several to a call): nothing downstream needs it.
    */
   public async commit(page: PreparedPage, watermark: PageWatermark): Promise<PageOutcome> {
     const [putResults, rejectResults] = await Promise.all([
