@@ -62,6 +62,22 @@ describe('Class: Crawler', function () {
       expect(await fixture.rejects()).to.deep.equal([]);
     });
 
+    it('puts a page in one PutRecords call although its records repeat user-months (keys)', async () => {
+      // Prepare: 40 records of one user in one month, so one key holds every record of a page.
+      const lines = Array.from({ length: 40 }, (_, i) => brokerLine({ transactionId: `tx-key-${i}`, userId: 'user-one-key', bookedAt: '2026-11-03T10:00:00+01:00' }));
+      broker = await startBroker({ lines, maxPageSize: 20 });
+      const service = fixture.crawler(broker, { crawler: { pageSize: 20 } });
+
+      // Act
+      void service.crawler.start();
+      await waitFor('the crawler to reach the end', () => service.crawler.stats().caughtUp && service.crawler.stats().published === 40);
+      await service.close();
+
+      // Assess: one record per key per call would have taken a call per record.
+      expect(await fixture.readStream()).to.have.length(40);
+      expect(service.producer.counters().calls).to.be.at.most(service.crawler.stats().pages);
+    });
+
     it('sends every broken line of a file to the reject store with its code, and every valid transaction to the stream once', async () => {
       // Prepare
       const v = (n: number, overrides: Record<string, unknown> = {}): string => brokerLine({ transactionId: `tx-file-${n}`, userId: `user-${n % 3}`, ...overrides });
