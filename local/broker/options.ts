@@ -43,6 +43,11 @@ export interface BrokerOptions {
    * are "nothing newer" until their time. @default 0 (everything visible at once)
    */
   readonly publishPerSecond?: number;
+  /**
+   * With `publishPerSecond`: publish nothing until `startPublishing()` (a phase that measures live
+   * traffic starts it once the workers are up, not while they load). @default false
+   */
+  readonly holdPublishing?: boolean;
   /** Where the broker POSTs its signed webhooks (linked connections); none are sent without it. */
   readonly webhookUrl?: string;
   /** How long a linked connection's history job takes before HISTORICAL_UPDATE. @default 200 ms */
@@ -67,6 +72,7 @@ export interface ResolvedBrokerOptions {
   readonly maxPageSize: number;
   readonly defaultPageSize: number;
   readonly publishPerSecond: number;
+  readonly holdPublishing: boolean;
   readonly webhookUrl: string | undefined;
   readonly historyDelayMs: number;
   readonly historySize: number;
@@ -106,6 +112,7 @@ export function resolveBrokerOptions(options: BrokerOptions): ResolvedBrokerOpti
     maxPageSize,
     defaultPageSize: check('defaultPageSize', defaultPageSize, Number.isSafeInteger(defaultPageSize) && defaultPageSize >= 1 && defaultPageSize <= maxPageSize, `a whole number from 1 to maxPageSize (${maxPageSize})`),
     publishPerSecond: check('publishPerSecond', options.publishPerSecond ?? 0, (options.publishPerSecond ?? 0) >= 0, 'a number of lines per second >= 0'),
+    holdPublishing: options.holdPublishing ?? false,
     webhookUrl: options.webhookUrl,
     historyDelayMs: check('historyDelayMs', options.historyDelayMs ?? 200, Number.isInteger(options.historyDelayMs ?? 200) && (options.historyDelayMs ?? 200) >= 0, 'a whole number of ms >= 0'),
     historySize: check('historySize', options.historySize ?? 2400, Number.isSafeInteger(options.historySize ?? 2400) && (options.historySize ?? 2400) >= 0, 'a whole number >= 0'),

@@ -87,6 +87,8 @@ export interface SyncBrokerHandle extends BrokerHandle {
   setWebhookUrl(url: string | undefined): void;
   /** Signs a body as the broker signs its webhooks (tests forge late or tampered ones with it). */
   signWebhook(body: string, issuedAt?: Date): Promise<string>;
+  /** Starts a held feed (`holdPublishing`): `publishPerSecond` from now. Returns when it started (epoch ms); later calls change nothing. */
+  startPublishing(): number;
 }
 
 type MutableStats = { -readonly [K in keyof Omit<BrokerStats, 'webhooks'>]: BrokerStats[K] };
@@ -115,7 +117,9 @@ export class MockBroker implements SyncBrokerHandle {
   private readonly bucket: TokenBucket | undefined;
   private readonly faults: FaultInjector;
   private readonly expectedAuth: Buffer;
-  private readonly startedAt = performance.now();
+  /** When the feed started publishing (performance clock), or undefined while it is held. */
+  private publishingSince: number | undefined;
+  private publishingStartedAtMs: number | undefined;
   private server: Server | undefined;
   private port_ = 0;
   private closing: Promise<void> | undefined;
@@ -129,6 +133,7 @@ export class MockBroker implements SyncBrokerHandle {
     this.bucket = options.rateLimit > 0 ? new TokenBucket(options.rateLimit, options.rateBurst) : undefined;
     this.faults = new FaultInjector(options.errorRate, options.resetRate, options.seed);
     this.expectedAuth = Buffer.from(`Bearer ${options.apiKey}`, 'utf8');
+    if (!options.holdPublishing) this.startPublishing();
   }
 
   /** Builds the source (generates or reads it) and listens. */
@@ -250,7 +255,16 @@ export class MockBroker implements SyncBrokerHandle {
   private visibleLines(): number {
     const total = this.source.lines.length;
     if (this.options.publishPerSecond === 0) return total;
-    return Math.min(total, Math.floor(((performance.now() - this.startedAt) / 1000) * this.options.publishPerSecond));
+    if (this.publishingSince === undefined) return 0;
+    return Math.min(total, Math.floor(((performance.now() - this.publishingSince) / 1000) * this.options.publishPerSecond));
+  }
+
+  public startPublishing(): number {
+    if (this.publishingSince === undefined) {
+      this.publishingSince = performance.now();
+      this.publishingStartedAtMs = Date.now();
+    }
+    return this.publishingStartedAtMs ?? Date.now();
   }
 
   private authorised(request: IncomingMessage): boolean {

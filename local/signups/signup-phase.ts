@@ -55,6 +55,10 @@ export interface SignupPhaseResult {
   /** Live records: ingest → view latency meanwhile (from the run's own measure). */
   readonly liveLatencyMs: { readonly p50: number; readonly p99: number };
   readonly liveRecords: number;
+  /** When each sign-up linked (epoch ms). */
+  readonly linkedAtMs: readonly number[];
+  /** The live feed as the broker offered it: `records` at `perSecond` from about `fromMs` (epoch ms). */
+  readonly live: { readonly perSecond: number; readonly fromMs: number; readonly records: number };
   /** What was offered: live records a second, and the histories' records a second over the sign-up wave. */
   readonly offeredPerSecond: { readonly live: number; readonly history: number };
   /** Live and history records in the view over the phase's wall time: what the machine carried. */
@@ -119,7 +123,10 @@ export async function signupPhase(options: SignupPhaseOptions): Promise<SignupPh
   const logDir = mkdtempSync(join(tmpdir(), 'bench-signup-'));
   // Enough live records to flow for the whole sign-up wave plus the histories' time to insight.
   const liveRecords = Math.round(livePerSecond * ((signups * (options.signupIntervalMs ?? 1_000)) / 1000 + 10));
-  const broker: SyncBrokerHandle = await startBroker({ records: liveRecords, publishPerSecond: livePerSecond, historyDelayMs: 200, historySize, maxPageSize: 1_000 });
+  // Held until every worker is up: published from the broker's start, the live feed's first 10 to
+  // 15 s were a backlog the crawler found when it came up, and the wave met little live traffic.
+  const broker: SyncBrokerHandle = await startBroker({ records: liveRecords, publishPerSecond: livePerSecond, holdPublishing: true, historyDelayMs: 200, historySize, maxPageSize: 1_000 });
+  let liveFromMs = Date.now();
   let figures: SignupFigures | undefined;
   const workers: WorkerProcess[] = [];
   const started = performance.now();
@@ -148,7 +155,11 @@ export async function signupPhase(options: SignupPhaseOptions): Promise<SignupPh
           // The timeout counts from the last link, the wave of sign-ups comes before it.
           timeoutMs: timeoutMs + signups * intervalMs,
           onStatus: step,
-          onFleet: (fleet) => workers.push(fleet.webhook, ...fleet.crawlers),
+          onFleet: (fleet) => {
+            workers.push(fleet.webhook, ...fleet.crawlers);
+            // Everything is up: live traffic from now, the first sign-up links right after.
+            liveFromMs = broker.startPublishing();
+          },
         });
       },
     });
@@ -161,6 +172,8 @@ export async function signupPhase(options: SignupPhaseOptions): Promise<SignupPh
     const inView = summary.inView + (figures?.transactions ?? 0);
     const busySeconds = Object.values(cpu.seconds).reduce((a, b) => a + b, 0);
     return {
+      linkedAtMs: [...linkedAt.values()],
+      live: { perSecond: livePerSecond, fromMs: liveFromMs, records: liveRecords },
       offeredPerSecond: { live: livePerSecond, history: Math.round((signups * historySize) / waveSeconds) },
       carriedPerSecond: Math.round(inView / seconds),
       signups: figures ?? { count: 0, incomplete: signups, p50Ms: 0, p95Ms: 0, maxMs: 0, transactions: 0 },

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { BrokerOptionError, decodeCursor, encodeCursor, startBroker } from '../../../local/broker/index.js';
-import type { BrokerHandle, BrokerOptions } from '../../../local/broker/index.js';
+import type { BrokerHandle, BrokerOptions, SyncBrokerHandle } from '../../../local/broker/index.js';
 import { parseBrokerLine } from '../../../shared/schemas/transaction.js';
 import { brokerLine } from '../../helpers/factories.js';
 
@@ -25,7 +25,7 @@ function lines(body: string): string[] {
 
 describe('Function: startBroker', () => {
   const started: BrokerHandle[] = [];
-  const start = async (options: BrokerOptions): Promise<BrokerHandle> => {
+  const start = async (options: BrokerOptions): Promise<SyncBrokerHandle> => {
     const broker = await startBroker(options);
     started.push(broker);
     return broker;
@@ -64,6 +64,24 @@ describe('Function: startBroker', () => {
       expect(broker.stats().emptyPages).to.equal(1);
       const now = new Date();
       expect(seen.filter((line) => !parseBrokerLine(line, now).ok)).to.deep.equal([]);
+    });
+
+    it('publishes a held feed only from startPublishing() on, at publishPerSecond', async () => {
+      // Prepare
+      const broker = await start({ records: 1_000, publishPerSecond: 2_000, holdPublishing: true });
+      const held = lines(await (await page(broker, { limit: '1000' })).text());
+
+      // Act
+      const startedAt = broker.startPublishing();
+      let served: string[] = [];
+      const deadline = Date.now() + 5_000;
+      while (served.length === 0 && Date.now() < deadline) served = lines(await (await page(broker, { limit: '1000' })).text());
+
+      // Assess
+      expect(held).to.deep.equal([]);
+      expect(startedAt).to.be.at.most(Date.now());
+      expect(served.length).to.be.greaterThan(0);
+      expect(broker.startPublishing()).to.equal(startedAt);
     });
 
     it('answers 401 without the bearer key and 400 for a cursor or limit it did not issue', async () => {
