@@ -2,6 +2,10 @@ import { startLocalEnv } from '../local/env/start.js';
 import { capacityDelta, capacityOf, describeCapacity } from '../local/env/front/limits/capacity-report.js';
 import { signupPhase, signupReportLines } from '../local/signups/signup-phase.js';
 import { crawlerFleet, fleetReportLines } from '../local/signups/crawler-fleet.js';
+import { storeBound, storeBoundLine } from '../local/signups/store-bound.js';
+import { TransactionScorer } from '../models/index.js';
+import { storeWriteCeiling } from './ceilings/dynamodb.js';
+import { benchScoredResults, benchTransactions } from './fixtures.js';
 import { callsPerRecord } from './pipeline/pipeline-bench.js';
 
 /**
@@ -13,14 +17,35 @@ import { callsPerRecord } from './pipeline/pipeline-bench.js';
 export { CRAWLER_SCALING_TARGET, SIGNUP_P95_TARGET_MS, signupPhase, signupReportLines } from '../local/signups/signup-phase.js';
 export type { SignupPhaseOptions, SignupPhaseResult } from '../local/signups/signup-phase.js';
 
+/**
+ * DynamoDB Local's plain `BatchWriteItem` items/s on view items with the machine to itself (the
+ * pipeline bench's store ceiling), before the phase: what the sign-ups' store bound is computed from.
+ */
+async function storeCeiling(env: Awaited<ReturnType<typeof startLocalEnv>>, items: number, log: (message: string) => void): Promise<number> {
+  log(`store ceiling: DynamoDB Local plain BatchWriteItem, ${items} view items`);
+  const scorer = await TransactionScorer.create({ intraOpNumThreads: 1 });
+  const clients = env.clients();
+  try {
+    const scored = await benchScoredResults(benchTransactions(items + items / 5, 401), scorer);
+    const storePid = env.processes.find((p) => p.name === env.engines.dynamodb)?.pid;
+    const ceiling = await storeWriteCeiling({ dynamodb: clients.dynamodb, tableName: `signup-store-${Date.now().toString(36)}`, warmUp: scored.slice(items), results: scored.slice(0, items), ...(storePid === undefined ? {} : { storePid }) });
+    return Math.round(ceiling.rate.perSecond);
+  } finally {
+    clients.destroy();
+    await scorer.close();
+  }
+}
+
 /** `npm run bench:signup [-- --quick]`: the phase on its own, in an environment of its own. */
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const env = await startLocalEnv({ provision: false });
   const log = (message: string): void => void process.stderr.write(`${message}\n`);
   try {
+    const store = await storeCeiling(env, quick ? 1_000 : 10_000, log);
     const before = env.front === undefined ? undefined : await env.front.stats();
-    const phase = await signupPhase({ env, onStep: log, ...(quick ? { signups: 2, historySize: 300, livePerShard: 50, timeoutMs: 60_000 } : {}) });
+    const options = quick ? { signups: 2, historySize: 300, livePerShard: 50, timeoutMs: 60_000 } : {};
+    const phase = await signupPhase({ env, onStep: log, ...options });
     const after = env.front === undefined ? undefined : await env.front.stats();
     // What the sync path (crawler state, ledger, view) spends, as the fronts counted it: per transaction, live and history together.
     const transactions = phase.liveRecords + phase.signups.transactions;
@@ -28,7 +53,12 @@ async function main(): Promise<void> {
     // The phase's stack is the only one in this environment while it runs, so every call counted is the phase's (the measuring reads included, as `operator`).
     const calls = before === undefined || after === undefined ? undefined : callsPerRecord(before, after, transactions);
     const scaling = await crawlerFleet({ env, onStep: log, ...(quick ? { connections: 8, historySize: 1_200 } : {}) });
-    process.stdout.write(`${[...signupReportLines(phase), ...fleetReportLines(scaling)].join('\n')}\n`);
+    const bound =
+      spent === undefined || phase.linkedAtMs.length === 0
+        ? undefined
+        : storeBound({ spent, transactions, historyTransactions: phase.signups.transactions, ceilingPerSecond: store, live: phase.live, linkedAtMs: phase.linkedAtMs, signupTargetMs: phase.targetP95Ms, liveTargetMs: 1_000 });
+    const boundLines = bound === undefined ? [] : [storeBoundLine(bound, phase.linkedAtMs.length)];
+    process.stdout.write(`${[...signupReportLines(phase), ...boundLines, ...fleetReportLines(scaling)].join('\n')}\n`);
     if (spent !== undefined) process.stdout.write(`DynamoDB during the sign-up phase:\n${describeCapacity(spent, transactions)}\n`);
     if (calls !== undefined) process.stdout.write(`AWS calls per transaction during the sign-up phase:\n${Object.entries(calls).map(([call, n]) => `  ${call}: ${n}`).join('\n')}\n`);
     process.stdout.write(`${JSON.stringify({ signups: { count: phase.signups.count, p50Ms: phase.signups.p50Ms, p95Ms: phase.signups.p95Ms }, live: phase.liveLatencyMs, crawlers: { recordsPerSecond: { '1': scaling.one.recordsPerSecond, '2': scaling.two.recordsPerSecond }, ratio: scaling.ratio, target: scaling.target } })}\n`);
