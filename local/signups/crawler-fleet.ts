@@ -63,6 +63,16 @@ async function fleetRun(env: LocalEnv, crawlers: number, connections: number, hi
   });
 }
 
+/** What the sync cost the machine per record, whoever spent it (crawlers, emulators, fronts, the broker). */
+function cpuMsPerRecord(run: FleetRun): number {
+  return (Object.values(run.cpu).reduce((a, b) => a + b, 0) * 1000) / run.records;
+}
+
+/** Records per second the machine's cores allow on this path at a run's CPU per record; undefined without /proc. */
+function coresCeiling(run: FleetRun): number | undefined {
+  return run.cores === 0 ? undefined : Math.round((run.cores * 1000) / cpuMsPerRecord(run));
+}
+
 /** One run's line. */
 export function describeFleetRun(run: FleetRun): string {
   const cpu = Object.entries(run.cpu)
@@ -70,8 +80,8 @@ export function describeFleetRun(run: FleetRun): string {
     .join(', ');
   const cores = run.machineCoresBusy === undefined ? '' : `; machine ${run.machineCoresBusy} of ${run.cores} cores busy (every process, other work included)`;
   // What the sync costs the machine per record, whoever spends it: the cores' ceiling on this path.
-  const perRecordMs = (Object.values(run.cpu).reduce((a, b) => a + b, 0) * 1000) / run.records;
-  const ceiling = run.cores === 0 ? '' : `; ${round2(perRecordMs)} CPU ms per record in all, so ${run.cores} cores allow at most ${Math.round((run.cores * 1000) / perRecordMs)} records/s`;
+  const allowed = coresCeiling(run);
+  const ceiling = allowed === undefined ? '' : `; ${round2(cpuMsPerRecord(run))} CPU ms per record in all, so ${run.cores} cores allow at most ${allowed} records/s`;
   return `${run.crawlers} crawler(s): ${run.records} records in ${run.wallSeconds} s = ${run.recordsPerSecond} records/s; crawlers ${run.crawlerRecordsPerCpuSecond} records/CPU-s; CPU ${cpu}${cores}${ceiling}; load ${run.loadAverage}`;
 }
 
@@ -103,6 +113,21 @@ export function fleetReportLines(scaling: FleetScaling): string[] {
     describeFleetRun(one),
     describeFleetRun(two),
     `crawler fleet: two crawler processes ${two.recordsPerSecond} records/s vs one ${one.recordsPerSecond} = ×${scaling.ratio} (target ≥ ×${scaling.target}) ${scaling.ratio >= scaling.target ? 'MET' : 'NOT MET'}`,
+    ...fleetBoundLines(scaling),
   ];
 }
 
+/**
+ * The cores' bound on the ratio: a second crawler brings no work off the path (each record costs
+ * the ledger, the stream and the crawler the same), so two can sync no faster than the machine's
+ * cores allow at the one-crawler run's CPU per record.
+ */
+function fleetBoundLines(scaling: FleetScaling): string[] {
+  const allowed = coresCeiling(scaling.one);
+  if (allowed === undefined) return [];
+  const needed = Math.round(scaling.one.recordsPerSecond * scaling.target);
+  const bound = Math.round((allowed / Math.max(1, scaling.one.recordsPerSecond)) * 100) / 100;
+  return [
+    `cores bound: ×${scaling.target} needs two crawlers at ${needed} records/s; at ${round2(cpuMsPerRecord(scaling.one))} CPU ms per record the ${scaling.one.cores} cores allow ${allowed}, at most ×${bound}${needed > allowed ? ': out of reach on this machine whatever the crawlers do' : ''}`,
+  ];
+}

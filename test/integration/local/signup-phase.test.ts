@@ -22,6 +22,10 @@ describe('Bench: the sign-up phase, at a tiny size', function () {
     expect(phase.carriedPerSecond).to.be.greaterThan(0);
     expect(scaling.one.recordsPerSecond).to.be.greaterThan(0);
     expect(scaling.two.recordsPerSecond).to.be.greaterThan(0);
-    expect(lines.join('\n')).to.contain(`target < ${phase.targetP95Ms} ms`).and.to.contain(`target ≥ ×${scaling.target}`);
+    expect(lines.join('\n')).to.contain(`target < ${phase.targetP95Ms} ms`).and.to.contain(`target ≥ ×${scaling.target}`).and.to.contain('cores bound: ×');
+    // Live traffic starts once the fleet is up, right before the first link, not while the workers load.
+    expect(phase.linkedAtMs).to.have.length(2);
+    expect(phase.live.fromMs).to.be.at.most(Math.min(...phase.linkedAtMs));
+    expect(Math.min(...phase.linkedAtMs) - phase.live.fromMs).to.be.below(5_000);
   });
 });
