@@ -39,6 +39,7 @@ export interface StoreBound {
  * floor only: reads cost the store too, and it shares the cores with everything else.
  */
 export function storeBound(input: StoreBoundInput): StoreBound {
+  if (input.linkedAtMs.length === 0) throw new RangeError('storeBound: no sign-up linked, so there is no window to bound (linkedAtMs is empty)');
   const wru = Object.values(input.spent).reduce((sum, table) => sum + table.wru, 0);
   const writesPerTransaction = wru / Math.max(1, input.transactions);
   const firstLink = Math.min(...input.linkedAtMs);

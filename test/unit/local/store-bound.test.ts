@@ -39,6 +39,7 @@ describe('Sign-up phase: the store bound', () => {
     // Assess: offered 10 s → 15 s is 5,000 live records, at 1 write each, 99 % of them.
     expect(endsMidWave.liveWrites).to.equal(4_950);
     expect(endedBefore.liveWrites).to.equal(0);
+    expect(() => storeBound({ ...input, linkedAtMs: [], live: { perSecond: 1, fromMs: 0, records: 1 } })).to.throw(RangeError, 'no sign-up linked');
   });
 
   it('does not call the target out of reach when the p95 is not the slowest sign-up', () => {
