@@ -18,7 +18,7 @@ import type { SyncBrokerHandle } from '../../local/broker/index.js';
 import { runSignups } from '../../local/signups/signup-fleet.js';
 import type { SignupFigures } from '../../local/signups/signup-progress.js';
 import type { RunSummary } from '../../local/runner/measure.js';
-import type { RunProgress } from '../../local/runner/run-local.js';
+import { statusLine } from './run-status-line.js';
 import { Progress, output } from '../progress.js';
 import { addEnvOptions, envOptions, keptStateOf, liveKeptEnv, startKeptEnv } from './local-env.js';
 import { formatInsights } from './view.js';
@@ -98,18 +98,6 @@ async function sampleInsights(env: LocalEnv, lines: readonly string[]): Promise<
   } finally {
     clients.destroy();
   }
-}
-
-/** The status line, in one unit (records), with the rate into the view over the last 10 s. */
-function statusLine(windowMs = 10_000): (p: RunProgress) => string {
-  const samples: { inView: number; at: number }[] = [];
-  return (p) => {
-    samples.push({ inView: p.inViewEstimate, at: p.elapsedMs });
-    while (samples.length > 2 && samples[0]!.at < p.elapsedMs - windowMs) samples.shift();
-    const first = samples[0]!;
-    const rate = p.elapsedMs > first.at ? ((p.inView - first.inView) * 1000) / (p.elapsedMs - first.at) : undefined;
-    return `records: served ${p.served}  in view ${p.inViewEstimate === p.inView ? '' : '~'}${p.inViewEstimate}/${p.expected}${rate === undefined ? '' : ` (${Math.round(rate)}/s)`}  rejected ${p.rejected}  waiting to be scored ${p.queue.waiting + p.queue.active} batches`;
-  };
 }
 
 /**
