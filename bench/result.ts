@@ -85,6 +85,8 @@ export interface BenchResult {
     readonly backlogEnvCpu: Readonly<Record<string, number>>;
     /** AWS calls per record over the backlog phase, by "<caller> <Operation> <table or stream>", as the fronts counted them. */
     readonly backlogCalls?: Readonly<Record<string, number>>;
+    /** Records refused on write at a shard's limit over the backlog phase, put again by the producers. */
+    readonly backlogThrottledWriteRecords?: number;
     /** The 1,000/s per shard load again on two shards per stream (absent when the main run already used more than one). */
     readonly twoShards?: { readonly shards: number; readonly loads: readonly LoadPhase[]; readonly lost: number; readonly doubleCounted: number };
     /** What the fronts counted of the AWS contracts over the main run: IAM denials, WRU and RRU per table. */
@@ -266,7 +268,7 @@ export function buildFigures(result: Omit<BenchResult, 'figures' | 'files'>): Fi
       value: load.reads.getRecordsPerSecondPerShard,
       unit: 'calls/s',
       ...(judged ? { target: '≤ 5 and 0 throttled', met: load.reads.getRecordsPerSecondPerShard <= 5 && load.reads.throttledReads === 0 } : {}),
-      note: `${load.reads.throttledReads} reads throttled; every reader of the shard together`,
+      note: `${load.reads.throttledReads} reads throttled, ${load.reads.throttledWriteRecords} records throttled on write; every reader of the shard together`,
     });
   }
   const lost = pipeline.lost + (pipeline.twoShards?.lost ?? 0);
@@ -298,6 +300,15 @@ function machineCpuFigures(result: Omit<BenchResult, 'figures' | 'files'>): Figu
       value: perRecord,
       unit: 'CPU µs/record',
       note: `${cpu} CPU s for ${records} records${isStore ? `; ${round2(perRecord / storeItem)} × the ${storeItem} µs one item write costs it at its ceiling` : ''}`,
+    });
+  }
+  if (pipeline.backlogThrottledWriteRecords !== undefined) {
+    figures.push({
+      group: 'aws',
+      name: 'Kinesis records throttled on write on the backlog',
+      value: pipeline.backlogThrottledWriteRecords,
+      unit: 'records',
+      note: `refused at a shard's write limit (1,000 records/s or 1 MiB/s) and put again by the producers, each an entry of a later PutRecords call; ${records} records offered`,
     });
   }
   for (const [call, perRecord] of Object.entries(pipeline.backlogCalls ?? {})) {

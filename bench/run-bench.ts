@@ -224,6 +224,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult & { r
         backlogSeconds: backlog.backlogSeconds,
         backlogEnvCpu: backlog.backlogEnvCpu,
         backlogCalls: backlog.backlogCalls,
+        ...(backlog.backlogThrottledWriteRecords === undefined ? {} : { backlogThrottledWriteRecords: backlog.backlogThrottledWriteRecords }),
         ...(twoShardRun === undefined || twoShards === undefined
           ? {}
           : { twoShards: { shards: twoShards, loads: twoShardRun.loads, lost: twoShardRun.summary.lost, doubleCounted: twoShardRun.summary.doubleCounted } }),

@@ -1,5 +1,6 @@
 import { startLocalEnv } from '../local/env/start.js';
-import { capacityDelta, capacityOf, describeCapacity } from '../local/env/front/limits/capacity-report.js';
+import { capacityDelta, capacityOf, describeCapacity, shardReadsOf } from '../local/env/front/limits/capacity-report.js';
+import type { FrontsStats } from '../local/env/front/fronts.js';
 import { signupPhase, signupReportLines } from '../local/signups/signup-phase.js';
 import { crawlerFleet, fleetReportLines } from '../local/signups/crawler-fleet.js';
 import { storeBound, storeBoundLine } from '../local/signups/store-bound.js';
@@ -36,6 +37,17 @@ async function storeCeiling(env: Awaited<ReturnType<typeof startLocalEnv>>, item
   }
 }
 
+/** Records the fronts refused on write at a shard's limit between two snapshots, by stream (the producers put them again). */
+function throttledWritesByStream(before: FrontsStats, after: FrontsStats): Record<string, number> {
+  const earlier = new Map(shardReadsOf(before).map((s) => [s.shard, s.throttledRecords]));
+  const byStream: Record<string, number> = {};
+  for (const shard of shardReadsOf(after)) {
+    const stream = shard.shard.slice(0, shard.shard.lastIndexOf('/'));
+    byStream[stream] = (byStream[stream] ?? 0) + shard.throttledRecords - (earlier.get(shard.shard) ?? 0);
+  }
+  return byStream;
+}
+
 /** `npm run bench:signup [-- --quick]`: the phase on its own, in an environment of its own. */
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
@@ -60,6 +72,11 @@ async function main(): Promise<void> {
     const boundLines = bound === undefined ? [] : [storeBoundLine(bound, phase.linkedAtMs.length)];
     process.stdout.write(`${[...signupReportLines(phase), ...boundLines, ...fleetReportLines(scaling)].join('\n')}\n`);
     if (spent !== undefined) process.stdout.write(`DynamoDB during the sign-up phase:\n${describeCapacity(spent, transactions)}\n`);
+    if (before !== undefined && after !== undefined) {
+      const throttled = Object.entries(throttledWritesByStream(before, after)).filter(([, n]) => n > 0);
+      const total = throttled.reduce((sum, [, n]) => sum + n, 0);
+      process.stdout.write(`Kinesis records throttled on write during the sign-up phase: ${total}${throttled.length === 0 ? '' : ` (${throttled.map(([stream, n]) => `${stream} ${n}`).join(', ')})`}, put again by the producers\n`);
+    }
     if (calls !== undefined) process.stdout.write(`AWS calls per transaction during the sign-up phase:\n${Object.entries(calls).map(([call, n]) => `  ${call}: ${n}`).join('\n')}\n`);
     process.stdout.write(`${JSON.stringify({ signups: { count: phase.signups.count, p50Ms: phase.signups.p50Ms, p95Ms: phase.signups.p95Ms }, live: phase.liveLatencyMs, crawlers: { recordsPerSecond: { '1': scaling.one.recordsPerSecond, '2': scaling.two.recordsPerSecond }, ratio: scaling.ratio, target: scaling.target } })}\n`);
   } finally {

@@ -60,6 +60,8 @@ export interface PhaseReads {
   readonly getRecordsPerSecondPerShard: number;
   /** Calls the fronts refused with ProvisionedThroughputExceededException during the phase. */
   readonly throttledReads: number;
+  /** Records the fronts refused on write at a shard's limit (1,000 records/s or 1 MiB/s) during the phase; the producers put them again. */
+  readonly throttledWriteRecords: number;
 }
 
 /** WRU and RRU a table of the stack consumed per record offered over the whole run, as the fronts counted them. */
@@ -97,6 +99,8 @@ export interface PipelineBenchResult {
   readonly backlogEnvCpu: Record<string, number>;
   /** AWS calls per record over the backlog phase, by caller, operation and this stack's table or stream (the fronts' count). */
   readonly backlogCalls: Record<string, number>;
+  /** Records refused on write at a shard's limit over the backlog phase (absent without fronts). */
+  readonly backlogThrottledWriteRecords?: number;
   /** Records into the view per second of the run, and where each phase began (s from the start; offered null: a backlog). */
   readonly timeline: { readonly perSecond: readonly number[]; readonly phases: readonly { readonly name: string; readonly startSec: number; readonly offeredPerSec: number | null }[] };
   /** Latency samples per load phase (ms), for the histogram. */
@@ -121,12 +125,14 @@ function phaseReads(before: Map<string, ShardReads> | undefined, after: Map<stri
   if (before === undefined || after === undefined || seconds <= 0) return undefined;
   let busiest = 0;
   let throttledReads = 0;
+  let throttledWriteRecords = 0;
   for (const [shard, a] of after) {
     const b = before.get(shard);
     busiest = Math.max(busiest, (a.getRecordsCalls - (b?.getRecordsCalls ?? 0)) / seconds);
     throttledReads += a.throttledReads - (b?.throttledReads ?? 0);
+    throttledWriteRecords += a.throttledRecords - (b?.throttledRecords ?? 0);
   }
-  return { getRecordsPerSecondPerShard: Math.round(busiest * 100) / 100, throttledReads };
+  return { getRecordsPerSecondPerShard: Math.round(busiest * 100) / 100, throttledReads, throttledWriteRecords };
 }
 
 function tableCosts(env: LocalEnv, before: FrontsStats, after: FrontsStats, records: number): TableCost[] {
@@ -296,6 +302,7 @@ export async function pipelineBench(options: PipelineBenchOptions): Promise<Pipe
       idleCpuMsPerSecond: idleCpu ?? {},
       backlogSeconds,
       backlogEnvCpu: envCpu.byRole(),
+      ...(readsByPhase.get(phases[0]!.name) === undefined ? {} : { backlogThrottledWriteRecords: readsByPhase.get(phases[0]!.name)!.throttledWriteRecords }),
       backlogCalls: backlogFronts === undefined ? {} : callsPerRecord(backlogFronts.before, backlogFronts.after, first!.lines.length, stackResources(options.env)),
       backlogCpu: Object.fromEntries(
         Object.entries(backlogCpu.byRole()).map(([role, seconds]) => [role, { cpuSeconds: seconds, recordsPerCpuSecond: seconds > 0 ? Math.round(first!.lines.length / seconds) : 0 }]),

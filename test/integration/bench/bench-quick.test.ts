@@ -20,12 +20,13 @@ interface WrittenBench {
   readonly pipeline: {
     readonly endToEnd: { perSecond: number; ratio: number; storeCeilingPerSecond: number; lowestCeiling: { name: string; perSecond: number } };
     readonly scorer: { perSecond: number; ratio: number };
-    readonly loads: readonly { perShard: number; inView: number; latencyMs: Record<'p50' | 'p95' | 'p99' | 'max', number>; reads?: { getRecordsPerSecondPerShard: number; throttledReads: number } }[];
+    readonly loads: readonly { perShard: number; inView: number; latencyMs: Record<'p50' | 'p95' | 'p99' | 'max', number>; reads?: { getRecordsPerSecondPerShard: number; throttledReads: number; throttledWriteRecords: number } }[];
     readonly aws?: { deniedCalls: number; tables: readonly { table: string; wruPerRecord: number; rruPerRecord: number; roles: Record<string, { wru: number; rru: number } | undefined> }[] };
     readonly peakRssMiB: Record<string, number>;
     readonly cpu: Record<string, { recordsPerCpuSecond: number } | undefined>;
     readonly backlogCpu: Record<string, { recordsPerCpuSecond: number } | undefined>;
     readonly backlogEnvCpu: Record<string, number>;
+    readonly backlogThrottledWriteRecords?: number;
     readonly lost: number;
     readonly doubleCounted: number;
     readonly timeline: { perSecond: readonly unknown[] };
@@ -109,7 +110,11 @@ describe('Command: npm run bench', function () {
         expect(load.latencyMs.p50).to.be.at.most(load.latencyMs.p99);
         positive(load.reads?.getRecordsPerSecondPerShard, `GetRecords calls/s per shard at ${load.perShard}/s`);
         expect(load.reads?.throttledReads, `throttled reads at ${load.perShard}/s`).to.be.a('number');
+        expect(load.reads?.throttledWriteRecords, `records throttled on write at ${load.perShard}/s`).to.be.a('number');
       }
+      // What the producers' bursts spent of the shards' write limit on the backlog, printed beside the calls.
+      expect(p.backlogThrottledWriteRecords, 'records throttled on write on the backlog').to.be.a('number');
+      expect(written.figures.some((f) => f.name === 'Kinesis records throttled on write on the backlog'), 'write throttling figure').to.equal(true);
       // The fronts' account of the AWS contracts: no denial, and the view's writes counted per table and role.
       expect(p.aws?.deniedCalls, 'calls denied by IAM').to.equal(0);
       const viewCost = p.aws?.tables.find((t) => t.table.endsWith('-view'));
