@@ -4,7 +4,7 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { KinesisClientConfig } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { NodeHttp2Handler, NodeHttpHandler } from '@smithy/node-http-handler';
 import { isAccessDenied } from './access-denied.js';
 import { reuseHandlersPerSignal } from './handler-cache.js';
 import { JsonHttpHandler } from './json-http-handler.js';
@@ -63,19 +63,21 @@ function credentialsFrom(options: ClientOptions): { credentials?: { accessKeyId:
   return { credentials: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } };
 }
 
-function common(service: Service, options: ClientOptions) {
+/** `handler` replaces the protocol's default one (SubscribeToShard needs HTTP/2). */
+function common(service: Service, options: ClientOptions, handler?: NodeHttp2Handler) {
   const env = options.env ?? process.env;
   const endpoint = resolveEndpoint(service, options);
   const region = options.region ?? env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'] ?? (endpoint ? 'us-east-1' : undefined);
   const maxSockets = options.maxSockets ?? 64;
-  // HTTP/1.1 with keep-alive: the emulators speak nothing else, and on AWS every call we make but
-  // SubscribeToShard (which we do not use) works over it. The JSON services get the leaner handler
+  // HTTP/1.1 with keep-alive: every call we make but SubscribeToShard (see
+  // `createKinesisFanOutClient`) works over it, on AWS and on the emulators. The JSON services get the leaner handler
   // (whole documents both ways); S3 streams objects, so it keeps the SDK's own.
   const timeouts = { connectionTimeout: 5_000, requestTimeout: 30_000 };
   const requestHandler =
-    service === 'S3'
+    handler ??
+    (service === 'S3'
       ? new NodeHttpHandler({ httpAgent: new HttpAgent({ keepAlive: true, maxSockets }), httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }), ...timeouts })
-      : new JsonHttpHandler({ maxSockets, ...timeouts });
+      : new JsonHttpHandler({ maxSockets, ...timeouts }));
   return {
     ...(region === undefined ? {} : { region }),
     ...(endpoint === undefined ? {} : { endpoint }),
@@ -109,6 +111,16 @@ function watchAccessDenied<C>(client: C, options: ClientOptions): C {
 
 export function createKinesisClient(options: ClientOptions = {}, overrides: KinesisClientConfig = {}): KinesisClient {
   return reuseHandlersPerSignal(watchAccessDenied(new KinesisClient({ ...common('KINESIS', options), ...overrides }), options));
+}
+
+/**
+ * The client for SubscribeToShard (enhanced fan-out), which AWS serves over HTTP/2 only: one
+ * session per endpoint, a stream per subscription, and no request timeout, because a subscription
+ * answers for up to five minutes. The local Kinesis front speaks HTTP/2 on the same endpoint.
+ */
+export function createKinesisFanOutClient(options: ClientOptions = {}, overrides: KinesisClientConfig = {}): KinesisClient {
+  const handler = new NodeHttp2Handler({ disableConcurrentStreams: false });
+  return watchAccessDenied(new KinesisClient({ ...common('KINESIS', options, handler), ...overrides }), options);
 }
 
 export function createDynamoDbClient(options: ClientOptions = {}, overrides: DynamoDBClientConfig = {}): DynamoDBClient {

@@ -1,6 +1,11 @@
+import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createHttp2Server } from 'node:http2';
+import type { Http2Server, Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import { createServer as createNetServer } from 'node:net';
+import { Duplex } from 'node:stream';
+import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import { DynamoDbCalls } from './calls/dynamodb.js';
 import { KinesisCalls } from './calls/kinesis.js';
 import type { ParsedCall } from './calls/parsed-call.js';
@@ -42,6 +47,58 @@ export interface FrontServerStats {
 }
 
 type Parser = { parse(http: FrontHttpRequest, body: Buffer): ParsedCall };
+type AnyRequest = IncomingMessage | Http2ServerRequest;
+type AnyResponse = ServerResponse | Http2ServerResponse;
+
+/** The first bytes of an HTTP/2 connection with prior knowledge (h2c), which the SDK's HTTP/2 handler opens on an http:// endpoint. */
+const HTTP2_PREFACE = Buffer.from('PRI * HTTP/2.0');
+
+/**
+ * The connection with its first bytes put back, as a stream of its own: HTTP/2 sessions read a
+ * socket's handle directly, past bytes unshifted into its JS buffer, so a plain Duplex (which Node
+ * wraps and reads as a stream) carries them instead.
+ */
+function replayed(socket: Socket, first: Buffer): Duplex {
+  const stream = new Duplex({
+    read: () => socket.resume(),
+    write: (chunk: Buffer, _encoding, done) => socket.write(chunk, done),
+    final: (done) => socket.end(done),
+    destroy: (error, done) => {
+      socket.destroy(error ?? undefined);
+      done(error);
+    },
+  });
+  stream.push(first);
+  socket.on('data', (chunk: Buffer) => {
+    if (!stream.push(chunk)) socket.pause();
+  });
+  socket.on('end', () => stream.push(null));
+  socket.on('close', () => stream.destroy());
+  socket.on('error', (error) => stream.destroy(error));
+  return stream;
+}
+
+/**
+ * One port for both protocols, as an AWS endpoint is: each connection goes to the HTTP/1.1 server
+ * or, when it opens with the HTTP/2 preface (SubscribeToShard), to the HTTP/2 one.
+ */
+function dispatchByProtocol(http1: Server, http2: Http2Server): NetServer {
+  return createNetServer((socket: Socket) => {
+    socket.on('error', () => socket.destroy());
+    socket.once('data', (first: Buffer) => {
+      const isHttp2 = first.subarray(0, HTTP2_PREFACE.length).equals(HTTP2_PREFACE.subarray(0, Math.min(first.length, HTTP2_PREFACE.length)));
+      if (isHttp2) {
+        socket.pause();
+        http2.emit('connection', replayed(socket, first));
+        return;
+      }
+      socket.pause();
+      socket.unshift(first);
+      http1.emit('connection', socket);
+      socket.resume();
+    });
+  });
+}
 
 /** The same (action, resource, context) pair once: a transaction of 100 puts on one table is one check. */
 function uniqueAccess(access: readonly AccessRequest[]): AccessRequest[] {
@@ -72,10 +129,14 @@ export class FrontServer {
   private handledMs = 0;
   private readonly operationCounts = new Map<string, number>();
   private closing: Promise<void> | undefined;
+  /** Ends every streamed answer when the front stops. */
+  private readonly streams = new AbortController();
 
   private constructor(
     public readonly service: FrontServiceName,
+    private readonly listener: NetServer,
     private readonly server: Server,
+    private readonly http2: Http2Server,
     private readonly handler: FrontHandler,
     private readonly parser: Parser,
     private readonly kinesis: KinesisCalls | undefined,
@@ -96,6 +157,8 @@ export class FrontServer {
     const kinesis = options.service === 'kinesis' ? new KinesisCalls() : undefined;
     const parser: Parser = kinesis ?? (options.service === 'dynamodb' ? new DynamoDbCalls() : new S3Calls());
     const server = createServer({ keepAlive: true, keepAliveTimeout: 60_000 });
+    const http2 = createHttp2Server();
+    const listener = dispatchByProtocol(server, http2);
     const timing = { upstreamMs: 0 };
     const timedForwarder: FrontHandler = async (call) => {
       const started = performance.now();
@@ -106,17 +169,18 @@ export class FrontServer {
       }
     };
     const handler = chain.reduceRight<FrontHandler>((next, middleware) => middleware.wrap(next), timedForwarder);
-    const front = new FrontServer(options.service, server, handler, parser, kinesis, chain, forwarder.close, timing);
+    const front = new FrontServer(options.service, listener, server, http2, handler, parser, kinesis, chain, forwarder.close, timing);
     server.on('request', (req: IncomingMessage, res: ServerResponse) => front.serve(req, res));
+    http2.on('request', (req: Http2ServerRequest, res: Http2ServerResponse) => front.serve(req, res));
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+      listener.once('error', reject);
+      listener.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
     });
     return front;
   }
 
   public get url(): string {
-    const address = this.server.address() as AddressInfo;
+    const address = this.listener.address() as AddressInfo;
     return `http://${address.address}:${address.port}`;
   }
 
@@ -135,9 +199,12 @@ export class FrontServer {
   /** Stops accepting calls, then lets every middleware flush what it records; safe to call twice. */
   public close(): Promise<void> {
     this.closing ??= (async () => {
+      this.streams.abort();
       await new Promise<void>((resolve) => {
-        this.server.close(() => resolve());
+        this.listener.close(() => resolve());
         this.server.closeIdleConnections();
+        this.server.close();
+        this.http2.close();
       });
       await Promise.allSettled(this.chain.map((m) => m.close?.()));
       this.closeForwarder();
@@ -145,7 +212,7 @@ export class FrontServer {
     return this.closing;
   }
 
-  private serve(req: IncomingMessage, res: ServerResponse): void {
+  private serve(req: AnyRequest, res: AnyResponse): void {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('error', () => res.destroy());
@@ -157,7 +224,7 @@ export class FrontServer {
     });
   }
 
-  private async handle(req: IncomingMessage, body: Buffer): Promise<FrontResponse> {
+  private async handle(req: AnyRequest, body: Buffer): Promise<FrontResponse> {
     const started = performance.now();
     this.callCount += 1;
     const url = req.url ?? '/';
@@ -167,7 +234,8 @@ export class FrontServer {
       url,
       path: queryAt === -1 ? url : url.slice(0, queryAt),
       query: new URLSearchParams(queryAt === -1 ? '' : url.slice(queryAt + 1)),
-      headers: req.headers,
+      // HTTP/2's pseudo-headers (:path, :method) are the request line, not headers to pass on.
+      headers: req.httpVersionMajor === 2 ? Object.fromEntries(Object.entries(req.headers).filter(([name]) => !name.startsWith(':'))) : req.headers,
     };
     let call: FrontCall | undefined;
     try {
@@ -204,10 +272,38 @@ export class FrontServer {
     }
   }
 
-  private write(req: IncomingMessage, res: ServerResponse, response: FrontResponse): void {
+  private write(req: AnyRequest, res: AnyResponse, response: FrontResponse): void {
     const headers: Record<string, string | readonly string[]> = { ...response.headers };
+    if (response.stream !== undefined) {
+      delete headers['content-length'];
+      res.writeHead(response.status, headers as Record<string, string | string[]>);
+      void this.pipe(res, response.stream);
+      return;
+    }
     if (req.method !== 'HEAD') headers['content-length'] = String(response.body.length);
     res.writeHead(response.status, headers as Record<string, string | string[]>);
-    res.end(req.method === 'HEAD' ? undefined : response.body);
+    if (req.method === 'HEAD') res.end();
+    else res.end(response.body);
+  }
+
+  /** Writes a streamed answer at the client's pace; a client that goes (or the front stopping) aborts it. */
+  private async pipe(res: AnyResponse, stream: (signal: AbortSignal) => AsyncIterable<Buffer>): Promise<void> {
+    const gone = new AbortController();
+    const abort = (): void => gone.abort();
+    res.once('close', abort);
+    this.streams.signal.addEventListener('abort', abort, { once: true });
+    try {
+      for await (const chunk of stream(gone.signal)) {
+        if (gone.signal.aborted) break;
+        if (!(res as ServerResponse).write(chunk)) await Promise.race([once(res, 'drain'), once(gone.signal, 'abort')]);
+      }
+      if (!gone.signal.aborted) res.end();
+    } catch (error) {
+      process.stderr.write(`local ${this.service} front: a streamed answer failed: ${(error as Error).message}\n`);
+      res.destroy();
+    } finally {
+      res.off('close', abort);
+      this.streams.signal.removeEventListener('abort', abort);
+    }
   }
 }

@@ -84,6 +84,11 @@ export interface FrontResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string | readonly string[]>>;
   readonly body: Buffer;
+  /**
+   * An answer that keeps coming (SubscribeToShard's event stream): written chunk by chunk after the
+   * headers, at the pace the client reads, until it ends or the client goes; `signal` aborts then.
+   */
+  readonly stream?: (signal: AbortSignal) => AsyncIterable<Buffer>;
 }
 
 export type FrontHandler = (call: FrontCall) => Promise<FrontResponse>;

@@ -1,0 +1,153 @@
+import { encodeEvent, encodeException } from './event-stream.js';
+import { UpstreamKinesisError } from './upstream-kinesis.js';
+import type { UpstreamKinesis } from './upstream-kinesis.js';
+
+/** SubscribeToShard's `StartingPosition`. */
+export interface StartingPosition {
+  readonly Type: 'AT_SEQUENCE_NUMBER' | 'AFTER_SEQUENCE_NUMBER' | 'TRIM_HORIZON' | 'LATEST' | 'AT_TIMESTAMP';
+  readonly SequenceNumber?: string;
+  readonly Timestamp?: number;
+}
+
+export interface ShardSubscriptionOptions {
+  readonly upstream: UpstreamKinesis;
+  readonly streamName: string;
+  readonly shardId: string;
+  readonly start: StartingPosition;
+  /** How long the subscription pushes before it ends and must be renewed (AWS: 5 minutes). */
+  readonly lifetimeMs: number;
+  /** Longest wait between reads of a caught-up shard when no write wakes it. */
+  readonly idleReadMs: number;
+  /** Most records in one event. */
+  readonly maxRecordsPerEvent: number;
+}
+
+interface UpstreamRecord {
+  readonly SequenceNumber: string;
+}
+
+interface GetRecordsAnswer {
+  readonly Records?: UpstreamRecord[];
+  readonly NextShardIterator?: string;
+  readonly MillisBehindLatest?: number;
+}
+
+interface ListShardsAnswer {
+  readonly Shards?: { ShardId: string; ParentShardId?: string; AdjacentParentShardId?: string; HashKeyRange: unknown }[];
+  readonly NextToken?: string;
+}
+
+/** What a subscription counted, summed by the middleware. */
+export interface SubscriptionCounts {
+  events: number;
+  records: number;
+  reads: number;
+}
+
+/**
+ * One SubscribeToShard connection's pushes: the `initial-response` event, then a
+ * `SubscribeToShardEvent` whenever the shard has records past the last one pushed (a write through
+ * the front wakes it at once; otherwise it reads every `idleReadMs`), until the lifetime ends, the
+ * shard is read to its end (a last event with ChildShards and no continuation), or another
+ * subscription takes over (a `ResourceInUseException` ends the stream, as AWS ends the older one).
+ */
+export class ShardSubscription {
+  private wakeUp: (() => void) | undefined;
+  /** A write came in since the last read started: the next idle wait is skipped. */
+  private woken = false;
+  private ending: { type: string; message: string } | undefined;
+  public readonly counts: SubscriptionCounts = { events: 0, records: 0, reads: 0 };
+
+  public constructor(private readonly options: ShardSubscriptionOptions) {}
+
+  public get streamName(): string {
+    return this.options.streamName;
+  }
+
+  /** Records may have arrived: read now instead of at the next idle read. */
+  public wake(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  /** Ends the stream with this exception at the next push (taken over, consumer or stream deleted). */
+  public end(type: string, message: string): void {
+    this.ending ??= { type, message };
+    this.wake();
+  }
+
+  public async *events(signal: AbortSignal): AsyncGenerator<Buffer> {
+    const upstream = this.options.upstream;
+    const until = Date.now() + this.options.lifetimeMs;
+    yield encodeEvent('initial-response', {});
+    try {
+      let iterator = await this.firstIterator();
+      let continuation = this.options.start.Type === 'AFTER_SEQUENCE_NUMBER' || this.options.start.Type === 'AT_SEQUENCE_NUMBER' ? this.options.start.SequenceNumber : undefined;
+      while (!signal.aborted && this.ending === undefined && Date.now() < until) {
+        this.counts.reads += 1;
+        this.woken = false;
+        const answer = await upstream.call<GetRecordsAnswer>('GetRecords', { ShardIterator: iterator, Limit: this.options.maxRecordsPerEvent });
+        const records = answer.Records ?? [];
+        if (records.length > 0) {
+          continuation = (records[records.length - 1] as UpstreamRecord).SequenceNumber;
+          this.counts.events += 1;
+          this.counts.records += records.length;
+          yield encodeEvent('SubscribeToShardEvent', { Records: records, ContinuationSequenceNumber: continuation, MillisBehindLatest: answer.MillisBehindLatest ?? 0 });
+        }
+        if (answer.NextShardIterator === undefined) {
+          this.counts.events += 1;
+          yield encodeEvent('SubscribeToShardEvent', { Records: [], MillisBehindLatest: 0, ChildShards: await this.childShards() });
+          return;
+        }
+        iterator = answer.NextShardIterator;
+        if (records.length < this.options.maxRecordsPerEvent) await this.idle(Math.min(this.options.idleReadMs, until - Date.now()), signal);
+      }
+      if (this.ending !== undefined) yield encodeException(this.ending.type, this.ending.message);
+    } catch (error) {
+      if (signal.aborted) return;
+      const type = error instanceof UpstreamKinesisError ? error.type : 'InternalFailureException';
+      yield encodeException(type, (error as Error).message);
+    }
+  }
+
+  private async firstIterator(): Promise<string> {
+    const { Type, SequenceNumber, Timestamp } = this.options.start;
+    const answer = await this.options.upstream.call<{ ShardIterator: string }>('GetShardIterator', {
+      StreamName: this.options.streamName,
+      ShardId: this.options.shardId,
+      ShardIteratorType: Type,
+      ...(SequenceNumber === undefined ? {} : { StartingSequenceNumber: SequenceNumber }),
+      ...(Timestamp === undefined ? {} : { Timestamp }),
+    });
+    return answer.ShardIterator;
+  }
+
+  /** The shards that continue this one (kinesalite's GetRecords does not name them; ListShards does). */
+  private async childShards(): Promise<{ ShardId: string; ParentShards: string[]; HashKeyRange: unknown }[]> {
+    const shards: NonNullable<ListShardsAnswer['Shards']> = [];
+    let token: string | undefined;
+    do {
+      const page: ListShardsAnswer = await this.options.upstream.call<ListShardsAnswer>('ListShards', token === undefined ? { StreamName: this.options.streamName } : { NextToken: token });
+      shards.push(...(page.Shards ?? []));
+      token = page.NextToken;
+    } while (token !== undefined);
+    return shards
+      .filter((s) => s.ParentShardId === this.options.shardId || s.AdjacentParentShardId === this.options.shardId)
+      .map((s) => ({ ShardId: s.ShardId, ParentShards: [s.ParentShardId, s.AdjacentParentShardId].filter((p): p is string => p !== undefined), HashKeyRange: s.HashKeyRange }));
+  }
+
+  private idle(ms: number, signal: AbortSignal): Promise<void> {
+    if (ms <= 0 || this.ending !== undefined || this.woken) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        this.wakeUp = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener('abort', done, { once: true });
+      this.wakeUp = done;
+    });
+  }
+}
