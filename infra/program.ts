@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { bucketName } from '../shared/catalog.js';
-import { WORKER_VARIABLES, resourceVariables } from '../shared/worker-env.js';
+import type { StreamConsumerName } from '../shared/catalog.js';
+import { WORKER_VARIABLES, consumerVariables, resourceVariables } from '../shared/worker-env.js';
 import { TASK_ROLES } from './config.js';
 import type { StackConfig, TaskRole } from './config.js';
 import type { StackContext } from './context.js';
@@ -17,6 +18,7 @@ import { Observability } from './components/observability.js';
 import { Queue } from './components/queue.js';
 import { RawArchive } from './components/raw-archive.js';
 import { Secrets } from './components/secrets.js';
+import { StreamConsumers } from './components/stream-consumers.js';
 import { Streams } from './components/streams.js';
 import { Tables } from './components/tables.js';
 import { HEALTH_PORT } from './components/worker-task.js';
@@ -79,6 +81,8 @@ export function createProgram(config: StackConfig, options: ProgramOptions = {})
   const encryption = new Encryption('encryption', { context });
   const keyArn = encryption.keyArn;
   const streams = new Streams('streams', { context, config: config.streams, keyArn });
+  const consumers = new StreamConsumers('stream-consumers', { context, streamArns: { raw: streams.resources.raw.arn, results: streams.resources.results.arn, rawHistory: streams.resources.rawHistory.arn, resultsHistory: streams.resources.resultsHistory.arn } });
+  const consumerArns = pulumi.all(consumers.arns) as pulumi.Output<Record<StreamConsumerName, string>>;
   const tables = new Tables('tables', { context, keyArn });
   // S3 names are global: the account id keeps two accounts' stacks of the same name apart.
   const bucketNameOf = (logical: 'rawArchive' | 'analytics') => identity.accountId.apply((id) => bucketName(config.stack, logical, id));
@@ -114,7 +118,8 @@ export function createProgram(config: StackConfig, options: ProgramOptions = {})
     buckets: names.buckets,
     deliveryStreamNames: archive.deliveryStreamNames,
     /** The variables that name data-plane resources, for running workers against this stack. */
-    dataPlaneEnvironment: names.apply((resourceNames) => ({ INSIGHTS_STACK: config.stack, ...resourceVariables(resourceNames) })),
+    consumerArns,
+    dataPlaneEnvironment: pulumi.all([names, consumerArns]).apply(([resourceNames, arns]) => ({ INSIGHTS_STACK: config.stack, ...resourceVariables(resourceNames), ...consumerVariables(arns) })),
   };
 
   const compute = config.compute;
@@ -144,12 +149,13 @@ export function createProgram(config: StackConfig, options: ProgramOptions = {})
   });
 
   const bounds = serviceBounds(compute.scaling, config.streams);
-  const values = pulumi.all([names, queue.redisUrl]).apply(([resources, redisUrl]) => ({
+  const values = pulumi.all([names, consumerArns, queue.redisUrl]).apply(([resources, arns, redisUrl]) => ({
     stack: config.stack,
     logLevel: config.logLevel,
     stopTimeoutSeconds: compute.stopTimeoutSeconds,
     healthPort: HEALTH_PORT,
     resources,
+    consumerArns: arns,
     redisUrl,
     brokerUrl: compute.brokerUrl,
     metricsNamespace: METRICS_NAMESPACE,

@@ -76,6 +76,27 @@ export const LANE_STREAMS = {
   history: { raw: 'rawHistory', results: 'resultsHistory' },
 } as const satisfies Record<StreamSpec['lane'], { readonly raw: StreamName; readonly results: StreamName }>;
 
+export interface StreamConsumerSpec {
+  readonly description: string;
+  /** The stream it is registered on. */
+  readonly stream: StreamName;
+  /** Its name on that stream (unique per stream, so no stack prefix). */
+  readonly consumerName: string;
+}
+
+/**
+ * Registered stream consumers (enhanced fan-out): the live lane's two readers, whose wait for the
+ * next read is the largest part of ingest-to-view latency. Polled, a shard's five GetRecords calls
+ * a second are shared with Firehose and leave each reader a mean wait of 125 to 170 ms per stage;
+ * pushed, records reach a consumer in about 70 ms with a read pipe of its own. The history lane
+ * keeps polling: a backfill is read in 10,000-record pages, where a poll's wait does not show, and
+ * a consumer costs per shard-hour.
+ */
+export const STREAM_CONSUMERS = {
+  rawReader: { description: "The stream-reader's subscriptions to the live raw stream.", stream: 'raw', consumerName: 'stream-reader' },
+  resultsProjector: { description: "The projector's subscriptions to the live results stream.", stream: 'results', consumerName: 'projector' },
+} as const satisfies Record<string, StreamConsumerSpec>;
+
 export const TABLES = {
   view: {
     description: "The insights view the user's app reads: scored transactions and month totals per user.",
@@ -119,6 +140,7 @@ export const QUEUES = {
 } as const satisfies Record<string, QueueSpec>;
 
 export type StreamName = keyof typeof STREAMS;
+export type StreamConsumerName = keyof typeof STREAM_CONSUMERS;
 export type TableName = keyof typeof TABLES;
 export type BucketName = keyof typeof BUCKETS;
 export type QueueName = keyof typeof QUEUES;

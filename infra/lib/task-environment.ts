@@ -1,7 +1,7 @@
 import { WEBHOOK_KEYS_PATH } from '../../shared/sync/webhook.js';
-import { buildWorkerEnv, parseWorkerEnv, resourceVariables, secretVariables } from '../../shared/worker-env.js';
+import { buildWorkerEnv, consumerVariables, parseWorkerEnv, resourceVariables, secretVariables } from '../../shared/worker-env.js';
 import type { WorkerRoleName, WorkerVariable } from '../../shared/worker-env.js';
-import type { StackResourceNames } from '../../shared/catalog.js';
+import type { StackResourceNames, StreamConsumerName } from '../../shared/catalog.js';
 import { ComponentArgsError } from '../errors.js';
 import type { SecretArns } from './permissions.js';
 
@@ -62,6 +62,8 @@ export interface StackValues {
   readonly healthPort: number;
   /** The stack's streams, tables, buckets and queues, as the resources report their names. */
   readonly resources: StackResourceNames;
+  /** The registered stream consumers' ARNs (enhanced fan-out of the live lane's readers). */
+  readonly consumerArns: Readonly<Record<StreamConsumerName, string>>;
   readonly redisUrl: string;
   readonly brokerUrl: string;
   readonly metricsNamespace: string;
@@ -88,6 +90,7 @@ export function stackWorkerValues(v: StackValues): PlainValues {
     METRICS_NAMESPACE: v.metricsNamespace,
     BACKLOG_METRIC_NAME: v.backlogMetricName,
     ...resourceVariables(v.resources),
+    ...consumerVariables(v.consumerArns),
     REDIS_URL: v.redisUrl,
     BROKER_URL: v.brokerUrl,
     // In AWS the crawlers are a fleet on the aggregator's sync API, fed by the webhook role.

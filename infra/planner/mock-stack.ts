@@ -96,6 +96,9 @@ function fakeOutputs(type: string, name: string, inputs: Record<string, unknown>
       return { arn: `arn:aws:kms:${region}:${account}:key/${id}`, keyId: id };
     case 'aws:kinesis/stream:Stream':
       return { arn: `arn:aws:kinesis:${region}:${account}:stream/${named}` };
+    case 'aws:kinesis/streamConsumer:StreamConsumer':
+      // The registration's time ends the ARN; a fixed one keeps plans comparable.
+      return { arn: `${text(inputs['streamArn'], `arn:aws:kinesis:${region}:${account}:stream/unknown`)}/consumer/${named}:1764900000`, creationTimestamp: '2025-12-05T02:00:00Z' };
     case 'aws:dynamodb/table:Table':
       return { arn: `arn:aws:dynamodb:${region}:${account}:table/${named}` };
     case 'aws:s3/bucket:Bucket': {

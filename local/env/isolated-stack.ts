@@ -6,7 +6,8 @@ import { Queue } from 'bullmq';
 import { localWorkerValues } from './start.js';
 import type { LocalEnv } from './start.js';
 import { provisionCatalog } from './provision.js';
-import type { StackResourceNames, StreamName } from '../../shared/catalog.js';
+import type { ProvisionedCatalog } from './provision.js';
+import type { StreamName } from '../../shared/catalog.js';
 import { createRedisConnection } from '../../workers/lib/redis.js';
 
 export interface StackOptions {
@@ -24,7 +25,8 @@ export interface StackOptions {
 export interface IsolatedStack {
   /** The environment seen through this stack: its names, its Redis, its worker AWS variables. */
   readonly env: LocalEnv;
-  readonly names: StackResourceNames;
+  /** Its names and the ARNs of its stream consumers. */
+  readonly names: ProvisionedCatalog;
   /** Deletes the stack's streams, tables and buckets and obliterates its queue; safe to call twice. */
   cleanup(): Promise<void>;
 }
@@ -50,7 +52,7 @@ async function emptyAndDeleteBucket(s3: S3Client, bucket: string): Promise<void>
 export async function isolatedStack(base: LocalEnv, options: StackOptions): Promise<IsolatedStack> {
   const clients = base.clients();
   const redisUrl = options.redisUrl ?? base.redisUrl;
-  let names: StackResourceNames;
+  let names: ProvisionedCatalog;
   try {
     names = await provisionCatalog(clients, { stack: options.stack, shards: { raw: 1, results: 1, ...options.shards } });
   } finally {
@@ -62,7 +64,7 @@ export async function isolatedStack(base: LocalEnv, options: StackOptions): Prom
     names,
     redisUrl,
     env: { ...base.env, ...options.workerAwsEnv },
-    workerValues: localWorkerValues(options.stack, names, redisUrl),
+    workerValues: localWorkerValues(options.stack, names, names.consumerArns, redisUrl),
     stop: () => Promise.resolve(),
   };
   let cleaning: Promise<void> | undefined;

@@ -1,11 +1,11 @@
 import { CreateTableCommand, DescribeTableCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateStreamCommand, DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
+import { CreateStreamCommand, DescribeStreamConsumerCommand, DescribeStreamSummaryCommand, RegisterStreamConsumerCommand } from '@aws-sdk/client-kinesis';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { BUCKETS, STREAMS, TABLES, resourceNames } from '../../shared/catalog.js';
-import type { StackResourceNames, StreamName, TableName } from '../../shared/catalog.js';
+import { BUCKETS, STREAMS, STREAM_CONSUMERS, TABLES, resourceNames } from '../../shared/catalog.js';
+import type { StackResourceNames, StreamConsumerName, StreamName, TableName } from '../../shared/catalog.js';
 import { LocalEnvError } from './errors.js';
 
 export interface ProvisionOptions {
@@ -44,6 +44,40 @@ export async function ensureStream(kinesis: KinesisClient, name: string, shards:
     const summary = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }));
     return summary.StreamDescriptionSummary?.StreamStatus === 'ACTIVE';
   });
+}
+
+/**
+ * Registers a stream consumer unless it is registered, and waits until it is ACTIVE (a consumer
+ * still CREATING is refused subscriptions); resolves with its ARN.
+ */
+export async function ensureStreamConsumer(kinesis: KinesisClient, streamName: string, consumerName: string, timeoutMs = 30_000): Promise<string> {
+  const { StreamDescriptionSummary } = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
+  const StreamARN = StreamDescriptionSummary?.StreamARN;
+  let consumerArn: string | undefined;
+  try {
+    consumerArn = (await kinesis.send(new RegisterStreamConsumerCommand({ StreamARN, ConsumerName: consumerName }))).Consumer?.ConsumerARN;
+  } catch (error) {
+    if (errorName(error) !== 'ResourceInUseException') throw error;
+    consumerArn = (await kinesis.send(new DescribeStreamConsumerCommand({ StreamARN, ConsumerName: consumerName }))).ConsumerDescription?.ConsumerARN;
+  }
+  if (consumerArn === undefined) throw new LocalEnvError(`registering consumer ${consumerName} of stream ${streamName} returned no ARN`);
+  const arn = consumerArn;
+  await until(`consumer ${consumerName} of stream ${streamName}`, timeoutMs, async () => {
+    const described = await kinesis.send(new DescribeStreamConsumerCommand({ ConsumerARN: arn }));
+    return described.ConsumerDescription?.ConsumerStatus === 'ACTIVE';
+  });
+  return arn;
+}
+
+/** Every catalog stream consumer of a stack, registered and ACTIVE: their ARNs by logical name. */
+export async function ensureStreamConsumers(kinesis: KinesisClient, names: StackResourceNames, timeoutMs = 30_000): Promise<Record<StreamConsumerName, string>> {
+  const entries = await Promise.all(
+    (Object.keys(STREAM_CONSUMERS) as StreamConsumerName[]).map(async (logical) => {
+      const spec = STREAM_CONSUMERS[logical];
+      return [logical, await ensureStreamConsumer(kinesis, names.streams[spec.stream], spec.consumerName, timeoutMs)] as const;
+    }),
+  );
+  return Object.fromEntries(entries) as Record<StreamConsumerName, string>;
 }
 
 export async function ensureTable(dynamodb: DynamoDBClient, name: string, logical: TableName, timeoutMs = 30_000): Promise<void> {
@@ -92,8 +126,13 @@ export async function ensureBucket(s3: S3Client, name: string): Promise<void> {
   }
 }
 
-/** Creates every catalog resource of a stack that is missing; running it twice changes nothing. */
-export async function provisionCatalog(clients: ProvisionClients, options: ProvisionOptions): Promise<StackResourceNames> {
+/** A provisioned stack: its physical names, and the ARNs of its registered stream consumers. */
+export interface ProvisionedCatalog extends StackResourceNames {
+  readonly consumerArns: Readonly<Record<StreamConsumerName, string>>;
+}
+
+/** Creates every catalog resource of a stack that is missing (stream consumers included); running it twice changes nothing. */
+export async function provisionCatalog(clients: ProvisionClients, options: ProvisionOptions): Promise<ProvisionedCatalog> {
   const names = resourceNames(options.stack);
   const timeout = options.activeTimeoutMs ?? 30_000;
   await Promise.all([
@@ -103,5 +142,5 @@ export async function provisionCatalog(clients: ProvisionClients, options: Provi
     ...(Object.keys(TABLES) as TableName[]).map((logical) => ensureTable(clients.dynamodb, names.tables[logical], logical, timeout)),
     ...(Object.keys(BUCKETS) as (keyof typeof BUCKETS)[]).map((logical) => ensureBucket(clients.s3, names.buckets[logical])),
   ]);
-  return names;
+  return { ...names, consumerArns: await ensureStreamConsumers(clients.kinesis, names, timeout) };
 }

@@ -9,8 +9,8 @@ import { createAwsClients } from '../../shared/aws/clients.js';
 import { ownTempFolder } from '../../shared/command-line/temp-folder.js';
 import type { AwsClients } from '../../shared/aws/clients.js';
 import { resourceNames } from '../../shared/catalog.js';
-import type { StackResourceNames, StreamName } from '../../shared/catalog.js';
-import { resourceVariables } from '../../shared/worker-env.js';
+import type { StackResourceNames, StreamConsumerName, StreamName } from '../../shared/catalog.js';
+import { consumerVariables, resourceVariables } from '../../shared/worker-env.js';
 import { DevIssuer, devAudience } from '../dev-issuer/index.js';
 import type { WorkerVariable } from '../../shared/worker-env.js';
 import { DynamoDbEngine, KinesisEngine, START_TIMEOUT_MS, dynamoDbProcess, kinesisProcess, redisProcess, s3Process } from './emulators.js';
@@ -19,7 +19,7 @@ import { LocalEnvError, MissingProgramError, PortInUseError, ServiceStartError }
 import { ManagedProcess } from './managed-process.js';
 import { ensureRedis } from './redis-bootstrap.js';
 import { LOOPBACK, freePort, isPortInUse, waitForPort } from './ports.js';
-import { provisionCatalog } from './provision.js';
+import { ensureStreamConsumers, provisionCatalog } from './provision.js';
 import { frontsHandle, frontsProcess } from './front/front-process.js';
 import type { FrontsHandle } from './front/front-process.js';
 import { LOCAL_REGION, operatorCredentials, roleCredentials } from './front/identities.js';
@@ -147,9 +147,9 @@ function awsEnv(endpoints: LocalEnvEndpoints, credentials: LocalCredentials, sin
   };
 }
 
-/** Worker-contract values that follow from a stack's names and a Redis URL. */
-export function localWorkerValues(stack: string, names: StackResourceNames, redisUrl: string): Partial<Record<WorkerVariable, string>> {
-  return { INSIGHTS_STACK: stack, ...resourceVariables(names), REDIS_URL: redisUrl };
+/** Worker-contract values that follow from a stack's names, its stream consumers and a Redis URL. */
+export function localWorkerValues(stack: string, names: StackResourceNames, consumerArns: Readonly<Record<StreamConsumerName, string>> | undefined, redisUrl: string): Partial<Record<WorkerVariable, string>> {
+  return { INSIGHTS_STACK: stack, ...resourceVariables(names), ...(consumerArns === undefined ? {} : consumerVariables(consumerArns)), REDIS_URL: redisUrl };
 }
 
 async function probe(service: string, call: () => Promise<unknown>, timeoutMs: number, proc?: ManagedProcess): Promise<void> {
@@ -340,11 +340,19 @@ export async function startLocalEnv(options: LocalEnvOptions = {}): Promise<Loca
       ]));
       report('every service answers');
 
-      const names =
+      const provisioned =
         options.provision === false
-          ? resourceNames(stack)
+          ? undefined
           : await orInterrupt(provisionCatalog(probeClients, { stack, shards: { ...DEFAULT_SHARDS, ...options.shards } }));
       if (options.provision !== false) report(`provisioned the catalog for stack '${stack}'`);
+      const names = provisioned ?? resourceNames(stack);
+      // Stream consumers live in the Kinesis front (or LocalStack), not in the emulator's data: a
+      // kept stack registers them again when its front is new. Unprovisioned and never created
+      // (the test suite's and the bench's base environment, whose stacks are their own), none.
+      const consumerArns = provisioned?.consumerArns ?? (await orInterrupt(ensureStreamConsumers(probeClients.kinesis, names).catch((error: unknown) => {
+        if ((error as { name?: string }).name === 'ResourceNotFoundException') return undefined;
+        throw error;
+      })));
       issuer = await DevIssuer.start({ keysDir: options.devIssuerKeysDir ?? join(dataDir, 'dev-issuer'), audience: devAudience(stack) });
 
       return {
@@ -354,7 +362,7 @@ export async function startLocalEnv(options: LocalEnvOptions = {}): Promise<Loca
         redisUrl,
         names,
         env,
-        workerValues: { ...localWorkerValues(stack, names, redisUrl), ...issuer.workerValues },
+        workerValues: { ...localWorkerValues(stack, names, consumerArns, redisUrl), ...issuer.workerValues },
         processes: started.map(({ proc, port }) => ({ name: proc.name, pid: proc.pid ?? -1, port })),
         dataDir,
         issuer,

@@ -136,6 +136,8 @@ export function createS3Client(options: ClientOptions = {}, overrides: S3ClientC
 /** The clients a worker uses, built once at start-up and handed to the code that needs them. */
 export interface AwsClients {
   readonly kinesis: KinesisClient;
+  /** HTTP/2, for SubscribeToShard only (enhanced fan-out); it opens no connection until a subscription. */
+  readonly kinesisFanOut: KinesisClient;
   readonly dynamodb: DynamoDBClient;
   readonly s3: S3Client;
 }
@@ -143,11 +145,13 @@ export interface AwsClients {
 /** Builds any client not injected; tests pass their own (or a mock) for any of them. */
 export function createAwsClients(options: ClientOptions = {}, injected: Partial<AwsClients> = {}): AwsClients & { destroy(): void } {
   const kinesis = injected.kinesis ?? createKinesisClient(options);
+  const kinesisFanOut = injected.kinesisFanOut ?? createKinesisFanOutClient(options);
   const dynamodb = injected.dynamodb ?? createDynamoDbClient(options);
   const s3 = injected.s3 ?? createS3Client(options);
   let destroyed = false;
   return {
     kinesis,
+    kinesisFanOut,
     dynamodb,
     s3,
     destroy() {
@@ -155,6 +159,7 @@ export function createAwsClients(options: ClientOptions = {}, injected: Partial<
       destroyed = true;
       // Only what we built is ours to close; injected clients belong to the caller.
       if (!injected.kinesis) kinesis.destroy();
+      if (!injected.kinesisFanOut) kinesisFanOut.destroy();
       if (!injected.dynamodb) dynamodb.destroy();
       if (!injected.s3) s3.destroy();
     },

@@ -1,9 +1,9 @@
 import { ENRICHED_PREFIX, QUARANTINE_PREFIX, RAW_ARCHIVE_PREFIX } from '../analytics-schema.js';
 import { LANE_STREAMS } from '../catalog.js';
-import type { StreamName } from '../catalog.js';
+import type { StreamConsumerName, StreamName } from '../catalog.js';
 import type { WorkerRoleName } from '../worker-env.js';
 import type { Condition } from './policy.js';
-import { FIREHOSE_LOG_STREAM, PROJECT_KEY, bucket, objects, regionOfArn, stream, table } from './resources.js';
+import { FIREHOSE_LOG_STREAM, PROJECT_KEY, bucket, objects, regionOfArn, stream, streamConsumer, table } from './resources.js';
 import type { ResourceRef, RoleArns } from './resources.js';
 
 /**
@@ -35,7 +35,7 @@ export type ServiceRoleName = 'firehose';
 /** Every role the contract speaks for. */
 export type ContractRoleName = WorkerRoleName | ServiceRoleName;
 
-// Kinesis (GetRecords; PutRecords), S3 (GetObject; PutObject with SSE-KMS) and DynamoDB use the
+// Kinesis (GetRecords and SubscribeToShard; PutRecords), S3 (GetObject; PutObject with SSE-KMS) and DynamoDB use the
 // project key on the caller's behalf: readers need Decrypt, writers GenerateDataKey.
 const KEY_DECRYPT = "used by Kinesis, S3 and DynamoDB on the caller's behalf to decrypt what it reads; no emulator calls KMS";
 const KEY_ENCRYPT = "used by Kinesis and S3 on the caller's behalf to decrypt what it reads and to generate data keys for what it writes; no emulator calls KMS";
@@ -65,6 +65,16 @@ const readStreams = (sid: string, names: readonly StreamName[]): Grant => ({
   resources: names.map(stream),
 });
 
+/**
+ * A shard consumer reading by enhanced fan-out (`shared/kinesis/fan-out-reader.ts`): ListShards on
+ * the stream for its leases, SubscribeToShard on its registered consumer (which AWS authorises on
+ * the consumer's ARN, not the stream's), and no GetRecords or GetShardIterator at all.
+ */
+const subscribeStream = (sid: string, name: StreamName, consumer: StreamConsumerName): Grant[] => [
+  { sid: `${sid}Shards`, actions: ['kinesis:ListShards'], resources: [stream(name)] },
+  { sid: `${sid}Subscribe`, actions: ['kinesis:SubscribeToShard'], resources: [streamConsumer(consumer)] },
+];
+
 /** The producer (`shared/kinesis/producer.ts`) sends PutRecords only, retrying failed entries. */
 const putStreams = (sid: string, names: readonly StreamName[]): Grant => ({ sid, actions: ['kinesis:PutRecords'], resources: names.map(stream) });
 
@@ -93,7 +103,14 @@ export const TASK_ROLE_GRANTS: Readonly<Record<WorkerRoleName, readonly Grant[]>
     WRITE_REJECTS,
     keyUse,
   ],
-  'stream-reader': [readStreams('ReadRaw', RAW_STREAMS), SHARD_LEASES, WRITE_REJECTS, keyDecrypt],
+  'stream-reader': [
+    // workers/stream-reader: the live lane pushed by enhanced fan-out, the history lane polled.
+    ...subscribeStream('ReadRaw', LANE_STREAMS.live.raw, 'rawReader'),
+    readStreams('ReadRawHistory', [LANE_STREAMS.history.raw]),
+    SHARD_LEASES,
+    WRITE_REJECTS,
+    keyDecrypt,
+  ],
   scorer: [
     // workers/scorer/scoring-processor.ts: scored results, through the producer of the job's lane.
     putStreams('PutResults', RESULTS_STREAMS),
@@ -101,7 +118,9 @@ export const TASK_ROLE_GRANTS: Readonly<Record<WorkerRoleName, readonly Grant[]>
     keyUse,
   ],
   projector: [
-    readStreams('ReadResults', RESULTS_STREAMS),
+    // workers/projector: the live lane pushed by enhanced fan-out, the history lane polled.
+    ...subscribeStream('ReadResults', LANE_STREAMS.live.results, 'resultsProjector'),
+    readStreams('ReadResultsHistory', [LANE_STREAMS.history.results]),
     SHARD_LEASES,
     // workers/projector/view-writer.ts: one item per version of a transaction, put with plain
     // BatchWriteItem (no transactions, no conditions, no reads).

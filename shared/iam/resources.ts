@@ -1,4 +1,5 @@
-import type { BucketName, StreamName, TableName } from '../catalog.js';
+import { STREAM_CONSUMERS } from '../catalog.js';
+import type { BucketName, StreamConsumerName, StreamName, TableName } from '../catalog.js';
 
 /**
  * The resources a grant names, by catalog logical name. A rendering turns each into the ARN of one
@@ -7,6 +8,8 @@ import type { BucketName, StreamName, TableName } from '../catalog.js';
  */
 export type ResourceRef =
   | { readonly kind: 'stream'; readonly name: StreamName }
+  /** A registered consumer of a stream, any registration of it: `<stream arn>/consumer/<name>:*`. */
+  | { readonly kind: 'stream-consumer'; readonly name: StreamConsumerName }
   | { readonly kind: 'table'; readonly name: TableName }
   | { readonly kind: 'table-index'; readonly name: TableName; readonly index: string }
   | { readonly kind: 'bucket'; readonly name: BucketName }
@@ -17,6 +20,7 @@ export type ResourceRef =
 
 /** Builders, so the contract reads as `stream('raw')`, `objects('rawArchive', RAW_ARCHIVE_PREFIX)`. */
 export const stream = (name: StreamName): ResourceRef => ({ kind: 'stream', name });
+export const streamConsumer = (name: StreamConsumerName): ResourceRef => ({ kind: 'stream-consumer', name });
 export const table = (name: TableName): ResourceRef => ({ kind: 'table', name });
 /** `<table arn>/index/<index>`; `*` for every index of the table. */
 export const tableIndex = (name: TableName, index = '*'): ResourceRef => ({ kind: 'table-index', name, index });
@@ -64,6 +68,11 @@ export function resolveResource(ref: ResourceRef, arns: RoleArns): string {
   switch (ref.kind) {
     case 'stream':
       return known('stream', ref.name, arns.streams[ref.name]);
+    case 'stream-consumer': {
+      // The ARN ends in the registration's creation time; `:*` keeps the grant across a re-registration.
+      const spec = STREAM_CONSUMERS[ref.name];
+      return `${known('stream', spec.stream, arns.streams[spec.stream])}/consumer/${spec.consumerName}:*`;
+    }
     case 'table':
       return known('table', ref.name, arns.tables[ref.name]);
     case 'table-index':
@@ -97,6 +106,8 @@ export function refLabel(ref: ResourceRef): string {
       return `${ref.kind}:${ref.name}`;
     case 'table-index':
       return `table:${ref.name}/index/${ref.index}`;
+    case 'stream-consumer':
+      return `stream-consumer:${ref.name}`;
     case 'objects':
       return `objects:${ref.bucket}/${ref.prefix}*`;
     case 'project-key':

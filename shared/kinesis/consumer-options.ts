@@ -8,6 +8,12 @@ import { InitialPosition, MAX_RECORDS_PER_GET } from './constants.js';
 import { InvalidOptionError } from './errors.js';
 import type { OnPoisonRecord, ProcessRecords } from './types.js';
 
+/** A registered stream consumer and the HTTP/2 client its subscriptions go through. */
+export interface FanOutConsumer {
+  readonly consumerArn: string;
+  readonly kinesis: KinesisClient;
+}
+
 /** Everything a `ShardConsumer` is built from. Times are in milliseconds. */
 export interface ShardConsumerOptions {
   /** Injected, never built here (see `shared/aws/clients.ts`). */
@@ -49,6 +55,15 @@ export interface ShardConsumerOptions {
   /** @default Infinity */
   readonly maxLeasesPerWorker?: number;
 
+  /**
+   * Enhanced fan-out: each leased shard is read by SubscribeToShard as this registered consumer,
+   * which pushes records as they arrive (about 70 ms on AWS) and spends none of the shard's five
+   * GetRecords calls a second; `kinesis` must speak HTTP/2 (`createKinesisFanOutClient`). The
+   * polling options below (`maxRecordsPerCall`, the idle waits, `maxGetRecordsPerSecond`) then do
+   * not apply. The role needs `kinesis:SubscribeToShard` on the consumer's ARN.
+   * @default undefined (poll with GetRecords)
+   */
+  readonly fanOut?: FanOutConsumer;
   /** GetRecords `Limit`. @default 10_000 (the API's maximum) */
   readonly maxRecordsPerCall?: number;
   /**
@@ -101,8 +116,9 @@ export interface ShardConsumerOptions {
 }
 
 /** The options with every default applied. */
-export interface ResolvedConsumerOptions extends Required<Omit<ShardConsumerOptions, 'logger'>> {
+export interface ResolvedConsumerOptions extends Required<Omit<ShardConsumerOptions, 'logger' | 'fanOut'>> {
   readonly logger: Logger;
+  readonly fanOut: FanOutConsumer | undefined;
 }
 
 function defaultWorkerId(): string {
@@ -154,6 +170,7 @@ export function resolveConsumerOptions(options: ShardConsumerOptions): ResolvedC
     ...stripUndefined(options),
     failoverTimeMs,
     logger: options.logger ?? silentLogger(),
+    fanOut: options.fanOut,
   };
   if (typeof resolved.kinesis !== 'object' || resolved.kinesis === null) throw new InvalidOptionError('kinesis', 'must be a KinesisClient');
   if (typeof resolved.dynamodb !== 'object' || resolved.dynamodb === null) throw new InvalidOptionError('dynamodb', 'must be a DynamoDBClient');
@@ -161,6 +178,15 @@ export function resolveConsumerOptions(options: ShardConsumerOptions): ResolvedC
   nonEmpty('leaseTableName', resolved.leaseTableName);
   nonEmpty('applicationName', resolved.applicationName);
   nonEmpty('workerId', resolved.workerId);
+  if (resolved.fanOut !== undefined) {
+    if (!/^arn:[^:]+:kinesis:[^:]*:[^:]*:stream\/[^/]+\/consumer\/[^:]+:\d+$/.test(resolved.fanOut.consumerArn ?? '')) {
+      throw new InvalidOptionError('fanOut.consumerArn', `must be a stream consumer's ARN (arn:aws:kinesis:<region>:<account>:stream/<stream>/consumer/<name>:<created>), got '${resolved.fanOut.consumerArn}'`);
+    }
+    if (!resolved.fanOut.consumerArn.includes(`:stream/${resolved.streamName}/consumer/`)) {
+      throw new InvalidOptionError('fanOut.consumerArn', `names a consumer of another stream than '${resolved.streamName}': ${resolved.fanOut.consumerArn}`);
+    }
+    if (typeof resolved.fanOut.kinesis !== 'object' || resolved.fanOut.kinesis === null) throw new InvalidOptionError('fanOut.kinesis', 'must be a KinesisClient (HTTP/2)');
+  }
   if (typeof resolved.processRecords !== 'function') throw new InvalidOptionError('processRecords', 'must be a function');
   if (typeof resolved.onPoisonRecord !== 'function') throw new InvalidOptionError('onPoisonRecord', 'must be a function');
   if (!Object.values(InitialPosition).includes(resolved.initialPosition)) {

@@ -5,6 +5,8 @@ import { errorName, isExpiredIterator, isPermanent, isThrottling } from './aws-e
 import { backoffDelay, idleDelay, sleep } from '../backoff.js';
 import type { IdlePolicy } from '../backoff.js';
 import { runBatch } from './batch-runner.js';
+import { readByFanOut } from './fan-out-reader.js';
+import type { FanOutConsumer } from './consumer-options.js';
 import { SentinelCheckpoint } from './constants.js';
 import { LeaseLostError } from './errors.js';
 import { InFlightWindow } from './in-flight-window.js';
@@ -94,6 +96,7 @@ export class ShardProcessor {
   /** The wait between reads of a caught-up shard: longer after a quiet stretch, up to maxIdleTimeBetweenReadsMs. */
   private readonly idle: IdlePolicy;
   private readonly counts = { processed: 0, checkpoints: 0, retries: 0, poison: 0, calls: 0, throttled: 0, expired: 0 };
+  private readonly fanOutCounts = { subscriptions: 0, throttled: 0, resubscribeRefused: 0 };
 
   public constructor(
     private readonly lease: Lease,
@@ -169,7 +172,8 @@ export class ShardProcessor {
       batchRetries: this.counts.retries,
       poisonRecords: this.counts.poison,
       getRecordsCalls: this.counts.calls,
-      throttled: this.counts.throttled,
+      subscriptions: this.fanOutCounts.subscriptions,
+      throttled: this.counts.throttled + this.fanOutCounts.throttled,
       expiredIterators: this.counts.expired,
     };
   }
@@ -186,6 +190,12 @@ export class ShardProcessor {
       return;
     }
     if (!this.reading.signal.aborted) this.state = ShardState.READING;
+    if (this.options.fanOut !== undefined) {
+      const read = await this.readSubscribed(this.options.fanOut);
+      if (read.ended && !this.reading.signal.aborted) this.state = ShardState.ENDING;
+      await this.finish(read.ended, read.childShards);
+      return;
+    }
     let ended = false;
     let iterator = await this.shardIterator(this.startPosition());
     let childShards: ChildShard[] | undefined;
@@ -224,6 +234,35 @@ export class ShardProcessor {
     }
     if (ended && !this.reading.signal.aborted) this.state = ShardState.ENDING;
     await this.finish(ended, childShards);
+  }
+
+  /**
+   * Enhanced fan-out: records pushed by SubscribeToShard go into the window as they come; the next
+   * event is pulled only when the window has room, so a slow application holds the stream back.
+   */
+  private async readSubscribed(fanOut: FanOutConsumer): Promise<{ ended: boolean; childShards?: ChildShard[] }> {
+    const start = this.resumePosition();
+    const reads = readByFanOut({
+      kinesis: fanOut.kinesis,
+      consumerArn: fanOut.consumerArn,
+      shardId: this.shardId,
+      start: { Type: start.ShardIteratorType, ...(start.StartingSequenceNumber === undefined ? {} : { SequenceNumber: start.StartingSequenceNumber }) },
+      backoff: (attempt) => this.backoff(attempt),
+      signal: this.reading.signal,
+      logger: this.log,
+      counts: this.fanOutCounts,
+    });
+    for await (const read of reads) {
+      if (this.reading.signal.aborted) break;
+      if (read.kind === 'end') return { ended: true, childShards: [...read.childShards] };
+      this.millisBehindLatest = read.millisBehindLatest;
+      this.lastAnswerAt = Date.now();
+      const records = read.records.map(toRecord);
+      this.lastReadSequenceNumber = records[records.length - 1]?.sequenceNumber ?? this.lastReadSequenceNumber;
+      this.enqueue(records, read.millisBehindLatest);
+      await this.waitUntil(() => this.window.recordsInFlight < this.options.maxInFlightRecords, this.reading.signal);
+    }
+    return { ended: false };
   }
 
   private startPosition(): Position {

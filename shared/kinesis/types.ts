@@ -92,6 +92,8 @@ export interface ShardMetrics {
   readonly batchRetries: number;
   readonly poisonRecords: number;
   readonly getRecordsCalls: number;
+  /** SubscribeToShard calls made (enhanced fan-out), renewals and refused ones included; 0 when polling. */
+  readonly subscriptions: number;
   readonly throttled: number;
   readonly expiredIterators: number;
 }

@@ -3,7 +3,8 @@ import { startLocalEnv } from '../../local/env/index.js';
 import type { Denial, LocalEnv } from '../../local/env/index.js';
 import { isolatedStack } from '../../local/env/isolated-stack.js';
 import type { AwsClients } from '../../shared/aws/clients.js';
-import type { StackResourceNames, StreamName } from '../../shared/catalog.js';
+import type { ProvisionedCatalog } from '../../local/env/provision.js';
+import type { StreamName } from '../../shared/catalog.js';
 import type { ContractRoleName } from '../../shared/iam/grants.js';
 
 /**
@@ -40,7 +41,8 @@ export function uniqueStack(): string {
 /** A test's own stack in the shared environment: every catalog resource, and clients per identity. */
 export interface TestStack {
   readonly stack: string;
-  readonly names: StackResourceNames;
+  /** Its names and the ARNs of its stream consumers. */
+  readonly names: ProvisionedCatalog;
   /** The shared environment as this stack sees it (its names, its workers' values). */
   readonly env: LocalEnv;
   /** The operator's clients: setting up and inspecting state, never role code. */

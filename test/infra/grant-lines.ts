@@ -1,9 +1,11 @@
 import type { Statement } from '../../shared/iam/policy.js';
 import { resourcesOf } from '../../shared/iam/policy.js';
 
-/** `arn:...:table/view` -> `view`, `arn:aws:s3:::rawArchive/raw/*` -> `rawArchive/raw/*`, `...:secret:x` -> `x`, `*` -> `*`. */
+/** `arn:...:table/view` -> `view`, `arn:aws:s3:::rawArchive/raw/*` -> `rawArchive/raw/*`, `...:stream/raw/consumer/c:*` -> `raw/consumer/c:*`, `...:secret:x` -> `x`, `*` -> `*`. */
 export function label(resource: string): string {
   if (resource === '*') return '*';
+  const consumer = /:stream\/([^/]+\/consumer\/.+)$/.exec(resource);
+  if (consumer?.[1] !== undefined) return consumer[1];
   if (resource.startsWith('arn:aws:s3:::')) return resource.slice('arn:aws:s3:::'.length);
   if (resource.includes(':secret:')) return resource.slice(resource.indexOf(':secret:') + ':secret:'.length);
   return resource.slice(resource.lastIndexOf('/') + 1);

@@ -48,7 +48,8 @@ describe('Function: taskRoleStatements', () => {
       expect(policyFindings(policyDocument(statements))).to.deep.equal([]);
       const stackArns = new Set<string>([ARNS.keyArn, ...Object.values(ARNS.streams), ...Object.values(ARNS.tables), ...Object.values(ARNS.buckets)]);
       for (const resource of statements.flatMap(resourcesOf)) {
-        const base = resource.startsWith('arn:aws:s3:::') ? resource.split('/')[0] : resource;
+        // A bucket's objects and a stream's registered consumers are the stack's resources too.
+        const base = resource.startsWith('arn:aws:s3:::') ? resource.split('/')[0] : resource.replace(/\/consumer\/[^/]+$/, '');
         expect(resource === '*' || stackArns.has(base ?? ''), resource).to.equal(true);
       }
     });
@@ -67,15 +68,26 @@ describe('Function: taskRoleStatements', () => {
     expect(grants(renderRoleStatements('batch', arns), (r) => r)).to.include('s3:GetObject on arn:aws:s3:::realtime-insights-dev-raw-archive-123456789012/raw/*');
   });
 
-  it("lets each consumer read both lanes' streams of its stage, and nothing else of Kinesis", () => {
+  it("lets each consumer read both lanes' streams of its stage: the live one by its registered consumer only, the history one by polling", () => {
     // Act
-    const reading = (stream: string) => WORKER_ROLES.filter((role) => grants(taskRoleStatements(role, ARNS)).includes(`kinesis:GetRecords on ${stream}`));
+    const polling = (stream: string) => WORKER_ROLES.filter((role) => grants(taskRoleStatements(role, ARNS)).includes(`kinesis:GetRecords on ${stream}`));
+    const subscribing = (consumer: string) => WORKER_ROLES.filter((role) => grants(taskRoleStatements(role, ARNS)).includes(`kinesis:SubscribeToShard on ${consumer}`));
+    const kinesis = (role: WorkerRoleName) => grants(taskRoleStatements(role, ARNS)).filter((g) => g.startsWith('kinesis:'));
 
     // Assess
-    expect(reading('raw')).to.deep.equal(['stream-reader']);
-    expect(reading('rawHistory')).to.deep.equal(['stream-reader']);
-    expect(reading('results')).to.deep.equal(['projector']);
-    expect(reading('resultsHistory')).to.deep.equal(['projector']);
+    expect(subscribing('raw/consumer/stream-reader:*')).to.deep.equal(['stream-reader']);
+    expect(subscribing('results/consumer/projector:*')).to.deep.equal(['projector']);
+    expect(polling('raw'), 'the live lane is pushed: no one polls it').to.deep.equal([]);
+    expect(polling('results')).to.deep.equal([]);
+    expect(polling('rawHistory')).to.deep.equal(['stream-reader']);
+    expect(polling('resultsHistory')).to.deep.equal(['projector']);
+    expect(kinesis('stream-reader')).to.deep.equal([
+      'kinesis:GetRecords on rawHistory',
+      'kinesis:GetShardIterator on rawHistory',
+      'kinesis:ListShards on raw',
+      'kinesis:ListShards on rawHistory',
+      'kinesis:SubscribeToShard on raw/consumer/stream-reader:*',
+    ]);
   });
 
   it('lets the crawler move its cursor and the shard consumers delete leases (the calls AWS denied before)', () => {

@@ -27,6 +27,7 @@ import { grants } from './grant-lines.js';
 const T = {
   key: 'aws:kms/key:Key',
   stream: 'aws:kinesis/stream:Stream',
+  streamConsumer: 'aws:kinesis/streamConsumer:StreamConsumer',
   table: 'aws:dynamodb/table:Table',
   bucket: 'aws:s3/bucket:Bucket',
   sse: 'aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration',
@@ -350,6 +351,27 @@ describe('Program: every stack under mocks', function () {
         const limit = Number(/^--max-old-space-size=(\d+)$/.exec(command.find((part) => part.startsWith('--max-old-space-size=')) ?? '')?.[1]);
         expect(limit).to.equal(Math.min(SCORER_MAX_OLD_SPACE_MIB, taskMiB / 2));
         expect(command.indexOf(`--max-old-space-size=${limit}`)).to.be.lessThan(command.indexOf('workers/main.js'));
+      });
+
+      it("registers each live-lane reader's stream consumer on its stream and gives the reader its ARN, on which alone it may subscribe", () => {
+        // Prepare
+        const streamArn = (logical: keyof typeof STREAMS) => (plan.outputs['streams'] as Record<string, { arn: string }>)[logical]?.arn;
+
+        // Act
+        const consumers = plan.resources.filter((r) => r.type === T.streamConsumer);
+        const consumerArn = (role: string, variable: string) => container(plan, role).environment.find((e) => e.name === variable)?.value ?? '';
+
+        // Assess
+        expect(consumers.map((c) => [c.inputs['name'], c.inputs['streamArn']])).to.have.deep.members([
+          ['stream-reader', streamArn('raw')],
+          ['projector', streamArn('results')],
+        ]);
+        expect(consumerArn('stream-reader', 'RAW_CONSUMER_ARN')).to.match(new RegExp(`^${streamArn('raw') ?? '-'}/consumer/stream-reader:\\d+$`));
+        expect(consumerArn('projector', 'RESULTS_CONSUMER_ARN')).to.match(new RegExp(`^${streamArn('results') ?? '-'}/consumer/projector:\\d+$`));
+        const subscribe = (role: string) => statementsOf(named(plan.resources, T.rolePolicy, `workers-${role}-task-policy`)).filter((s) => s.Action.includes('kinesis:SubscribeToShard'));
+        expect(subscribe('stream-reader').flatMap((s) => s.Resource)).to.deep.equal([`${streamArn('raw') ?? '-'}/consumer/stream-reader:*`]);
+        expect(subscribe('projector').flatMap((s) => s.Resource)).to.deep.equal([`${streamArn('results') ?? '-'}/consumer/projector:*`]);
+        for (const role of ['crawler', 'scorer'] as const) expect(subscribe(role)).to.deep.equal([]);
       });
 
       it('builds each task from the resources it names: its definition depends on them, and names them as they report it', () => {

@@ -15,7 +15,7 @@ export const start: StartRole<'projector'> = async ({ env, logger, aws, health }
   const rejectStore = new RejectStore({ dynamodb: aws.dynamodb, tableName: env.REJECTS_TABLE_NAME });
   // One consumer per lane's results stream, each with its own leases: a live shard's batches are
   // never queued behind a backfill's. Both write the one view, whose items do not depend on order.
-  const projectorOf = (lane: LaneName, streamName: string): Projector =>
+  const projectorOf = (lane: LaneName, streamName: string, consumerArn?: string): Projector =>
     new Projector({
       kinesis: aws.kinesis,
       dynamodb: aws.dynamodb,
@@ -31,11 +31,13 @@ export const start: StartRole<'projector'> = async ({ env, logger, aws, health }
         // The projector is a results stream's one reader; one call a second stays spare.
         maxGetRecordsPerSecond: ShardReadBudget.projector,
         maxRecordsPerCall: env.GET_RECORDS_LIMIT,
+        ...(consumerArn === undefined ? {} : { fanOut: { consumerArn, kinesis: aws.kinesisFanOut } }),
         // Leave part of the process's budget for the checkpoint and the lease release after draining.
         shutdownTimeoutMs: Math.max(1_000, Math.floor(env.SHUTDOWN_TIMEOUT_MS * 0.6)),
       },
     });
-  const projectors = { [Lane.Live]: projectorOf(Lane.Live, env.RESULTS_STREAM_NAME), [Lane.History]: projectorOf(Lane.History, env.RESULTS_HISTORY_STREAM_NAME) } as const;
+  // The live lane is pushed (enhanced fan-out: its latency is the product's); the history lane polls.
+  const projectors = { [Lane.Live]: projectorOf(Lane.Live, env.RESULTS_STREAM_NAME, env.RESULTS_CONSUMER_ARN), [Lane.History]: projectorOf(Lane.History, env.RESULTS_HISTORY_STREAM_NAME) } as const;
   const projector = projectors.live;
   // The lag the projectors scale and alarm on is the live lane's (a backfill is behind by design).
   const lag = lagMetric({ env, role: 'projector', consumerMetrics: () => projector.consumerMetrics(), logger });

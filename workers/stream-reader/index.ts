@@ -31,11 +31,12 @@ export const start: StartRole<typeof WorkerRole.StreamReader> = async ({ env, lo
   // One consumer per lane's raw stream, each with its own leases, dispatcher and in-flight window:
   // a backfill's jobs never hold the slots of a live shard. Both add to the one scoring queue, where
   // history jobs carry a priority that lets live ones pass.
-  const readerOf = (lane: LaneName, streamName: string): StreamReader =>
+  const readerOf = (lane: LaneName, streamName: string, consumerArn?: string): StreamReader =>
     new StreamReader({
       kinesis: aws.kinesis,
       dynamodb: aws.dynamodb,
       streamName,
+      ...(consumerArn === undefined ? {} : { fanOut: { consumerArn, kinesis: aws.kinesisFanOut } }),
       applicationName: STREAM_READER_APPLICATIONS[lane],
       leaseTableName: env.LEASE_TABLE_NAME,
       dispatcher: new ScoringDispatcher({
@@ -54,7 +55,8 @@ export const start: StartRole<typeof WorkerRole.StreamReader> = async ({ env, lo
       shutdownTimeoutMs: Math.floor(env.SHUTDOWN_TIMEOUT_MS * DRAIN_SHARE),
       logger: logger.child({ lane }),
     });
-  const readers = { [Lane.Live]: readerOf(Lane.Live, env.RAW_STREAM_NAME), [Lane.History]: readerOf(Lane.History, env.RAW_HISTORY_STREAM_NAME) } as const;
+  // The live lane is pushed (enhanced fan-out: its latency is the product's); the history lane polls.
+  const readers = { [Lane.Live]: readerOf(Lane.Live, env.RAW_STREAM_NAME, env.RAW_CONSUMER_ARN), [Lane.History]: readerOf(Lane.History, env.RAW_HISTORY_STREAM_NAME) } as const;
   const reader = readers.live;
   // The lag the readers scale and alarm on is the live lane's: a backfill is behind by design while
   // it runs; the history stream's iterator-age alarm watches that it moves at all.

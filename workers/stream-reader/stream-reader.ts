@@ -3,6 +3,7 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { ShardConsumer } from '../../shared/kinesis/index.js';
 import { ShardReadBudget } from '../../shared/kinesis/constants.js';
 import type { ConsumerMetrics } from '../../shared/kinesis/index.js';
+import type { FanOutConsumer } from '../../shared/kinesis/consumer-options.js';
 import type { Logger } from '../../shared/logger.js';
 import { silentLogger } from '../../shared/logger.js';
 import type { DispatcherCounters, ScoringDispatcher } from './scoring-dispatcher.js';
@@ -18,6 +19,8 @@ export interface StreamReaderOptions {
   readonly dynamodb: DynamoDBClient;
   /** RAW_STREAM_NAME or RAW_HISTORY_STREAM_NAME. */
   readonly streamName: string;
+  /** RAW_CONSUMER_ARN and the HTTP/2 client: the stream is read by enhanced fan-out. @default polled with GetRecords */
+  readonly fanOut?: FanOutConsumer;
   /** Lease-table partition: one per stream read. @default STREAM_READER_APPLICATION (the live lane's) */
   readonly applicationName?: string;
   /** LEASE_TABLE_NAME. */
@@ -83,6 +86,7 @@ export class StreamReader {
       ...(options.idleTimeBetweenReadsMs === undefined ? {} : { idleTimeBetweenReadsMs: Math.max(1, options.idleTimeBetweenReadsMs) }),
       // Firehose reads the raw stream too: the shard's five calls a second are shared.
       maxGetRecordsPerSecond: ShardReadBudget.streamReader,
+      ...(options.fanOut === undefined ? {} : { fanOut: options.fanOut }),
       ...(options.failoverTimeMs === undefined ? {} : { failoverTimeMs: options.failoverTimeMs }),
       ...(options.shutdownTimeoutMs === undefined ? {} : { shutdownTimeoutMs: options.shutdownTimeoutMs }),
       ...(options.checkpointIntervalMs === undefined ? {} : { checkpointIntervalMs: options.checkpointIntervalMs }),

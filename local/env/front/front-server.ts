@@ -82,8 +82,10 @@ function replayed(socket: Socket, first: Buffer): Duplex {
  * One port for both protocols, as an AWS endpoint is: each connection goes to the HTTP/1.1 server
  * or, when it opens with the HTTP/2 preface (SubscribeToShard), to the HTTP/2 one.
  */
-function dispatchByProtocol(http1: Server, http2: Http2Server): NetServer {
+function dispatchByProtocol(http1: Server, http2: Http2Server, sockets: Set<Socket>): NetServer {
   return createNetServer((socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
     socket.once('data', (first: Buffer) => {
       const isHttp2 = first.subarray(0, HTTP2_PREFACE.length).equals(HTTP2_PREFACE.subarray(0, Math.min(first.length, HTTP2_PREFACE.length)));
@@ -135,6 +137,7 @@ export class FrontServer {
   private constructor(
     public readonly service: FrontServiceName,
     private readonly listener: NetServer,
+    private readonly sockets: Set<Socket>,
     private readonly server: Server,
     private readonly http2: Http2Server,
     private readonly handler: FrontHandler,
@@ -158,7 +161,8 @@ export class FrontServer {
     const parser: Parser = kinesis ?? (options.service === 'dynamodb' ? new DynamoDbCalls() : new S3Calls());
     const server = createServer({ keepAlive: true, keepAliveTimeout: 60_000 });
     const http2 = createHttp2Server();
-    const listener = dispatchByProtocol(server, http2);
+    const sockets = new Set<Socket>();
+    const listener = dispatchByProtocol(server, http2, sockets);
     const timing = { upstreamMs: 0 };
     const timedForwarder: FrontHandler = async (call) => {
       const started = performance.now();
@@ -169,7 +173,7 @@ export class FrontServer {
       }
     };
     const handler = chain.reduceRight<FrontHandler>((next, middleware) => middleware.wrap(next), timedForwarder);
-    const front = new FrontServer(options.service, listener, server, http2, handler, parser, kinesis, chain, forwarder.close, timing);
+    const front = new FrontServer(options.service, listener, sockets, server, http2, handler, parser, kinesis, chain, forwarder.close, timing);
     server.on('request', (req: IncomingMessage, res: ServerResponse) => front.serve(req, res));
     http2.on('request', (req: Http2ServerRequest, res: Http2ServerResponse) => front.serve(req, res));
     await new Promise<void>((resolve, reject) => {
@@ -202,7 +206,9 @@ export class FrontServer {
       this.streams.abort();
       await new Promise<void>((resolve) => {
         this.listener.close(() => resolve());
-        this.server.closeIdleConnections();
+        // The HTTP servers never listen themselves, so they track no connections to close: the
+        // dispatcher does. Clients keep connections alive; the front going ends them.
+        for (const socket of this.sockets) socket.destroy();
         this.server.close();
         this.http2.close();
       });

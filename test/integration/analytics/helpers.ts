@@ -60,7 +60,7 @@ export async function analyticsStack(options: { rawStream?: boolean } = {}): Pro
         for (const object of await listAll(clients.s3, bucket, '')) await clients.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: object.key }));
       }
       await Promise.allSettled([
-        ...(options.rawStream ? RAW_STREAMS.map((logical) => clients.kinesis.send(new DeleteStreamCommand({ StreamName: names.streams[logical] }))) : []),
+        ...(options.rawStream ? RAW_STREAMS.map((logical) => clients.kinesis.send(new DeleteStreamCommand({ StreamName: names.streams[logical], EnforceConsumerDeletion: true }))) : []),
         ...TABLES_USED.map((logical) => clients.dynamodb.send(new DeleteTableCommand({ TableName: names.tables[logical] }))),
         ...Object.values(names.buckets).map((name) => clients.s3.send(new DeleteBucketCommand({ Bucket: name }))),
       ]);

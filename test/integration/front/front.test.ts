@@ -87,8 +87,10 @@ describe('Local front: IAM in front of the emulators', function () {
 
     // Act
     const put = await crawler.kinesis.send(new PutRecordsCommand({ StreamName: names.streams.raw, Records: [{ Data: Buffer.from('x'), PartitionKey: 'u1' }] }));
-    const shards = await reader.kinesis.send(new ListShardsCommand({ StreamName: names.streams.raw }));
-    const iterator = await reader.kinesis.send(new GetShardIteratorCommand({ StreamName: names.streams.raw, ShardId: shards.Shards?.[0]?.ShardId, ShardIteratorType: 'TRIM_HORIZON' }));
+    // The history lane is the one the stream-reader polls (the live one it reads by enhanced fan-out).
+    await crawler.kinesis.send(new PutRecordsCommand({ StreamName: names.streams.rawHistory, Records: [{ Data: Buffer.from('x'), PartitionKey: 'u1' }] }));
+    const shards = await reader.kinesis.send(new ListShardsCommand({ StreamName: names.streams.rawHistory }));
+    const iterator = await reader.kinesis.send(new GetShardIteratorCommand({ StreamName: names.streams.rawHistory, ShardId: shards.Shards?.[0]?.ShardId, ShardIteratorType: 'TRIM_HORIZON' }));
     const read = await reader.kinesis.send(new GetRecordsCommand({ ShardIterator: iterator.ShardIterator }));
     await reader.dynamodb.send(new DeleteItemCommand({ TableName: names.tables.leases, Key: { application: { S: 'a' }, leaseKey: { S: 'gone' } } }));
 
@@ -98,7 +100,7 @@ describe('Local front: IAM in front of the emulators', function () {
     const operations = Object.assign({}, ...fronts.stats().fronts.map((f) => f.operations)) as Record<string, number>;
     expect(operations).to.include({
       [`crawler PutRecords ${names.streams.raw}`]: 1,
-      [`stream-reader GetRecords ${names.streams.raw}`]: 1,
+      [`stream-reader GetRecords ${names.streams.rawHistory}`]: 1,
       [`stream-reader DeleteItem ${names.tables.leases}`]: 1,
     });
   });

@@ -5,6 +5,7 @@ import type { KinesisClient, Shard } from '@aws-sdk/client-kinesis';
 import type { LocalEnv } from '../../../local/env/index.js';
 import { silentLogger } from '../../../shared/logger.js';
 import type { KinesisRecord, PoisonRecord, ShardConsumerOptions, ShardContext } from '../../../shared/kinesis/index.js';
+import type { FanOutConsumer } from '../../../shared/kinesis/consumer-options.js';
 import { KinesisProducer, ShardConsumer } from '../../../shared/kinesis/index.js';
 import type { AwsClients } from '../../../shared/aws/clients.js';
 import { testStack, uniqueName } from '../../helpers/local-env.js';
@@ -27,9 +28,10 @@ export const FAST_LEASES = {
 } as const satisfies Partial<ShardConsumerOptions>;
 
 /**
- * One test's own stack in the shared emulators: its raw stream (with `shards` shards) and lease
- * table, the consumer acting as the stream-reader role and the producer as the crawler, so the
- * library is held to the grants of the roles that run it; `cleanup()` removes the stack.
+ * One test's own stack in the shared emulators: its history-lane raw stream (with `shards` shards),
+ * which the stream-reader role polls, and lease table, the consumer acting as the stream-reader role
+ * and the producer as the crawler, so the library is held to the grants of the roles that run it;
+ * `cleanup()` removes the stack. (The live raw stream is read by enhanced fan-out: `fanOutFixture`.)
  */
 export interface KinesisFixture {
   /** The shared environment as this stack sees it. */
@@ -45,10 +47,30 @@ export interface KinesisFixture {
   readonly streamName: string;
   readonly leaseTableName: string;
   readonly applicationName: string;
+  /** The stream-reader's registered consumer of the stream and its HTTP/2 client, when the stream is read by enhanced fan-out. */
+  readonly fanOut?: FanOutConsumer;
   cleanup(): Promise<void>;
 }
 
 export async function kinesisFixture(shards: number): Promise<KinesisFixture> {
+  const own = await testStack({ shards: { rawHistory: shards } });
+  const reader = own.as('stream-reader');
+  return {
+    env: own.env,
+    kinesis: reader.kinesis,
+    dynamodb: reader.dynamodb,
+    producer: own.as('crawler').kinesis,
+    operator: own.operator,
+    stack: own.stack,
+    streamName: own.names.streams.rawHistory,
+    leaseTableName: own.names.tables.leases,
+    applicationName: uniqueName('app'),
+    cleanup: () => own.cleanup(),
+  };
+}
+
+/** The same on the live raw stream, which the stream-reader role reads by enhanced fan-out as its registered consumer. */
+export async function fanOutFixture(shards: number): Promise<KinesisFixture> {
   const own = await testStack({ shards: { raw: shards } });
   const reader = own.as('stream-reader');
   return {
@@ -61,6 +83,7 @@ export async function kinesisFixture(shards: number): Promise<KinesisFixture> {
     streamName: own.names.streams.raw,
     leaseTableName: own.names.tables.leases,
     applicationName: uniqueName('app'),
+    fanOut: { consumerArn: own.names.consumerArns.rawReader, kinesis: reader.kinesisFanOut },
     cleanup: () => own.cleanup(),
   };
 }
@@ -102,6 +125,7 @@ export function testConsumer(fx: KinesisFixture, log: Processed, overrides: Cons
       log.poison.push(poison);
     },
     ...FAST_LEASES,
+    ...(fx.fanOut === undefined ? {} : { fanOut: fx.fanOut }),
     ...options,
   });
 }

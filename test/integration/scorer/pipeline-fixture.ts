@@ -89,7 +89,7 @@ export async function pipelineFixture(options: { rawShards?: number; pollInterva
       await queue.close();
       await Promise.allSettled(connections.map((c) => c.quit()));
       await Promise.allSettled([
-        ...Object.values(names.streams).map((name) => clients.kinesis.send(new DeleteStreamCommand({ StreamName: name }))),
+        ...Object.values(names.streams).map((name) => clients.kinesis.send(new DeleteStreamCommand({ StreamName: name, EnforceConsumerDeletion: true }))),
         ...Object.values(names.tables).map((name) => clients.dynamodb.send(new DeleteTableCommand({ TableName: name }))),
         ...Object.values(names.buckets).map((name) => clients.s3.send(new DeleteBucketCommand({ Bucket: name }))),
       ]);

@@ -19,6 +19,7 @@ function shard(overrides: Partial<ShardMetrics>): ShardMetrics {
     batchRetries: 0,
     poisonRecords: 0,
     getRecordsCalls: 0,
+    subscriptions: 0,
     throttled: 0,
     expiredIterators: 0,
     ...overrides,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { jsonError } from '../aws-errors.js';
 import { asRecord } from '../calls/json-body.js';
 import type { FrontCall, FrontContext, FrontHandler, FrontMiddleware, FrontResponse, MiddlewareFactory } from '../types.js';
+import { LOCAL_SCOPE } from '../identities.js';
 import { ConsumerRegistry, ConsumerRegistryError } from './consumer-registry.js';
 import type { StreamConsumer } from './consumer-registry.js';
 import { ShardSubscription } from './shard-subscription.js';
@@ -19,7 +20,7 @@ export const FAN_OUT_LIMITS = {
 } as const;
 
 export interface FanOutOptions {
-  /** How long a registered consumer stays CREATING. AWS takes seconds. @default 500 */
+  /** How long a registered consumer stays CREATING. AWS takes seconds. @default 250 */
   readonly activationMs?: number;
   /** @default FAN_OUT_LIMITS.subscriptionMs */
   readonly subscriptionMs?: number;
@@ -73,7 +74,7 @@ export class FanOutMiddleware implements FrontMiddleware {
   public constructor(context: FrontContext, options: FanOutOptions = {}) {
     this.upstream = new UpstreamKinesis(context.upstream);
     this.settings = {
-      activationMs: options.activationMs ?? 500,
+      activationMs: options.activationMs ?? 250,
       subscriptionMs: options.subscriptionMs ?? FAN_OUT_LIMITS.subscriptionMs,
       resubscribeMs: options.resubscribeMs ?? FAN_OUT_LIMITS.resubscribeMs,
       idleReadMs: options.idleReadMs ?? 1_000,
@@ -99,7 +100,7 @@ export class FanOutMiddleware implements FrontMiddleware {
           case 'PutRecords':
             return this.afterWrite(call, await next(call));
           case 'DeleteStream':
-            return this.afterDelete(call, await next(call));
+            return this.refuseDelete(call) ?? this.afterDelete(call, await next(call));
           default:
             return await next(call);
         }
@@ -235,6 +236,15 @@ export class FanOutMiddleware implements FrontMiddleware {
       for (const { subscription } of this.subscriptions.values()) if (subscription.streamName === streamName) subscription.wake();
     }
     return response;
+  }
+
+  /** AWS refuses to delete a stream with registered consumers unless the call says EnforceConsumerDeletion. */
+  private refuseDelete(call: FrontCall): FrontResponse | undefined {
+    const streamName = call.kinesis?.streamName;
+    if (streamName === undefined || asRecord(call.json)['EnforceConsumerDeletion'] === true) return undefined;
+    const consumers = this.registry.ofStream(streamName);
+    if (consumers.length === 0) return undefined;
+    return kinesisError('ResourceInUseException', `Stream ${streamName} under account ${LOCAL_SCOPE.accountId} has ${consumers.length} registered consumers; deregister them or set EnforceConsumerDeletion.`);
   }
 
   private afterDelete(call: FrontCall, response: FrontResponse): FrontResponse {
