@@ -5,6 +5,8 @@
  * AWS's services cost no more CPU per record than the emulators' clients did here.
  */
 
+import { STREAM_CONSUMERS } from '../shared/catalog.js';
+
 /** One Kinesis shard's write limits (AWS quotas): 1,000 records/s and 1 MiB/s. */
 export const SHARD_WRITE_LIMIT = { recordsPerSecond: 1000, bytesPerSecond: 1024 * 1024 } as const;
 /** Plan shards to this share of their limit: a hot partition key or a burst has room. */
@@ -41,6 +43,8 @@ export interface CapacityInputs {
 export interface CapacityRow {
   readonly transactionsPerSecond: number;
   readonly shards: { readonly raw: number; readonly results: number };
+  /** Registered consumers times the shards of their stream: enhanced fan-out is billed per consumer-shard hour (and per GB pushed). */
+  readonly fanOutConsumerShards: number;
   /** Tasks per role at the stack's task sizes, CPU at `CPU_TARGET`. */
   readonly tasks: Readonly<Record<string, number>>;
   readonly viewWriteUnitsPerSecond: number;
@@ -75,7 +79,8 @@ export function capacityPlan(inputs: CapacityInputs, targets: readonly number[] 
     if (wru > TABLE_WRU_QUOTA) limits.push(`view table at ${wru.toLocaleString('en-US')} WRU/s, over DynamoDB's ${TABLE_WRU_QUOTA.toLocaleString('en-US')} per-table default quota: raise it`);
     if (rate > inputs.queueCeilingPerSecond * CPU_TARGET) limits.push(`one BullMQ queue on one Redis primary (about ${inputs.queueCeilingPerSecond.toLocaleString('en-US')} records/s here): split the queue across a Redis cluster (hash-tagged queue per shard group)`);
     if (limits.length === 0) limits.push(`Kinesis shards (1,000 records/s each) and scorer CPU; nothing shared is near a quota`);
-    return { transactionsPerSecond: rate, shards, tasks, viewWriteUnitsPerSecond: wru, redisMiBPerSecond: Math.round(((rate * inputs.rawRecordBytes) / 2 ** 20) * 10) / 10, limits };
+    const fanOutConsumerShards = Object.values(STREAM_CONSUMERS).reduce((n, consumer) => n + (consumer.stream === 'raw' || consumer.stream === 'results' ? shards[consumer.stream] : 0), 0);
+    return { transactionsPerSecond: rate, shards, fanOutConsumerShards, tasks, viewWriteUnitsPerSecond: wru, redisMiBPerSecond: Math.round(((rate * inputs.rawRecordBytes) / 2 ** 20) * 10) / 10, limits };
   });
 }
 
@@ -85,11 +90,11 @@ export function capacityMarkdown(rows: readonly CapacityRow[], inputs: CapacityI
   const flow = ['crawler', 'stream-reader', 'scorer', 'projector'];
   const rank = (role: string): number => (flow.includes(role) ? flow.indexOf(role) : flow.length);
   const roles = Object.keys(inputs.recordsPerCpuSecond).sort((a, b) => (rank(a) === rank(b) ? a.localeCompare(b) : rank(a) - rank(b)));
-  const header = `| transactions/s | raw shards | results shards | ${roles.map((r) => `${r} tasks`).join(' | ')} | view WRU/s | Redis MiB/s | limited by |`;
-  const rule = `|${'---:|'.repeat(3 + roles.length + 2)}---|`;
+  const header = `| transactions/s | raw shards | results shards | fan-out consumer-shards | ${roles.map((r) => `${r} tasks`).join(' | ')} | view WRU/s | Redis MiB/s | limited by |`;
+  const rule = `|${'---:|'.repeat(4 + roles.length + 2)}---|`;
   const lines = rows.map(
     (row) =>
-      `| ${row.transactionsPerSecond.toLocaleString('en-US')} | ${row.shards.raw} | ${row.shards.results} | ${roles.map((r) => row.tasks[r] ?? '').join(' | ')} | ${row.viewWriteUnitsPerSecond.toLocaleString('en-US')} | ${row.redisMiBPerSecond} | ${row.limits.join('; ')} |`,
+      `| ${row.transactionsPerSecond.toLocaleString('en-US')} | ${row.shards.raw} | ${row.shards.results} | ${row.fanOutConsumerShards} | ${roles.map((r) => row.tasks[r] ?? '').join(' | ')} | ${row.viewWriteUnitsPerSecond.toLocaleString('en-US')} | ${row.redisMiBPerSecond} | ${row.limits.join('; ')} |`,
   );
   const perCore = roles.map((r) => `${r} ${inputs.recordsPerCpuSecond[r]?.toLocaleString('en-US')}/CPU-s on ${inputs.taskVcpus[r] ?? 1} vCPU tasks`).join(', ');
   return [
@@ -99,6 +104,6 @@ export function capacityMarkdown(rows: readonly CapacityRow[], inputs: CapacityI
     '',
     `Derived from the measured records per CPU second (${perCore}; task sizes from Pulumi.${stack}.yaml), tasks planned at ${CPU_TARGET * 100} % CPU,`,
     `shards at ${SHARD_HEADROOM * 100} % of 1,000 records/s or 1 MiB/s (raw records ${inputs.rawRecordBytes} B, results ${inputs.resultRecordBytes} B), ${inputs.viewWruPerRecord} view WRU per record`,
-    `(consumed capacity as DynamoDB reported it)${inputs.viewRruPerMonthRead === undefined ? '' : `; a user-month page read costs ${inputs.viewRruPerMonthRead} RRU (measured), so the view's 40,000 RRU/s default quota serves about ${Math.floor(TABLE_RRU_QUOTA / Math.max(inputs.viewRruPerMonthRead, 0.5)).toLocaleString('en-US')} page reads a second`}. One crawler per broker cursor. Per-core rates assume a task's rate scales with its vCPUs.`,
+    `(consumed capacity as DynamoDB reported it); the live lane's stream-reader and projector each a registered consumer on every shard of their stream${inputs.viewRruPerMonthRead === undefined ? '' : `; a user-month page read costs ${inputs.viewRruPerMonthRead} RRU (measured), so the view's 40,000 RRU/s default quota serves about ${Math.floor(TABLE_RRU_QUOTA / Math.max(inputs.viewRruPerMonthRead, 0.5)).toLocaleString('en-US')} page reads a second`}. One crawler per broker cursor. Per-core rates assume a task's rate scales with its vCPUs.`,
   ].join('\n');
 }

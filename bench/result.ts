@@ -249,6 +249,16 @@ export function buildFigures(result: Omit<BenchResult, 'figures' | 'files'>): Fi
   }
   if (pipeline.aws !== undefined) {
     figures.push({ group: 'aws', name: 'Calls denied by IAM (main run)', value: pipeline.aws.deniedCalls, unit: 'calls', target: '0', met: pipeline.aws.deniedCalls === 0 });
+    const fanOut = pipeline.aws.fanOut;
+    if (fanOut !== undefined) {
+      figures.push({
+        group: 'aws',
+        name: 'Records pushed by enhanced fan-out (live lane, all phases)',
+        value: fanOut.recordsPushed,
+        unit: 'records',
+        note: `${fanOut.events} events; ${fanOut.subscribed} subscriptions, ${fanOut.refusedInUse} refused (consumer CREATING or within 5 s of the last), ${fanOut.takenOver} taken over; no GetRecords call spent on the live streams`,
+      });
+    }
     for (const cost of pipeline.aws.tables) {
       figures.push({
         group: 'aws',

@@ -19,7 +19,7 @@ import { kinesisCeilings } from './ceilings/kinesis.js';
 import { benchScoredResults, benchTransactions } from './fixtures.js';
 import { stackTaskVcpus } from '../local/infra-settings.js';
 import { pipelineBench } from './pipeline/pipeline-bench.js';
-import type { PipelineBenchResult } from './pipeline/pipeline-bench.js';
+import type { FanOutCounts, PipelineBenchResult } from './pipeline/pipeline-bench.js';
 import { scorerStage } from './pipeline/scorer-stage.js';
 import { benchReportMarkdown } from './report/markdown.js';
 import { latencyHistogramSvg, throughputSvg } from './report/svg.js';
@@ -92,6 +92,13 @@ const stamp = (date: Date): string => date.toISOString().replace(/[:.]/g, '-').r
  * the embedded environment, writes `<timestamp>.json`, a markdown report and two SVG charts, and
  * returns the result (the caller prints the table).
  */
+/** Both runs' fan-out counts together; an older result may lack one. */
+function sumFanOut(a: FanOutCounts | undefined, b: FanOutCounts | undefined): FanOutCounts {
+  const zero: FanOutCounts = { subscribed: 0, refusedInUse: 0, takenOver: 0, recordsPushed: 0, events: 0 };
+  const [x, y] = [a ?? zero, b ?? zero];
+  return { subscribed: x.subscribed + y.subscribed, refusedInUse: x.refusedInUse + y.refusedInUse, takenOver: x.takenOver + y.takenOver, recordsPushed: x.recordsPushed + y.recordsPushed, events: x.events + y.events };
+}
+
 export async function runBench(options: BenchOptions): Promise<BenchResult & { readonly outDir: string }> {
   const profile = options.quick === true ? BENCH_PROFILES.quick : BENCH_PROFILES.full;
   const step = options.onStep ?? (() => undefined);
@@ -228,7 +235,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult & { r
         ...(twoShardRun === undefined || twoShards === undefined
           ? {}
           : { twoShards: { shards: twoShards, loads: twoShardRun.loads, lost: twoShardRun.summary.lost, doubleCounted: twoShardRun.summary.doubleCounted } }),
-        ...(backlog.aws === undefined || run.aws === undefined ? {} : { aws: { ...backlog.aws, deniedCalls: backlog.aws.deniedCalls + run.aws.deniedCalls } }),
+        ...(backlog.aws === undefined || run.aws === undefined ? {} : { aws: { ...backlog.aws, deniedCalls: backlog.aws.deniedCalls + run.aws.deniedCalls, fanOut: sumFanOut(backlog.aws.fanOut, run.aws.fanOut) } }),
         lost: backlog.summary.lost + run.summary.lost,
         doubleCounted: backlog.summary.doubleCounted + run.summary.doubleCounted,
         timeline: joinTimelines(backlog.timeline, run.timeline),

@@ -110,7 +110,29 @@ export interface PipelineBenchResult {
     /** Calls of this stack's roles that IAM refused. */
     readonly deniedCalls: number;
     readonly tables: readonly TableCost[];
+    /** What the Kinesis front's enhanced fan-out did over the run (every stack of the fronts; only this run's workers subscribe meanwhile). */
+    readonly fanOut: FanOutCounts;
   };
+}
+
+/** Enhanced fan-out over a run: subscriptions made and refused, and what they pushed. */
+export interface FanOutCounts {
+  readonly subscribed: number;
+  /** Refused with ResourceInUseException: a consumer still CREATING, or within five seconds of the last subscription of the consumer and shard. */
+  readonly refusedInUse: number;
+  readonly takenOver: number;
+  readonly recordsPushed: number;
+  readonly events: number;
+}
+
+function fanOutOf(stats: FrontsStats): FanOutCounts {
+  const sum = (key: string): number => stats.fronts.reduce((n, f) => n + Number(f.middlewares['fan-out']?.[key] ?? 0), 0);
+  return { subscribed: sum('subscribed'), refusedInUse: sum('refusedInUse'), takenOver: sum('takenOver'), recordsPushed: sum('records'), events: sum('events') };
+}
+
+export function fanOutDelta(before: FrontsStats, after: FrontsStats): FanOutCounts {
+  const [b, a] = [fanOutOf(before), fanOutOf(after)];
+  return { subscribed: a.subscribed - b.subscribed, refusedInUse: a.refusedInUse - b.refusedInUse, takenOver: a.takenOver - b.takenOver, recordsPushed: a.recordsPushed - b.recordsPushed, events: a.events - b.events };
 }
 
 /** Reads of this stack's shards only: the fronts serve every stack of the environment. */
@@ -312,7 +334,7 @@ export async function pipelineBench(options: PipelineBenchOptions): Promise<Pipe
         phases: phaseStarts.map((p) => ({ name: p.name, startSec: Math.round((p.atMs - startedMs) / 100) / 10, offeredPerSec: p.offeredPerSec === Infinity ? null : p.offeredPerSec })),
       },
       latencySamples,
-      ...(frontBefore === undefined || frontAfter === undefined ? {} : { aws: { deniedCalls: denied, tables: tableCosts(options.env, frontBefore, frontAfter, allLines.length) } }),
+      ...(frontBefore === undefined || frontAfter === undefined ? {} : { aws: { deniedCalls: denied, tables: tableCosts(options.env, frontBefore, frontAfter, allLines.length), fanOut: fanOutDelta(frontBefore, frontAfter) } }),
     };
   } finally {
     clients.destroy();

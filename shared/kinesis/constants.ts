@@ -32,9 +32,10 @@ export const MAX_RECORDS_PER_GET = 10_000;
 /**
  * The read budget of one shard: 5 GetRecords calls per second (Kinesis quota), shared by every
  * polling consumer of the shard. Each consumer's share (`maxGetRecordsPerSecond`) is set so the
- * consumers of a stream sum to less: the raw stream's Firehose (1) and stream-reader (3) leave one
- * call a second for a lease hand-over's overlap, a retry or a tool; the results stream's projector
- * (4) leaves one the same way.
+ * consumers of a stream sum to less: Firehose (1) and the stream-reader (3) on a raw stream leave
+ * one call a second for a lease hand-over's overlap, a retry or a tool; the projector (4) on a
+ * results stream leaves one the same way. The live lane's stream-reader and projector subscribe
+ * (enhanced fan-out) and spend none of it; their shares apply to the history lane they poll.
  */
 export const ShardReadBudget = {
   /** Kinesis quota, per shard, for all consumers together. */

@@ -83,6 +83,8 @@ describe('Replay through the pipeline: raw archive → raw stream → stream-rea
           kinesis: fx.as('stream-reader').kinesis,
           dynamodb: fx.as('stream-reader').dynamodb,
           streamName: raw,
+          // The live lane is read by enhanced fan-out, as the role reads it.
+          ...(lane === Lane.Live ? { fanOut: { consumerArn: fx.names.consumerArns.rawReader, kinesis: fx.as('stream-reader').kinesisFanOut } } : {}),
           applicationName: STREAM_READER_APPLICATIONS[lane],
           leaseTableName: fx.names.tables.leases,
           dispatcher: new ScoringDispatcher({ queue: fx.queue, tracker: fx.tracker, rejectStore: fx.rejectsAs('stream-reader'), streamName: raw, lane, maxRecordsPerJob: 50, maxInFlightJobsPerShard: 4 }),
@@ -100,7 +102,7 @@ describe('Replay through the pipeline: raw archive → raw stream → stream-rea
           leaseTableName: fx.names.tables.leases,
           viewTableName: fx.names.tables.view,
           rejectStore: fx.rejectsAs('projector'),
-          consumer: FAST,
+          consumer: { ...FAST, ...(lane === Lane.Live ? { fanOut: { consumerArn: fx.names.consumerArns.resultsProjector, kinesis: fx.as('projector').kinesisFanOut } } : {}) },
         }),
     );
     closers.push(

@@ -5,11 +5,11 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { DeleteBucketCommand } from '@aws-sdk/client-s3';
 import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { ProvisionedCatalog } from '../../../local/env/provision.js';
 import { provisionCatalog } from '../../../local/env/provision.js';
 import type { LocalEnv } from '../../../local/env/index.js';
 import { generateTransactions } from '../../../models/index.js';
 import type { AwsClients } from '../../../shared/aws/clients.js';
-import type { StackResourceNames } from '../../../shared/catalog.js';
 import { KinesisProducer } from '../../../shared/kinesis/index.js';
 import { silentLogger } from '../../../shared/logger.js';
 import type { RawRecord } from '../../../shared/schemas/raw-record.js';
@@ -35,7 +35,8 @@ export interface PipelineFixture {
   as(role: ContractRoleName): AwsClients;
   /** The reject store as `role` writes it. */
   rejectsAs(role: ContractRoleName): RejectStore;
-  readonly names: StackResourceNames;
+  /** Its names and the ARNs of its stream consumers. */
+  readonly names: ProvisionedCatalog;
   readonly queue: Queue<ScoringJobData, ScoringJobResult>;
   readonly queueEvents: QueueEvents;
   readonly tracker: JobCompletionTracker;

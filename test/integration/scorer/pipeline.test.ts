@@ -88,6 +88,7 @@ describe('Scoring pipeline: stream-reader → BullMQ → scorer → results stre
       kinesis: fx.as('stream-reader').kinesis,
       dynamodb: fx.as('stream-reader').dynamodb,
       streamName: fx.names.streams.raw,
+      fanOut: { consumerArn: fx.names.consumerArns.rawReader, kinesis: fx.as('stream-reader').kinesisFanOut },
       leaseTableName: fx.names.tables.leases,
       dispatcher,
       getRecordsLimit: options.getRecordsLimit ?? 200,
