@@ -46,6 +46,15 @@ export const ShardReadBudget = {
   projector: 4,
 } as const;
 
+/**
+ * Enhanced fan-out on an idle shard: AWS pushes events without records (their continuation is the
+ * shard's progress "even when no data is written"), so a subscription that stays silent is stalled.
+ * The local front sends one this often; a reader counts itself behind only past it.
+ */
+export const FAN_OUT_IDLE_EVENT_MS = 5_000;
+/** A subscription with no event for this long (six idle events missed) is cancelled and renewed: a half-open connection must not stall a shard silently (KCL's health check does the same). */
+export const FAN_OUT_STALL_MS = 30_000;
+
 /** Error names (SDK v3 `error.name`) that mean "slow down", for Kinesis and DynamoDB alike. */
 export const THROTTLING_ERRORS: ReadonlySet<string> = new Set([
   'ProvisionedThroughputExceededException',

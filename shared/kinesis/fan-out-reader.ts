@@ -3,11 +3,12 @@ import type { ChildShard, KinesisClient, StartingPosition, _Record } from '@aws-
 import type { Logger } from '../logger.js';
 import { sleep } from '../backoff.js';
 import { errorName, isPermanent, isThrottling } from './aws-errors.js';
+import { FAN_OUT_STALL_MS } from './constants.js';
 
 /** Where a subscription starts: the shard's start or tip, or after a sequence number. */
 export type SubscribePosition = Pick<StartingPosition, 'Type' | 'SequenceNumber'>;
 
-/** What a subscription hands the shard processor: records (maybe none), or the shard's end. */
+/** What a subscription hands the shard processor: records (none in an idle shard's event), or the shard's end. */
 export type FanOutRead =
   | { readonly kind: 'records'; readonly records: readonly _Record[]; readonly millisBehindLatest: number }
   | { readonly kind: 'end'; readonly childShards: readonly ChildShard[] };
@@ -25,7 +26,9 @@ export interface FanOutReaderOptions {
   readonly signal: AbortSignal;
   readonly logger: Logger;
   /** Counts what the reader did, for the processor's metrics. */
-  readonly counts: { subscriptions: number; throttled: number; resubscribeRefused: number };
+  readonly counts: { subscriptions: number; throttled: number; resubscribeRefused: number; stalled: number };
+  /** A subscription silent for this long is cancelled and renewed. @default FAN_OUT_STALL_MS */
+  readonly stallMs?: number;
 }
 
 /** A refusal to subscribe that waiting fixes: a consumer still CREATING, or another subscription made within five seconds. */
@@ -45,34 +48,63 @@ export async function* readByFanOut(options: FanOutReaderOptions): AsyncGenerato
   const log = options.logger;
   let position: SubscribePosition = options.start;
   let failures = 0;
+  const stallMs = options.stallMs ?? FAN_OUT_STALL_MS;
   while (!options.signal.aborted) {
     const subscription = new AbortController();
     const stop = (): void => subscription.abort();
     options.signal.addEventListener('abort', stop, { once: true });
+    let stalled = false;
+    const noteStall = (): void => {
+      options.counts.stalled += 1;
+      log.warn({ consumerArn: options.consumerArn, position, stallMs }, 'no SubscribeToShard event within the stall time; subscribing again');
+    };
+    let watchdog: NodeJS.Timeout | undefined;
+    // Re-armed at every event; it does not count while the processor holds the stream back.
+    const watch = (): void => {
+      clearTimeout(watchdog);
+      watchdog = setTimeout(() => {
+        stalled = true;
+        subscription.abort();
+      }, stallMs);
+    };
     try {
+      watch();
       options.counts.subscriptions += 1;
       const { EventStream } = await options.kinesis.send(
         new SubscribeToShardCommand({ ConsumerARN: options.consumerArn, ShardId: options.shardId, StartingPosition: position }),
         { abortSignal: subscription.signal },
       );
       failures = 0;
+      watch();
       for await (const event of EventStream ?? []) {
+        clearTimeout(watchdog);
         const pushed = event.SubscribeToShardEvent;
-        if (pushed === undefined) continue;
+        if (pushed === undefined) {
+          watch();
+          continue;
+        }
         if (pushed.ContinuationSequenceNumber !== undefined && pushed.ContinuationSequenceNumber !== null) {
           position = { Type: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: pushed.ContinuationSequenceNumber };
         }
-        const records = pushed.Records ?? [];
-        if (records.length > 0) yield { kind: 'records', records, millisBehindLatest: pushed.MillisBehindLatest ?? 0 };
         // No continuation and the children named: the shard is closed and read to its end.
         if ((pushed.ContinuationSequenceNumber === undefined || pushed.ContinuationSequenceNumber === null) && (pushed.ChildShards?.length ?? 0) > 0) {
+          const records = pushed.Records ?? [];
+          if (records.length > 0) yield { kind: 'records', records, millisBehindLatest: pushed.MillisBehindLatest ?? 0 };
           yield { kind: 'end', childShards: pushed.ChildShards ?? [] };
           return;
         }
+        // An idle shard's event (no records) goes through too: it says the subscription is alive.
+        yield { kind: 'records', records: pushed.Records ?? [], millisBehindLatest: pushed.MillisBehindLatest ?? 0 };
+        watch();
       }
-      // The subscription's five minutes are over: renew it at once.
+      // The subscription's five minutes are over (or it stalled and was cancelled): renew it at once.
+      if (stalled && !options.signal.aborted) noteStall();
     } catch (error) {
       if (options.signal.aborted) return;
+      if (stalled) {
+        noteStall();
+        continue;
+      }
       failures += 1;
       const name = errorName(error);
       if (name === RESUBSCRIBE_LATER) options.counts.resubscribeRefused += 1;
@@ -82,6 +114,7 @@ export async function* readByFanOut(options: FanOutReaderOptions): AsyncGenerato
       const wait = options.backoff(failures);
       await sleep(name === RESUBSCRIBE_LATER ? Math.max(RESUBSCRIBE_FLOOR_MS, wait) : wait, options.signal);
     } finally {
+      clearTimeout(watchdog);
       options.signal.removeEventListener('abort', stop);
       subscription.abort();
     }

@@ -96,7 +96,7 @@ export class ShardProcessor {
   /** The wait between reads of a caught-up shard: longer after a quiet stretch, up to maxIdleTimeBetweenReadsMs. */
   private readonly idle: IdlePolicy;
   private readonly counts = { processed: 0, checkpoints: 0, retries: 0, poison: 0, calls: 0, throttled: 0, expired: 0 };
-  private readonly fanOutCounts = { subscriptions: 0, throttled: 0, resubscribeRefused: 0 };
+  private readonly fanOutCounts = { subscriptions: 0, throttled: 0, resubscribeRefused: 0, stalled: 0 };
 
   public constructor(
     private readonly lease: Lease,
@@ -172,6 +172,7 @@ export class ShardProcessor {
       batchRetries: this.counts.retries,
       poisonRecords: this.counts.poison,
       getRecordsCalls: this.counts.calls,
+      readBy: this.options.fanOut === undefined ? 'GetRecords' : 'SubscribeToShard',
       subscriptions: this.fanOutCounts.subscriptions,
       throttled: this.counts.throttled + this.fanOutCounts.throttled,
       expiredIterators: this.counts.expired,
@@ -257,6 +258,7 @@ export class ShardProcessor {
       if (read.kind === 'end') return { ended: true, childShards: [...read.childShards] };
       this.millisBehindLatest = read.millisBehindLatest;
       this.lastAnswerAt = Date.now();
+      if (read.records.length === 0) continue;
       const records = read.records.map(toRecord);
       this.lastReadSequenceNumber = records[records.length - 1]?.sequenceNumber ?? this.lastReadSequenceNumber;
       this.enqueue(records, read.millisBehindLatest);

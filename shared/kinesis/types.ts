@@ -79,9 +79,9 @@ export interface ShardMetrics {
   /** Records whose batch completed (poison records included), per second over the last 10 s. */
   readonly recordsPerSecond: number;
   readonly recordsProcessed: number;
-  /** From the last GetRecords; undefined before the first. */
+  /** From the last GetRecords answer or SubscribeToShard event; undefined before the first. */
   readonly millisBehindLatest: number | undefined;
-  /** Epoch ms when the last GetRecords answer arrived; undefined before the first. */
+  /** Epoch ms when the last GetRecords answer or SubscribeToShard event arrived (an idle shard's events included); undefined before the first. */
   readonly lastReadAt: number | undefined;
   readonly checkpointsWritten: number;
   /** The last checkpoint written or read from the lease. */
@@ -92,6 +92,8 @@ export interface ShardMetrics {
   readonly batchRetries: number;
   readonly poisonRecords: number;
   readonly getRecordsCalls: number;
+  /** How the shard is read: polled, or pushed by enhanced fan-out. */
+  readonly readBy: 'GetRecords' | 'SubscribeToShard';
   /** SubscribeToShard calls made (enhanced fan-out), renewals and refused ones included; 0 when polling. */
   readonly subscriptions: number;
   readonly throttled: number;

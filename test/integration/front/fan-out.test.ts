@@ -46,7 +46,7 @@ describe('Local front: enhanced fan-out (stream consumers and SubscribeToShard)'
     }
     // A front of this test's own, with AWS's five-minute and five-second rules shortened so the test sees them.
     const upstreams = env.front?.upstreams ?? env.endpoints;
-    const middlewares = [iamMiddleware, fanOutMiddleware({ activationMs: 300, subscriptionMs: 1_500, resubscribeMs: 600 }), kinesisLimitsMiddleware];
+    const middlewares = [iamMiddleware, fanOutMiddleware({ activationMs: 300, subscriptionMs: 1_500, resubscribeMs: 600, idleEventMs: 400 }), kinesisLimitsMiddleware];
     fronts = await startFronts({ services: [{ service: 'kinesis', upstream: upstreams.kinesis }], middlewares });
     const clientEnv = { AWS_ENDPOINT_URL_KINESIS: fronts.endpoints.kinesis ?? '' };
     kinesis = createKinesisClient({ region: LOCAL_REGION, credentials: operatorCredentials(), maxAttempts: 1, env: clientEnv });
@@ -160,18 +160,20 @@ describe('Local front: enhanced fan-out (stream consumers and SubscribeToShard)'
     expect((await takeover).error, 'the later one runs its lifetime and ends normally').to.equal(undefined);
   });
 
-  it('ends a subscription after its lifetime, so the consumer must subscribe again', async () => {
+  it('ends a subscription after its lifetime, so the consumer must subscribe again, and says it is alive on an idle shard meanwhile', async () => {
     // Prepare
     const consumerArn = await activeConsumer(names.streams.rawHistory, 'renewing');
     const shardId = await firstShard(names.streams.rawHistory);
 
     // Act
     const started = Date.now();
-    const { error } = await subscribe(fanOut, consumerArn, shardId);
+    const { events, error } = await subscribe(fanOut, consumerArn, shardId);
 
-    // Assess: 1.5 s here, five minutes on AWS
+    // Assess: 1.5 s here, five minutes on AWS; an event without records every 400 ms here (every few seconds on AWS)
     expect(error).to.equal(undefined);
     expect(Date.now() - started).to.be.at.least(1_400);
+    expect(events.length).to.be.within(2, 4);
+    expect(events.every((e) => (e.Records ?? []).length === 0 && e.ChildShards === undefined)).to.equal(true);
   });
 
   it('ends with the child shards when the shard is split and read to its end', async () => {

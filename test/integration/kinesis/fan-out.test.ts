@@ -128,7 +128,7 @@ describe('Function: readByFanOut', function () {
     const operator = createKinesisClient({ region: LOCAL_REGION, credentials: operatorCredentials(), env: clientEnv });
     const consumerArn = await ensureStreamConsumer(operator, fx.streamName, 'stream-reader');
     operator.destroy();
-    const counts = { subscriptions: 0, throttled: 0, resubscribeRefused: 0 };
+    const counts = { subscriptions: 0, throttled: 0, resubscribeRefused: 0, stalled: 0 };
     const stop = new AbortController();
     const seen: string[] = [];
     const reading = (async () => {
@@ -154,5 +154,32 @@ describe('Function: readByFanOut', function () {
     // Assess
     expect(seen).to.deep.equal(sent);
     expect(counts.subscriptions).to.be.at.least(3);
+  });
+
+  it('cancels a subscription that stays silent past the stall time and subscribes again', async () => {
+    // Prepare: a front that sends nothing on an idle shard for a minute, and a reader that calls 600 ms of silence a stall
+    const upstreams = fx!.env.front?.upstreams ?? fx!.env.endpoints;
+    const silent = await startFronts({ services: [{ service: 'kinesis', upstream: upstreams.kinesis }], middlewares: [iamMiddleware, fanOutMiddleware({ resubscribeMs: 100, idleEventMs: 60_000 })] });
+    const clientEnv = { AWS_ENDPOINT_URL_KINESIS: silent.endpoints.kinesis ?? '' };
+    const operator = createKinesisClient({ region: LOCAL_REGION, credentials: operatorCredentials(), env: clientEnv });
+    const consumerArn = await ensureStreamConsumer(operator, fx!.streamName, 'stream-reader');
+    const fanOut = createKinesisFanOutClient({ region: LOCAL_REGION, credentials: roleCredentials(fx!.stack, 'stream-reader'), env: clientEnv });
+    const counts = { subscriptions: 0, throttled: 0, resubscribeRefused: 0, stalled: 0 };
+    const stop = new AbortController();
+
+    // Act
+    const reading = (async () => {
+      for await (const read of readByFanOut({ kinesis: fanOut, consumerArn, shardId: 'shardId-000000000000', start: { Type: 'LATEST' }, backoff: () => 50, signal: stop.signal, logger: silentLogger(), counts, stallMs: 600 })) void read;
+    })();
+    await waitFor('two stalls', () => counts.stalled >= 2, 10_000);
+    stop.abort();
+    await reading;
+    fanOut.destroy();
+    operator.destroy();
+    await silent.close();
+
+    // Assess
+    expect(counts.subscriptions).to.be.at.least(3);
+    expect(counts.stalled).to.be.at.least(2);
   });
 });

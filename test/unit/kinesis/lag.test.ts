@@ -19,6 +19,7 @@ function shard(overrides: Partial<ShardMetrics>): ShardMetrics {
     batchRetries: 0,
     poisonRecords: 0,
     getRecordsCalls: 0,
+    readBy: 'GetRecords',
     subscriptions: 0,
     throttled: 0,
     expiredIterators: 0,
@@ -39,6 +40,16 @@ describe('Function: millisBehindLatest', () => {
   it('grows while a worker holds a shard and stops reading it', () => {
     const stuck = { shards: [shard({ millisBehindLatest: 0, lastReadAt: 0 })] };
     expect(millisBehindLatest(stuck, 60_000)).to.be.greaterThan(millisBehindLatest(stuck, 1_000));
+  });
+
+  it('counts a subscribed shard behind only once it has been silent for longer than an idle shard\'s events are apart', () => {
+    // Prepare
+    const now = 100_000;
+    const subscribed = (silentMs: number) => ({ shards: [shard({ readBy: 'SubscribeToShard', millisBehindLatest: 0, lastReadAt: now - silentMs })] });
+
+    // Act / Assess: an idle shard's events come 5 s apart; past that, every second of silence counts
+    expect(millisBehindLatest(subscribed(4_000), now)).to.equal(0);
+    expect(millisBehindLatest(subscribed(12_000), now)).to.equal(7_000);
   });
 
   it('is 0 for a worker that reads no shard, or only shards waiting for their parents or never read', () => {

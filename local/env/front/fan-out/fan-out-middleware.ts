@@ -8,6 +8,7 @@ import type { StreamConsumer } from './consumer-registry.js';
 import { ShardSubscription } from './shard-subscription.js';
 import type { StartingPosition } from './shard-subscription.js';
 import { UpstreamKinesis, UpstreamKinesisError } from './upstream-kinesis.js';
+import { FAN_OUT_IDLE_EVENT_MS } from '../../../../shared/kinesis/constants.js';
 
 /** Enhanced fan-out as Kinesis runs it (API reference, SubscribeToShard and RegisterStreamConsumer). */
 export const FAN_OUT_LIMITS = {
@@ -28,6 +29,8 @@ export interface FanOutOptions {
   readonly resubscribeMs?: number;
   /** Reads of a caught-up shard when no write through the front wakes a subscription. @default 1_000 */
   readonly idleReadMs?: number;
+  /** An event without records after this long without one. @default FAN_OUT_IDLE_EVENT_MS (5 s) */
+  readonly idleEventMs?: number;
 }
 
 const STARTING_TYPES = new Set(['AT_SEQUENCE_NUMBER', 'AFTER_SEQUENCE_NUMBER', 'TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP']);
@@ -78,6 +81,7 @@ export class FanOutMiddleware implements FrontMiddleware {
       subscriptionMs: options.subscriptionMs ?? FAN_OUT_LIMITS.subscriptionMs,
       resubscribeMs: options.resubscribeMs ?? FAN_OUT_LIMITS.resubscribeMs,
       idleReadMs: options.idleReadMs ?? 1_000,
+      idleEventMs: options.idleEventMs ?? FAN_OUT_IDLE_EVENT_MS,
     };
     this.registry = new ConsumerRegistry(this.settings.activationMs);
   }
@@ -204,6 +208,7 @@ export class FanOutMiddleware implements FrontMiddleware {
       lifetimeMs: this.settings.subscriptionMs,
       idleReadMs: this.settings.idleReadMs,
       maxRecordsPerEvent: FAN_OUT_LIMITS.maxRecordsPerEvent,
+      idleEventMs: this.settings.idleEventMs,
     });
     const entry = { subscription, at: now };
     this.subscriptions.set(key, entry);

@@ -20,6 +20,8 @@ export interface ShardSubscriptionOptions {
   readonly idleReadMs: number;
   /** Most records in one event. */
   readonly maxRecordsPerEvent: number;
+  /** An event without records after this long without one, as AWS sends on an idle shard. */
+  readonly idleEventMs: number;
 }
 
 interface UpstreamRecord {
@@ -83,6 +85,7 @@ export class ShardSubscription {
     try {
       let iterator = await this.firstIterator();
       let continuation = this.options.start.Type === 'AFTER_SEQUENCE_NUMBER' || this.options.start.Type === 'AT_SEQUENCE_NUMBER' ? this.options.start.SequenceNumber : undefined;
+      let lastEventAt = Date.now();
       while (!signal.aborted && this.ending === undefined && Date.now() < until) {
         this.counts.reads += 1;
         this.woken = false;
@@ -93,6 +96,13 @@ export class ShardSubscription {
           this.counts.events += 1;
           this.counts.records += records.length;
           yield encodeEvent('SubscribeToShardEvent', { Records: records, ContinuationSequenceNumber: continuation, MillisBehindLatest: answer.MillisBehindLatest ?? 0 });
+          lastEventAt = Date.now();
+        } else if (Date.now() - lastEventAt >= this.options.idleEventMs) {
+          // Before its first record a subscription from TRIM_HORIZON or LATEST has no sequence
+          // number to give (AWS would give the shard's position): the continuation is left out.
+          this.counts.events += 1;
+          yield encodeEvent('SubscribeToShardEvent', { Records: [], MillisBehindLatest: 0, ...(continuation === undefined ? {} : { ContinuationSequenceNumber: continuation }) });
+          lastEventAt = Date.now();
         }
         if (answer.NextShardIterator === undefined) {
           this.counts.events += 1;
@@ -100,7 +110,7 @@ export class ShardSubscription {
           return;
         }
         iterator = answer.NextShardIterator;
-        if (records.length < this.options.maxRecordsPerEvent) await this.idle(Math.min(this.options.idleReadMs, until - Date.now()), signal);
+        if (records.length < this.options.maxRecordsPerEvent) await this.idle(Math.min(this.options.idleReadMs, until - Date.now(), lastEventAt + this.options.idleEventMs - Date.now()), signal);
       }
       if (this.ending !== undefined) yield encodeException(this.ending.type, this.ending.message);
     } catch (error) {
