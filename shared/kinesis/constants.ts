@@ -47,6 +47,19 @@ export const ShardReadBudget = {
 } as const;
 
 /**
+ * How long the live lane's subscribers let pushed records wait for the next events' before handing
+ * them over (`FanOutConsumer.lingerMs`). A push comes per write: unbatched, 1,000 records/s arrive
+ * as many small events, and every one became a queue job, a results put and a view write of its
+ * own, which cost more CPU per record than the machine had (the 2026-12-05 bench: 659 of 1,000/s
+ * into the view). 100 ms batches about 100 records at 1,000/s for at most 100 ms per stage; polling
+ * cost 125 to 170 ms on average per stage.
+ */
+export const FanOutLinger = {
+  streamReader: 100,
+  projector: 100,
+} as const;
+
+/**
  * Enhanced fan-out on an idle shard: AWS pushes events without records (their continuation is the
  * shard's progress "even when no data is written"), so a subscription that stays silent is stalled.
  * The local front sends one this often; a reader counts itself behind only past it.

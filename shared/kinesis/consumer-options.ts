@@ -12,6 +12,14 @@ import type { OnPoisonRecord, ProcessRecords } from './types.js';
 export interface FanOutConsumer {
   readonly consumerArn: string;
   readonly kinesis: KinesisClient;
+  /**
+   * How long the first records pushed after a pause wait for the next events' to share a batch
+   * (up to `maxBatchSize`). Polling batches by its interval; a push comes per write, so without a
+   * linger a shard written in small puts is handed over in batches of a few records, each a queue
+   * job or a write of its own downstream. Adds up to this much to a record's latency.
+   * @default 0 (each event is a batch)
+   */
+  readonly lingerMs?: number;
 }
 
 /** Everything a `ShardConsumer` is built from. Times are in milliseconds. */

@@ -6,6 +6,7 @@ import { backoffDelay, idleDelay, sleep } from '../backoff.js';
 import type { IdlePolicy } from '../backoff.js';
 import { runBatch } from './batch-runner.js';
 import { readByFanOut } from './fan-out-reader.js';
+import type { FanOutRead } from './fan-out-reader.js';
 import type { FanOutConsumer } from './consumer-options.js';
 import { SentinelCheckpoint } from './constants.js';
 import { LeaseLostError } from './errors.js';
@@ -252,17 +253,50 @@ export class ShardProcessor {
       signal: this.reading.signal,
       logger: this.log,
       counts: this.fanOutCounts,
-    });
-    for await (const read of reads) {
-      if (this.reading.signal.aborted) break;
-      if (read.kind === 'end') return { ended: true, childShards: [...read.childShards] };
-      this.millisBehindLatest = read.millisBehindLatest;
-      this.lastAnswerAt = Date.now();
-      if (read.records.length === 0) continue;
-      const records = read.records.map(toRecord);
-      this.lastReadSequenceNumber = records[records.length - 1]?.sequenceNumber ?? this.lastReadSequenceNumber;
-      this.enqueue(records, read.millisBehindLatest);
+    })[Symbol.asyncIterator]();
+    const lingerMs = fanOut.lingerMs ?? 0;
+    let held: KinesisRecord[] = [];
+    let heldBehind = 0;
+    /** Resolves when the held records' linger is over; one per batch, however many events arrive meanwhile. */
+    let lingerOver: Promise<'linger'> | undefined;
+    const flush = async (): Promise<void> => {
+      // Once reading stops (shutdown, a lost lease), held records are left to the next reader.
+      if (held.length > 0 && !this.reading.signal.aborted) {
+        this.lastReadSequenceNumber = held[held.length - 1]?.sequenceNumber ?? this.lastReadSequenceNumber;
+        this.enqueue(held, heldBehind);
+      }
+      held = [];
+      lingerOver = undefined;
+      // Pull the next event only when the window has room: a busy application holds the stream back.
       await this.waitUntil(() => this.window.recordsInFlight < this.options.maxInFlightRecords, this.reading.signal);
+    };
+    let next: Promise<IteratorResult<FanOutRead>> | undefined;
+    try {
+      while (!this.reading.signal.aborted) {
+        next ??= reads.next();
+        const result = lingerOver === undefined ? await next : await Promise.race([next, lingerOver]);
+        if (result === 'linger') {
+          await flush();
+          continue;
+        }
+        next = undefined;
+        if (result.done === true || this.reading.signal.aborted) break;
+        const read = result.value;
+        this.lastAnswerAt = Date.now();
+        if (read.kind === 'end') {
+          await flush();
+          return { ended: true, childShards: [...read.childShards] };
+        }
+        this.millisBehindLatest = read.millisBehindLatest;
+        if (read.records.length === 0) continue;
+        held.push(...read.records.map(toRecord));
+        heldBehind = read.millisBehindLatest;
+        if (held.length >= this.options.maxBatchSize || lingerMs === 0) await flush();
+        else lingerOver ??= new Promise((resolve) => setTimeout(() => resolve('linger'), lingerMs));
+      }
+    } finally {
+      // Records held and not handed over are read again by whoever reads the shard next.
+      await reads.return?.(undefined);
     }
     return { ended: false };
   }

@@ -1,6 +1,6 @@
 import { lagMetric } from '../lib/lag-metric.js';
 import type { StartRole } from '../runtime/worker-runtime.js';
-import { ShardReadBudget } from '../../shared/kinesis/constants.js';
+import { FanOutLinger, ShardReadBudget } from '../../shared/kinesis/constants.js';
 import { RejectStore } from '../../shared/rejects/reject-store.js';
 import { Lane } from '../../shared/schemas/transaction-change.js';
 import type { LaneName } from '../../shared/schemas/transaction-change.js';
@@ -31,7 +31,7 @@ export const start: StartRole<'projector'> = async ({ env, logger, aws, health }
         // The projector is a results stream's one reader; one call a second stays spare.
         maxGetRecordsPerSecond: ShardReadBudget.projector,
         maxRecordsPerCall: env.GET_RECORDS_LIMIT,
-        ...(consumerArn === undefined ? {} : { fanOut: { consumerArn, kinesis: aws.kinesisFanOut } }),
+        ...(consumerArn === undefined ? {} : { fanOut: { consumerArn, kinesis: aws.kinesisFanOut, lingerMs: FanOutLinger.projector } }),
         // Leave part of the process's budget for the checkpoint and the lease release after draining.
         shutdownTimeoutMs: Math.max(1_000, Math.floor(env.SHUTDOWN_TIMEOUT_MS * 0.6)),
       },

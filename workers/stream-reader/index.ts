@@ -1,4 +1,5 @@
 import { Queue, QueueEvents } from 'bullmq';
+import { FanOutLinger } from '../../shared/kinesis/constants.js';
 import type { WorkerRole } from '../../shared/worker-env.js';
 import { lagMetric } from '../lib/lag-metric.js';
 import { createRedisConnection } from '../lib/redis.js';
@@ -36,7 +37,7 @@ export const start: StartRole<typeof WorkerRole.StreamReader> = async ({ env, lo
       kinesis: aws.kinesis,
       dynamodb: aws.dynamodb,
       streamName,
-      ...(consumerArn === undefined ? {} : { fanOut: { consumerArn, kinesis: aws.kinesisFanOut } }),
+      ...(consumerArn === undefined ? {} : { fanOut: { consumerArn, kinesis: aws.kinesisFanOut, lingerMs: FanOutLinger.streamReader } }),
       applicationName: STREAM_READER_APPLICATIONS[lane],
       leaseTableName: env.LEASE_TABLE_NAME,
       dispatcher: new ScoringDispatcher({

@@ -55,6 +55,36 @@ describe('Class: ShardConsumer (enhanced fan-out)', function () {
     expect(second.distinct(), 'nothing before the checkpoint is read again').to.deep.equal(new Set(after));
   });
 
+  it('lets pushed records wait up to lingerMs to share a batch, instead of one batch per small write', async () => {
+    // Prepare
+    fx = await fanOutFixture(1);
+    const log = processedLog();
+    const batches: number[] = [];
+    const consumer = testConsumer(fx, log, {
+      fanOut: { ...fx.fanOut!, lingerMs: 250 },
+      processRecords: async (batch, context) => {
+        batches.push(batch.length);
+        for (const record of batch) log.records.push({ shardId: context.shardId, record, workerId: context.workerId });
+      },
+    });
+    consumers = [consumer];
+    await consumer.start();
+
+    // Act: twenty writes of ten records, 20 ms apart
+    const sent: string[] = [];
+    for (let put = 0; put < 20; put++) {
+      const Records = Array.from({ length: 10 }, (_, i) => ({ PartitionKey: 'user-1', Data: Buffer.from(`p${put}-${i}`) }));
+      sent.push(...Records.map((r) => r.Data.toString()));
+      await fx.producer.send(new PutRecordsCommand({ StreamName: fx.streamName, Records }));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await waitFor('every record', () => log.distinct().size >= sent.length);
+
+    // Assess: about 0.5 s of writes in batches of up to 250 ms each, in put order
+    expect(log.records.map((r) => Buffer.from(r.record.data).toString())).to.deep.equal(sent);
+    expect(batches.length, `batches ${batches.join(', ')}`).to.be.within(2, 6);
+  });
+
   it("hands a shard to the next worker on close: its subscription waits out AWS's five seconds and loses nothing", async () => {
     // Prepare
     fx = await fanOutFixture(1);
