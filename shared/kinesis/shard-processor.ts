@@ -257,8 +257,8 @@ export class ShardProcessor {
     const lingerMs = fanOut.lingerMs ?? 0;
     let held: KinesisRecord[] = [];
     let heldBehind = 0;
-    /** Resolves when the held records' linger is over; one per batch, however many events arrive meanwhile. */
-    let lingerOver: Promise<'linger'> | undefined;
+    /** Resolves when the held records are due: their linger is over, or the shard's last batch in flight is done. One per batch, however many events arrive meanwhile. */
+    let due: Promise<'due'> | undefined;
     const flush = async (): Promise<void> => {
       // Once reading stops (shutdown, a lost lease), held records are left to the next reader.
       if (held.length > 0 && !this.reading.signal.aborted) {
@@ -266,7 +266,7 @@ export class ShardProcessor {
         this.enqueue(held, heldBehind);
       }
       held = [];
-      lingerOver = undefined;
+      due = undefined;
       // Pull the next event only when the window has room: a busy application holds the stream back.
       await this.waitUntil(() => this.window.recordsInFlight < this.options.maxInFlightRecords, this.reading.signal);
     };
@@ -274,8 +274,8 @@ export class ShardProcessor {
     try {
       while (!this.reading.signal.aborted) {
         next ??= reads.next();
-        const result = lingerOver === undefined ? await next : await Promise.race([next, lingerOver]);
-        if (result === 'linger') {
+        const result = due === undefined ? await next : await Promise.race([next, due]);
+        if (result === 'due') {
           await flush();
           continue;
         }
@@ -291,8 +291,15 @@ export class ShardProcessor {
         if (read.records.length === 0) continue;
         held.push(...read.records.map(toRecord));
         heldBehind = read.millisBehindLatest;
-        if (held.length >= this.options.maxBatchSize || lingerMs === 0) await flush();
-        else lingerOver ??= new Promise((resolve) => setTimeout(() => resolve('linger'), lingerMs));
+        // Held only while the shard has a batch in flight: an idle pipeline gets each push at once,
+        // a busy one gets what arrived meanwhile as one batch when a batch completes or the linger ends.
+        if (held.length >= this.options.maxBatchSize || lingerMs === 0 || this.running === 0) await flush();
+        else {
+          due ??= Promise.race([
+            new Promise<'due'>((resolve) => setTimeout(() => resolve('due'), lingerMs)),
+            this.waitUntil(() => this.running === 0, this.reading.signal).then(() => 'due' as const),
+          ]);
+        }
       }
     } finally {
       // Records held and not handed over are read again by whoever reads the shard next.
