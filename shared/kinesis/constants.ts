@@ -47,12 +47,12 @@ export const ShardReadBudget = {
 } as const;
 
 /**
- * How long the live lane's subscribers may hold pushed records while a batch of the shard is in
- * flight (`FanOutConsumer.lingerMs`). A push comes per write: unbatched, 1,000 records/s arrive as
- * many small events, and every one became a queue job, a results put and a view write of its own,
+ * The live lane's subscribers hand a shard's pushed records over at most once per this many ms
+ * (`FanOutConsumer.lingerMs`). A push comes per write: unbatched, 1,000 records/s arrive as many
+ * small events, and every one became a queue job, a results put and a view write of its own,
  * which cost more CPU per record than the machine had (the 2026-12-05 12:13 bench: 659 of 1,000/s
- * into the view). Held only while busy, so an idle pipeline pays nothing; at most 100 ms per stage,
- * where polling cost 125 to 170 ms on average per stage.
+ * into the view). The first push after a quiet spell goes at once; under load a record waits at
+ * most this long per stage, where polling cost 125 to 170 ms on average per stage.
  */
 export const FanOutLinger = {
   streamReader: 100,

@@ -13,12 +13,11 @@ export interface FanOutConsumer {
   readonly consumerArn: string;
   readonly kinesis: KinesisClient;
   /**
-   * While a shard has a batch in flight, records pushed meanwhile are held to share one batch (up
-   * to `maxBatchSize`), handed over when the last batch in flight completes or after this long,
-   * whichever comes first; with none in flight they go at once. Polling batches by its interval; a
-   * push comes per write, so a busy shard written in small puts would otherwise be handed over in
-   * batches of a few records, each a queue job or a write of its own downstream. Adds at most this
-   * much to a record's latency, and nothing on an idle pipeline.
+   * At most one batch per this long per shard: the first records pushed after a quiet spell are
+   * handed over at once, later ones wait for the next turn and share a batch (up to
+   * `maxBatchSize`). Polling batches by its interval; a push comes per write, so a shard written in
+   * small puts would otherwise be handed over in batches of a few records, each a queue job or a
+   * write of its own downstream. Adds at most this much to a record's latency, nothing after a quiet spell.
    * @default 0 (each event is a batch)
    */
   readonly lingerMs?: number;

@@ -257,13 +257,15 @@ export class ShardProcessor {
     const lingerMs = fanOut.lingerMs ?? 0;
     let held: KinesisRecord[] = [];
     let heldBehind = 0;
-    /** Resolves when the held records are due: their linger is over, or the shard's last batch in flight is done. One per batch, however many events arrive meanwhile. */
+    let lastFlushAt = 0;
+    /** Resolves when the held records are due (`lingerMs` after the last hand-over); one per batch, however many events arrive meanwhile. */
     let due: Promise<'due'> | undefined;
     const flush = async (): Promise<void> => {
       // Once reading stops (shutdown, a lost lease), held records are left to the next reader.
       if (held.length > 0 && !this.reading.signal.aborted) {
         this.lastReadSequenceNumber = held[held.length - 1]?.sequenceNumber ?? this.lastReadSequenceNumber;
         this.enqueue(held, heldBehind);
+        lastFlushAt = Date.now();
       }
       held = [];
       due = undefined;
@@ -291,15 +293,11 @@ export class ShardProcessor {
         if (read.records.length === 0) continue;
         held.push(...read.records.map(toRecord));
         heldBehind = read.millisBehindLatest;
-        // Held only while the shard has a batch in flight: an idle pipeline gets each push at once,
-        // a busy one gets what arrived meanwhile as one batch when a batch completes or the linger ends.
-        if (held.length >= this.options.maxBatchSize || lingerMs === 0 || this.running === 0) await flush();
-        else {
-          due ??= Promise.race([
-            new Promise<'due'>((resolve) => setTimeout(() => resolve('due'), lingerMs)),
-            this.waitUntil(() => this.running === 0, this.reading.signal).then(() => 'due' as const),
-          ]);
-        }
+        // At most one batch per lingerMs: the first push after a quiet spell goes at once, a steady
+        // stream of pushes is handed over in batches of what arrived since the last one.
+        const wait = lastFlushAt + lingerMs - Date.now();
+        if (held.length >= this.options.maxBatchSize || wait <= 0) await flush();
+        else due ??= new Promise<'due'>((resolve) => setTimeout(() => resolve('due'), wait));
       }
     } finally {
       // Records held and not handed over are read again by whoever reads the shard next.

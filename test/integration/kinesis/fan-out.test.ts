@@ -55,7 +55,7 @@ describe('Class: ShardConsumer (enhanced fan-out)', function () {
     expect(second.distinct(), 'nothing before the checkpoint is read again').to.deep.equal(new Set(after));
   });
 
-  it('hands the first push over at once and holds later ones while a batch is in flight, so a busy shard is not handed one batch per small write', async () => {
+  it('hands the first push over at once and later ones at most once per lingerMs, so a busy shard is not handed one batch per small write', async () => {
     // Prepare
     fx = await fanOutFixture(1);
     const log = processedLog();
@@ -64,8 +64,6 @@ describe('Class: ShardConsumer (enhanced fan-out)', function () {
       fanOut: { ...fx.fanOut!, lingerMs: 250 },
       processRecords: async (batch, context) => {
         batches.push(batch.length);
-        // A batch takes 150 ms, as a queue job does: the shard is busy most of the time.
-        await new Promise((resolve) => setTimeout(resolve, 150));
         for (const record of batch) log.records.push({ shardId: context.shardId, record, workerId: context.workerId });
       },
     });
@@ -82,10 +80,10 @@ describe('Class: ShardConsumer (enhanced fan-out)', function () {
     }
     await waitFor('every record', () => log.distinct().size >= sent.length);
 
-    // Assess: the first write alone, then what arrived during each 150 ms batch, in put order
+    // Assess: the first write alone, then what arrived in each 250 ms, in put order
     expect(log.records.map((r) => Buffer.from(r.record.data).toString())).to.deep.equal(sent);
     expect(batches[0], `batches ${batches.join(', ')}`).to.equal(10);
-    expect(batches.length, `batches ${batches.join(', ')}`).to.be.within(2, 8);
+    expect(batches.length, `batches ${batches.join(', ')}`).to.be.within(2, 6);
   });
 
   it("hands a shard to the next worker on close: its subscription waits out AWS's five seconds and loses nothing", async () => {
