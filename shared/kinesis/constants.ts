@@ -52,11 +52,12 @@ export const ShardReadBudget = {
  * small events, and every one became a queue job, a results put and a view write of its own,
  * which cost more CPU per record than the machine had (the 2026-12-05 12:13 bench: 659 of 1,000/s
  * into the view). The first push after a quiet spell goes at once; under load a record waits at
- * most this long per stage, where polling cost 125 to 170 ms on average per stage.
+ * most this long per stage, where polling cost 125 to 170 ms on average per stage; a shard that
+ * falls behind is handed over in larger batches anyway (pending batches merge, `maxBatchSize`).
  */
 export const FanOutLinger = {
-  streamReader: 100,
-  projector: 100,
+  streamReader: 50,
+  projector: 50,
 } as const;
 
 /**

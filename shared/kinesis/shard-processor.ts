@@ -44,7 +44,8 @@ export interface ConsumerStats {
 
 interface Batch {
   readonly records: readonly KinesisRecord[];
-  readonly entry: WindowEntry;
+  /** The window entries its records were read in (several when reads were merged into one batch). */
+  readonly entries: readonly WindowEntry[];
   readonly millisBehindLatest: number;
 }
 
@@ -403,7 +404,16 @@ export class ShardProcessor {
     for (let i = 0; i < records.length; i += this.options.maxBatchSize) {
       const slice = records.slice(i, i + this.options.maxBatchSize);
       const last = slice[slice.length - 1] as KinesisRecord;
-      this.pending.push({ records: slice, entry: this.window.add(last.sequenceNumber, slice.length), millisBehindLatest });
+      const entry = this.window.add(last.sequenceNumber, slice.length);
+      // Reads that queue behind a busy application join the last batch not yet handed over, up to
+      // maxBatchSize: behind, a shard is handed over in large batches however small its reads or
+      // pushes were (records stay in sequence order; the window still completes entry by entry).
+      const tail = this.pending[this.pending.length - 1];
+      if (tail !== undefined && tail.records.length + slice.length <= this.options.maxBatchSize) {
+        this.pending[this.pending.length - 1] = { records: [...tail.records, ...slice], entries: [...tail.entries, entry], millisBehindLatest };
+      } else {
+        this.pending.push({ records: slice, entries: [entry], millisBehindLatest });
+      }
     }
     this.pump();
   }
@@ -453,7 +463,7 @@ export class ShardProcessor {
     }
     this.running -= 1;
     if (outcome === 'done' && !this.lost) {
-      const passed = this.window.complete(batch.entry);
+      const passed = batch.entries.reduce((sum, entry) => sum + this.window.complete(entry), 0);
       this.counts.processed += batch.records.length;
       this.meter.add(batch.records.length);
       this.stats.recordsProcessed += batch.records.length;
