@@ -113,13 +113,20 @@ export function createKinesisClient(options: ClientOptions = {}, overrides: Kine
   return reuseHandlersPerSignal(watchAccessDenied(new KinesisClient({ ...common('KINESIS', options), ...overrides }), options));
 }
 
+/** A subscription's HTTP/2 stream window: a second of a consumer's 2 MiB/s per shard. */
+const FAN_OUT_WINDOW_BYTES = 2 * 1024 * 1024;
+
 /**
  * The client for SubscribeToShard (enhanced fan-out), which AWS serves over HTTP/2 only: one
  * session per endpoint, a stream per subscription, and no request timeout, because a subscription
  * answers for up to five minutes. The local Kinesis front speaks HTTP/2 on the same endpoint.
  */
 export function createKinesisFanOutClient(options: ClientOptions = {}, overrides: KinesisClientConfig = {}): KinesisClient {
-  const handler = new NodeHttp2Handler({ disableConcurrentStreams: false });
+  // HTTP/2's default 64 KiB stream window holds about 80 results records: the sender then waits a
+  // round trip for the busy reader's WINDOW_UPDATE, which capped a subscription below a shard's
+  // 1 MiB/s of writes. A shard pushes at most 2 MiB/s to a consumer: a window of that lets a
+  // second of pushes be in flight.
+  const handler = new NodeHttp2Handler({ disableConcurrentStreams: false, nodeHttp2ConnectOptions: { settings: { initialWindowSize: FAN_OUT_WINDOW_BYTES } } });
   return watchAccessDenied(new KinesisClient({ ...common('KINESIS', options, handler), ...overrides }), options);
 }
 

@@ -118,9 +118,7 @@ export const TASK_ROLE_GRANTS: Readonly<Record<WorkerRoleName, readonly Grant[]>
     keyUse,
   ],
   projector: [
-    // workers/projector: the live lane pushed by enhanced fan-out, the history lane polled.
-    ...subscribeStream('ReadResults', LANE_STREAMS.live.results, 'resultsProjector'),
-    readStreams('ReadResultsHistory', [LANE_STREAMS.history.results]),
+    readStreams('ReadResults', RESULTS_STREAMS),
     SHARD_LEASES,
     // workers/projector/view-writer.ts: one item per version of a transaction, put with plain
     // BatchWriteItem (no transactions, no conditions, no reads).

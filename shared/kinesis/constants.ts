@@ -57,7 +57,6 @@ export const ShardReadBudget = {
  */
 export const FanOutLinger = {
   streamReader: 50,
-  projector: 50,
 } as const;
 
 /**

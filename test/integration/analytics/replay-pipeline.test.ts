@@ -102,7 +102,7 @@ describe('Replay through the pipeline: raw archive → raw stream → stream-rea
           leaseTableName: fx.names.tables.leases,
           viewTableName: fx.names.tables.view,
           rejectStore: fx.rejectsAs('projector'),
-          consumer: { ...FAST, ...(lane === Lane.Live ? { fanOut: { consumerArn: fx.names.consumerArns.resultsProjector, kinesis: fx.as('projector').kinesisFanOut } } : {}) },
+          consumer: FAST,
         }),
     );
     closers.push(

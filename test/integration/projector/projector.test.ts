@@ -67,7 +67,7 @@ describe('Class: Projector', function () {
       leaseTableName: own.names.tables.leases,
       viewTableName: own.names.tables.view,
       rejectStore: rejects,
-      consumer: { ...FAST_LEASES, maxBatchRetries: 1, maxRecordsPerCall: 1000, maxBatchSize: 1000, fanOut: { consumerArn: own.names.consumerArns.resultsProjector, kinesis: role.kinesisFanOut } },
+      consumer: { ...FAST_LEASES, maxBatchRetries: 1, maxRecordsPerCall: 1000, maxBatchSize: 1000 },
       writer: { backoffBaseMs: 5, maxAttempts: 3 },
     });
     running.push(created);
