@@ -104,6 +104,6 @@ export function capacityMarkdown(rows: readonly CapacityRow[], inputs: CapacityI
     '',
     `Derived from the measured records per CPU second (${perCore}; task sizes from Pulumi.${stack}.yaml), tasks planned at ${CPU_TARGET * 100} % CPU,`,
     `shards at ${SHARD_HEADROOM * 100} % of 1,000 records/s or 1 MiB/s (raw records ${inputs.rawRecordBytes} B, results ${inputs.resultRecordBytes} B), ${inputs.viewWruPerRecord} view WRU per record`,
-    `(consumed capacity as DynamoDB reported it); the live lane's stream-reader and projector each a registered consumer on every shard of their stream${inputs.viewRruPerMonthRead === undefined ? '' : `; a user-month page read costs ${inputs.viewRruPerMonthRead} RRU (measured), so the view's 40,000 RRU/s default quota serves about ${Math.floor(TABLE_RRU_QUOTA / Math.max(inputs.viewRruPerMonthRead, 0.5)).toLocaleString('en-US')} page reads a second`}. One crawler per broker cursor. Per-core rates assume a task's rate scales with its vCPUs.`,
+    `(consumed capacity as DynamoDB reported it); the stream-reader a registered consumer on every shard of the live raw stream${inputs.viewRruPerMonthRead === undefined ? '' : `; a user-month page read costs ${inputs.viewRruPerMonthRead} RRU (measured), so the view's 40,000 RRU/s default quota serves about ${Math.floor(TABLE_RRU_QUOTA / Math.max(inputs.viewRruPerMonthRead, 0.5)).toLocaleString('en-US')} page reads a second`}. One crawler per broker cursor. Per-core rates assume a task's rate scales with its vCPUs.`,
   ].join('\n');
 }

@@ -34,8 +34,8 @@ export const MAX_RECORDS_PER_GET = 10_000;
  * polling consumer of the shard. Each consumer's share (`maxGetRecordsPerSecond`) is set so the
  * consumers of a stream sum to less: Firehose (1) and the stream-reader (3) on a raw stream leave
  * one call a second for a lease hand-over's overlap, a retry or a tool; the projector (4) on a
- * results stream leaves one the same way. The live lane's stream-reader and projector subscribe
- * (enhanced fan-out) and spend none of it; their shares apply to the history lane they poll.
+ * results stream leaves one the same way. The stream-reader subscribes to the live raw stream
+ * (enhanced fan-out) and spends none of it there; its share applies to the history lane it polls.
  */
 export const ShardReadBudget = {
   /** Kinesis quota, per shard, for all consumers together. */
