@@ -52,8 +52,9 @@ export interface KinesisFixture {
   cleanup(): Promise<void>;
 }
 
-export async function kinesisFixture(shards: number): Promise<KinesisFixture> {
-  const own = await testStack({ shards: { rawHistory: shards } });
+/** A fixture on one of the stream-reader's raw streams: the history lane it polls, or the live one it subscribes to. */
+async function rawStreamFixture(stream: 'raw' | 'rawHistory', shards: number): Promise<KinesisFixture> {
+  const own = await testStack({ shards: { [stream]: shards } });
   const reader = own.as('stream-reader');
   return {
     env: own.env,
@@ -62,30 +63,21 @@ export async function kinesisFixture(shards: number): Promise<KinesisFixture> {
     producer: own.as('crawler').kinesis,
     operator: own.operator,
     stack: own.stack,
-    streamName: own.names.streams.rawHistory,
+    streamName: own.names.streams[stream],
     leaseTableName: own.names.tables.leases,
     applicationName: uniqueName('app'),
+    ...(stream === 'raw' ? { fanOut: { consumerArn: own.names.consumerArns.rawReader, kinesis: reader.kinesisFanOut } } : {}),
     cleanup: () => own.cleanup(),
   };
 }
 
+export function kinesisFixture(shards: number): Promise<KinesisFixture> {
+  return rawStreamFixture('rawHistory', shards);
+}
+
 /** The same on the live raw stream, which the stream-reader role reads by enhanced fan-out as its registered consumer. */
-export async function fanOutFixture(shards: number): Promise<KinesisFixture> {
-  const own = await testStack({ shards: { raw: shards } });
-  const reader = own.as('stream-reader');
-  return {
-    env: own.env,
-    kinesis: reader.kinesis,
-    dynamodb: reader.dynamodb,
-    producer: own.as('crawler').kinesis,
-    operator: own.operator,
-    stack: own.stack,
-    streamName: own.names.streams.raw,
-    leaseTableName: own.names.tables.leases,
-    applicationName: uniqueName('app'),
-    fanOut: { consumerArn: own.names.consumerArns.rawReader, kinesis: reader.kinesisFanOut },
-    cleanup: () => own.cleanup(),
-  };
+export function fanOutFixture(shards: number): Promise<KinesisFixture> {
+  return rawStreamFixture('raw', shards);
 }
 
 /** Every record a test consumer handed to the application, in the order it was handed. */
