@@ -46,14 +46,16 @@ function median(samples: readonly number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
 
-const env = await startLocalEnv({ stack: 'sdkbench', shards: { raw: SHARDS, results: 1 } });
+const env = await startLocalEnv({ stack: 'sdkbench', shards: { raw: SHARDS, rawHistory: SHARDS, results: 1 } });
 const pidOf = (name: string): number | undefined => env.processes.find((p) => p.name === name)?.pid;
 const frontsPid = pidOf('fronts');
 if (frontsPid === undefined || env.front === undefined) throw new Error('no fronts process: the environment runs against an external endpoint');
 const crawler = env.clientsFor('crawler');
 const reader = env.clientsFor('stream-reader');
 const names = env.names;
-const stream = names.streams.raw;
+// The history lane's raw stream: the stream-reader reads the live one by subscription only (no
+// GetRecords granted there) and polls this one; the crawler writes both.
+const stream = names.streams.rawHistory;
 
 const shardIds = (await reader.kinesis.send(new ListShardsCommand({ StreamName: stream }))).Shards?.map((s) => s.ShardId ?? '') ?? [];
 const records = Array.from({ length: PUT_RECORDS }, (_, i) => ({ Data: Buffer.alloc(RECORD_BYTES, i % 256), PartitionKey: `user-${i}` }));
@@ -171,7 +173,7 @@ async function measure(c: Case): Promise<Row> {
 
 try {
   const selected = cases.filter((c) => ONLY === undefined || [...ONLY].some((o) => c.name.startsWith(o)));
-  console.log(`sdk calls: ${CALLS} calls per kind, one at a time, each role's client through its front (IAM and limits enforced); raw stream of ${shardIds.length} shards`);
+  console.log(`sdk calls: ${CALLS} calls per kind, one at a time, each role's client through its front (IAM and limits enforced); history raw stream of ${shardIds.length} shards`);
   console.log(`load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
   console.log('| call | caller CPU µs/call | fronts CPU µs/call | emulator CPU µs/call | wall median ms | load (1 min) |');
   console.log('|---|---:|---:|---:|---:|---:|');
