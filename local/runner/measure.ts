@@ -9,6 +9,7 @@ import type { ViewContents } from '../../shared/view/scan-view.js';
 import type { ExpectedOutcome } from './expected.js';
 import { percentiles } from './stats.js';
 import type { Percentiles } from './stats.js';
+import { unpackScoredResults } from '../../shared/schemas/scored-results-record.js';
 
 /** The run summary, every figure measured from the view, the reject store and the results stream. */
 export interface RunSummary {
@@ -72,8 +73,10 @@ export async function distinctIdsOnStream(kinesis: KinesisClient, streamName: st
       while (iterator) {
         const page = await readPage(kinesis, iterator);
         for (const record of page.Records ?? []) {
-          const id = (JSON.parse(Buffer.from(record.Data!).toString('utf8')) as { transactionId?: string }).transactionId;
-          if (id !== undefined) ids.add(id);
+          for (const value of unpackScoredResults(record.Data ?? new Uint8Array()).values) {
+            const id = (value as { transactionId?: unknown } | null)?.transactionId;
+            if (typeof id === 'string') ids.add(id);
+          }
         }
         if ((page.Records?.length ?? 0) === 0 && (page.MillisBehindLatest ?? 0) === 0) break;
         iterator = page.NextShardIterator;

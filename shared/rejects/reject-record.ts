@@ -21,6 +21,8 @@ export const rejectSourceSchema = z.object({
   stream: z.string().optional(),
   shardId: z.string().optional(),
   sequenceNumber: z.string().optional(),
+  /** Which result of a packed record (`shared/schemas/scored-results-record.ts`), as the KCL numbers user records in an aggregate. */
+  subSequenceNumber: z.number().int().nonnegative().optional(),
   objectKey: z.string().optional(),
 });
 

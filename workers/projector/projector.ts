@@ -9,10 +9,16 @@ import { RejectStage, buildRejectRecord } from '../../shared/rejects/reject-reco
 import type { RejectSource } from '../../shared/rejects/reject-record.js';
 import type { ScoredResult } from '../../shared/schemas/scored-result.js';
 import type { RejectStore } from '../../shared/rejects/reject-store.js';
-import { MalformedResultError, ProjectorError, UnwritableItemsError } from './errors.js';
-import { parseScoredResult } from './result-parser.js';
+import { ProjectorError, UnwritableItemsError } from './errors.js';
+import { readResultsRecord } from './result-parser.js';
+import type { EntryPlace } from './result-parser.js';
 import { ViewWriter } from './view-writer.js';
 import type { ViewWriterOptions, WriterStats } from './view-writer.js';
+
+/** A result's place in a packed record and its own JSON as the reject's raw input; nothing for a single-result record (the record is the raw input). */
+function placeOf(entry: EntryPlace & { readonly result: ScoredResult }): EntryPlace & { readonly raw?: string } {
+  return entry.subSequenceNumber === undefined ? {} : { subSequenceNumber: entry.subSequenceNumber, raw: JSON.stringify(entry.result) };
+}
 
 /** The lease-table partition of the projector: its own leases and checkpoints on the results stream. */
 export const PROJECTOR_APPLICATION = 'projector' as const;
@@ -152,11 +158,9 @@ export class Projector {
     try {
       const results: ScoredResult[] = [];
       for (const record of batch) {
-        try {
-          results.push(parseScoredResult(record.data));
-        } catch (error) {
-          if (!(error instanceof MalformedResultError)) throw error;
-          await this.reject(RejectCode.MalformedRecord, error.message, context.shardId, record, error.transactionId);
+        for (const entry of readResultsRecord(record.data)) {
+          if ('result' in entry) results.push(entry.result);
+          else await this.reject(RejectCode.MalformedRecord, entry.error.message, context.shardId, record, entry.error.transactionId, entry);
         }
       }
       const written = results.length === 0 ? undefined : await this.writer.write(results, { signal: context.signal });
@@ -171,46 +175,59 @@ export class Projector {
   }
 
   /**
-   * A record that failed alone after its retries. Only a record DynamoDB refuses for good is
+   * A record that failed alone after its retries. Only a result DynamoDB refuses for good is
    * rejected as `unprojectable`; one that failed for a passing reason (conflicts, throttling, an
    * outage) is written once more here and, if that still fails, this throws so the consumer keeps
-   * retrying: the shard waits rather than setting a good record aside.
+   * retrying: the shard waits rather than setting a good result aside. The results of a packed
+   * record are then written one at a time, so only the ones refused alone are set aside.
    */
   public async onPoisonRecord(poison: Pick<PoisonRecord, 'shardId' | 'record' | 'error'>): Promise<void> {
-    let result: ScoredResult;
-    try {
-      result = parseScoredResult(poison.record.data);
-    } catch (error) {
-      if (!(error instanceof MalformedResultError)) throw error;
-      await this.reject(RejectCode.MalformedRecord, error.message, poison.shardId, poison.record, error.transactionId);
-      return;
+    const results: (EntryPlace & { result: ScoredResult })[] = [];
+    for (const entry of readResultsRecord(poison.record.data)) {
+      if ('result' in entry) results.push(entry);
+      else await this.reject(RejectCode.MalformedRecord, entry.error.message, poison.shardId, poison.record, entry.error.transactionId, entry);
     }
+    if (results.length === 0) return;
     let error = poison.error;
     if (!(error instanceof UnwritableItemsError)) {
       try {
-        await this.writer.write([result]);
+        await this.writer.write(results.map((r) => r.result));
         return;
       } catch (retryError) {
         if (!(retryError instanceof UnwritableItemsError)) throw retryError;
         error = retryError;
       }
     }
-    await this.reject(RejectCode.Unprojectable, (error as Error).message, poison.shardId, poison.record, result.transactionId);
+    // A single-result record is already alone; a packed one's results are tried one at a time.
+    if (results.length === 1) {
+      const [only] = results as [EntryPlace & { result: ScoredResult }];
+      await this.reject(RejectCode.Unprojectable, (error as Error).message, poison.shardId, poison.record, only.result.transactionId, placeOf(only));
+      return;
+    }
+    for (const one of results) {
+      try {
+        await this.writer.write([one.result]);
+      } catch (aloneError) {
+        if (!(aloneError instanceof UnwritableItemsError)) throw aloneError;
+        await this.reject(RejectCode.Unprojectable, aloneError.message, poison.shardId, poison.record, one.result.transactionId, placeOf(one));
+      }
+    }
   }
 
-  private async reject(code: string, message: string, shardId: string, record: KinesisRecord, transactionId: string | undefined): Promise<void> {
-    const source: RejectSource = { stream: this.streamName, shardId, sequenceNumber: record.sequenceNumber };
+  /** `place` names a result of a packed record (its index, and its own JSON as the raw input); none, the whole record. */
+  private async reject(code: string, message: string, shardId: string, record: KinesisRecord, transactionId: string | undefined, place: EntryPlace & { readonly raw?: string } = {}): Promise<void> {
+    const source: RejectSource = { stream: this.streamName, shardId, sequenceNumber: record.sequenceNumber, ...(place.subSequenceNumber === undefined ? {} : { subSequenceNumber: place.subSequenceNumber }) };
     const reject = buildRejectRecord({
       code,
       message,
       stage: RejectStage.Projector,
       source,
-      raw: Buffer.from(record.data).toString('utf8'),
+      raw: place.raw ?? Buffer.from(record.data).toString('utf8'),
       ...(transactionId === undefined ? {} : { transactionId }),
       now: this.clock(),
     });
     const stored = await this.rejectStore.put(reject);
     if (stored) this.rejected += 1;
-    this.log.warn({ code, shardId, sequenceNumber: record.sequenceNumber, transactionId, rejectId: reject.rejectId }, 'record rejected');
+    this.log.warn({ code, shardId, sequenceNumber: record.sequenceNumber, subSequenceNumber: place.subSequenceNumber, transactionId, rejectId: reject.rejectId }, 'record rejected');
   }
 }

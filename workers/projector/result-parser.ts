@@ -4,22 +4,46 @@ import type { ScoredResult } from '../../shared/schemas/scored-result.js';
 import { MalformedResultError } from './errors.js';
 import { isScoredResult } from './result-check.js';
 import { isBookedAt } from '../../shared/view/months.js';
+import { unpackScoredResults } from '../../shared/schemas/scored-results-record.js';
+
+/** Where a result sits in its record: its index in a packed record, none in a single-result one. */
+export interface EntryPlace {
+  readonly subSequenceNumber?: number;
+}
+
+/** One result a record carries, checked on its own: the result, or why it cannot be one. */
+export type ResultEntry = (EntryPlace & { readonly result: ScoredResult }) | (EntryPlace & { readonly error: MalformedResultError; readonly raw?: string });
 
 /**
- * Decodes one results-stream record into a `ScoredResult` the view can hold, or throws
- * `MalformedResultError` saying why not. Beyond the schema it checks what the view's keys and
- * totals rely on: `bookedAt` with an offset (the local month and the sort key come from it) and
- * an active currency (totals are kept per currency).
+ * The results one results-stream record carries (`shared/schemas/scored-results-record.ts`): a
+ * packed record's each checked alone, so a malformed one costs only itself (its `raw` is its own
+ * JSON), or a single result. A record that is not JSON is one malformed entry.
  */
-export function parseScoredResult(data: Uint8Array): ScoredResult {
-  // A view of the bytes, not a copy.
-  const text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
-  let value: unknown;
+export function readResultsRecord(data: Uint8Array): ResultEntry[] {
+  let unpacked: ReturnType<typeof unpackScoredResults>;
   try {
-    value = JSON.parse(text);
+    unpacked = unpackScoredResults(data);
   } catch (error) {
-    throw new MalformedResultError('not JSON', undefined, { cause: error });
+    return [{ error: new MalformedResultError('not JSON', undefined, { cause: error }) }];
   }
+  return unpacked.values.map((value, index) => {
+    const place: EntryPlace = unpacked.packed ? { subSequenceNumber: index } : {};
+    try {
+      return { ...place, result: checkScoredResult(value) };
+    } catch (error) {
+      if (!(error instanceof MalformedResultError)) throw error;
+      return { ...place, error, ...(unpacked.packed ? { raw: JSON.stringify(value) } : {}) };
+    }
+  });
+}
+
+/**
+ * One result as parsed JSON (a single record's, or an element of a packed one) as a
+ * `ScoredResult` the view can hold, or `MalformedResultError` saying why not. Beyond the schema it
+ * checks what the view's keys and totals rely on: `bookedAt` with an offset (the local month and
+ * the sort key come from it) and an active currency (totals are kept per currency).
+ */
+export function checkScoredResult(value: unknown): ScoredResult {
   const result = isScoredResult(value) ? value : fromSchema(value);
   if (result.transactionId === '' || result.userId === '') throw new MalformedResultError('transactionId and userId must not be empty', result.transactionId);
   if (!isBookedAt(result.bookedAt)) throw new MalformedResultError(`bookedAt '${result.bookedAt}' is not ISO 8601 with an offset`, result.transactionId);

@@ -7,7 +7,7 @@ import { RejectCode } from '../../shared/schemas/reject-codes.js';
 import { RejectStage, buildRejectRecord } from '../../shared/rejects/reject-record.js';
 import { SCORED_RESULT_VERSION } from '../../shared/schemas/scored-result.js';
 import type { ScoredResult } from '../../shared/schemas/scored-result.js';
-import { streamPartitionKey } from '../../shared/schemas/stream-partition-key.js';
+import { RESULTS_RECORD_MAX_BYTES, packScoredResults } from '../../shared/schemas/scored-results-record.js';
 import { normaliseValidatedBrokerTransaction } from '../../shared/schemas/transaction.js';
 import type { Transaction } from '../../shared/schemas/transaction.js';
 import type { RejectStore } from '../../shared/rejects/reject-store.js';
@@ -40,12 +40,26 @@ export interface ScoringProcessorOptions {
   readonly now?: () => Date;
   /** @default a silent logger */
   readonly logger?: Logger;
+  /** Largest results-stream record the results are packed into. @default RESULTS_RECORD_MAX_BYTES (one PUT payload unit, 25 KB) */
+  readonly resultsRecordMaxBytes?: number;
 }
 
 /** A record that can never be scored as it is, and why. */
 interface Unscorable {
   readonly entry: ScoringJobRecord;
   readonly message: string;
+}
+
+/** A result and the job record it was scored from. */
+interface Scored {
+  readonly entry: ScoringJobRecord;
+  readonly result: ScoredResult;
+}
+
+/** What one write settled: results now on the stream, records set aside. */
+interface WriteOutcome {
+  readonly scored: number;
+  readonly rejected: number;
 }
 
 /** Scores are probabilities; float32 arithmetic may overshoot [0, 1] by a few ulps. */
@@ -57,9 +71,10 @@ function clamp01(value: number): number {
 
 /**
  * Runs one scoring job: normalises each record, featurises and scores them in one batch on the
- * inference pool, and writes one `ScoredResult` per record to the results stream (partition key
- * user and month, see `streamPartitionKey`), its change envelope carried over unchanged. A record that can never be scored (it does not normalise, its scores are not finite
- * probabilities, its result cannot be put) goes to the reject store as
+ * inference pool, and writes one `ScoredResult` per record, its change envelope carried over
+ * unchanged, to its lane's results stream, packed many to a Kinesis record (see
+ * `scored-results-record.ts`). A record that can never be scored (it does not normalise, its scores
+ * are not finite probabilities, its result cannot be put) goes to the reject store as
  * `unscorable` and the rest proceed; the job resolves only once every result and reject is
  * durable, and rejects (so BullMQ retries it) if any write failed.
  *
@@ -73,6 +88,7 @@ export class ScoringProcessor {
   private readonly rejectStore: RejectStore;
   private readonly now: () => Date;
   private readonly log: Logger;
+  private readonly resultsRecordMaxBytes: number;
   /** One copy shared by every result (results are serialised, never mutated), taken at the first result. */
   private models: ModelVersions | undefined;
 
@@ -82,6 +98,7 @@ export class ScoringProcessor {
     this.rejectStore = options.rejectStore;
     this.now = options.now ?? (() => new Date());
     this.log = options.logger ?? silentLogger();
+    this.resultsRecordMaxBytes = options.resultsRecordMaxBytes ?? RESULTS_RECORD_MAX_BYTES;
   }
 
   public async process(data: ScoringJobData, jobId: string): Promise<ScoringJobResult> {
@@ -97,7 +114,7 @@ export class ScoringProcessor {
       }
     }
 
-    const results: { entry: ScoringJobRecord; result: ScoredResult }[] = [];
+    const results: Scored[] = [];
     if (valid.length > 0) {
       // A whole-batch failure (thread died, pool closing) throws: transient, BullMQ retries the job.
       const scores = await this.scorer.score(valid.map((v) => v.transaction));
@@ -112,26 +129,46 @@ export class ScoringProcessor {
       });
     }
 
-    const writes = [
-      ...results.map(({ entry, result }) =>
-        this.results[data.lane ?? laneOf(entry.record)].put({ data: JSON.stringify(result), partitionKey: streamPartitionKey(result) }).then(
-          () => 'scored' as const,
-          async (error: unknown) => {
-            // A record the producer can never send (it says so at once) is unscorable, not a retry.
-            if (!(error instanceof InvalidRecordError)) throw error;
-            await this.reject(data, { entry, message: `result cannot be put: ${error.message}` });
-            return 'rejected' as const;
-          },
-        ),
-      ),
-      ...unscorable.map((item) => this.reject(data, item).then(() => 'rejected' as const)),
+    const byLane = new Map<LaneName, Scored[]>();
+    for (const scored of results) {
+      const lane = data.lane ?? laneOf(scored.entry.record);
+      const list = byLane.get(lane);
+      if (list === undefined) byLane.set(lane, [scored]);
+      else list.push(scored);
+    }
+    const writes: Promise<WriteOutcome>[] = [
+      ...[...byLane].flatMap(([lane, scored]) => packScoredResults(scored.map((s) => s.result), this.resultsRecordMaxBytes).map((packed) => this.write(data, lane, packed, scored.slice(packed.first, packed.first + packed.count)))),
+      ...unscorable.map((item) => this.reject(data, item).then(() => ({ scored: 0, rejected: 1 }))),
     ];
     const settled = await Promise.allSettled(writes);
     const failures = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failures.length > 0) throw new ScoringWriteError(jobId, failures.length, settled.length, { cause: failures[0]?.reason });
-    const rejected = settled.filter((s) => s.status === 'fulfilled' && s.value === 'rejected').length;
-    if (rejected > 0) this.log.warn({ jobId, rejected, shardId: data.shardId }, 'unscorable records set aside');
-    return { scored: settled.length - rejected, rejected };
+    const outcome = { scored: 0, rejected: 0 };
+    for (const s of settled as PromiseFulfilledResult<WriteOutcome>[]) {
+      outcome.scored += s.value.scored;
+      outcome.rejected += s.value.rejected;
+    }
+    if (outcome.rejected > 0) this.log.warn({ jobId, rejected: outcome.rejected, shardId: data.shardId }, 'unscorable records set aside');
+    return outcome;
+  }
+
+  /**
+   * Puts one packed record. A record the producer can never send (it says so at once) is retried
+   * one result to a record, so only a result that cannot be put alone is set aside, as unscorable.
+   */
+  private async write(data: ScoringJobData, lane: LaneName, packed: { readonly data: string; readonly partitionKey: string }, carried: readonly Scored[]): Promise<WriteOutcome> {
+    try {
+      await this.results[lane].put({ data: packed.data, partitionKey: packed.partitionKey });
+      return { scored: carried.length, rejected: 0 };
+    } catch (error) {
+      if (!(error instanceof InvalidRecordError)) throw error;
+      if (carried.length > 1) {
+        const alone = await Promise.all(carried.map((one) => this.write(data, lane, packScoredResults([one.result], this.resultsRecordMaxBytes)[0] as { data: string; partitionKey: string }, [one])));
+        return alone.reduce((sum, o) => ({ scored: sum.scored + o.scored, rejected: sum.rejected + o.rejected }), { scored: 0, rejected: 0 });
+      }
+      await Promise.all(carried.map(({ entry }) => this.reject(data, { entry, message: `result cannot be put: ${error.message}` })));
+      return { scored: 0, rejected: carried.length };
+    }
   }
 
   /**

@@ -6,6 +6,7 @@ import { RejectCode } from '../../../shared/schemas/reject-codes.js';
 import { RejectStore } from '../../../shared/rejects/reject-store.js';
 import { ChangeKind } from '../../../shared/schemas/transaction-change.js';
 import { streamPartitionKey } from '../../../shared/schemas/stream-partition-key.js';
+import { packScoredResults } from '../../../shared/schemas/scored-results-record.js';
 import { scanView } from '../../../shared/view/scan-view.js';
 import { PROJECTOR_APPLICATION, Projector } from '../../../workers/projector/projector.js';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
@@ -109,6 +110,35 @@ describe('Class: Projector', function () {
       for (const reject of rejected) expect(reject.source).to.include({ stream: own.names.streams.results }).and.to.have.keys('stream', 'shardId', 'sequenceNumber');
       expect(health.leasesHeld).to.equal(2);
       expect(health.lastBatchAt).to.be.a('string');
+    });
+
+    it('projects packed records (version 2) result by result: a malformed or unwritable one is rejected alone, by its place in its record', async () => {
+      // Prepare
+      const results = scoredResults(300, { seed: 33, users: 6 });
+      const [first, second] = scoredResults(2, { seed: 34, users: 1, prefix: 'packed' }) as [ReturnType<typeof scoredResult>, ReturnType<typeof scoredResult>];
+      const malformed = { ...first, transactionId: 'tx-bad-currency', amount: { minor: 100, currency: 'XXY' } };
+      const unwritable = scoredResult({ transactionId: 'tx-too-long', userId: 'u'.repeat(2100) });
+      const mixed = packScoredResults([first, malformed, unwritable, second] as never, 1_000_000);
+      const lines = [...packScoredResults(results), ...mixed].map((p) => ({ key: p.partitionKey.slice(0, 256), data: p.data }));
+      await putLines(own, lines);
+      const worker = projector();
+
+      // Act
+      await worker.start();
+      await until('every result projected or rejected', 45_000, async () => (await viewOf()).transactions.length >= results.length + 2 && (await listRejects()).length === 2);
+      const view = await viewOf();
+      const rejected = new Map((await listRejects()).map((r) => [r.transactionId, r]));
+
+      // Assess
+      expect(lines.length).to.be.lessThan(results.length / 10);
+      expect(view.transactions).to.have.length(results.length + 2);
+      expect(shownTotals(view)).to.deep.equal(expectedTotals([...results, first, second]));
+      expect(rejected.get('tx-bad-currency')).to.deep.include({ code: RejectCode.MalformedRecord, stage: 'projector' });
+      expect(rejected.get('tx-bad-currency')?.source).to.include({ subSequenceNumber: 1, stream: own.names.streams.results });
+      expect(JSON.parse(rejected.get('tx-bad-currency')?.raw ?? '')).to.deep.equal(malformed);
+      expect(rejected.get('tx-too-long')).to.deep.include({ code: RejectCode.Unprojectable, stage: 'projector' });
+      expect(rejected.get('tx-too-long')?.source).to.include({ subSequenceNumber: 2 });
+      expect(rejected.get('tx-too-long')?.source.sequenceNumber).to.equal(rejected.get('tx-bad-currency')?.source.sequenceNumber);
     });
 
     it('changes nothing when the stream delivers the same results again after a restart', async () => {

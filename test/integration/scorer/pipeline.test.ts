@@ -28,6 +28,7 @@ import { kinesisRecord } from '../../unit/stream-reader/raw-records.js';
 import type { PipelineFixture } from './pipeline-fixture.js';
 import { checkpoints, pipelineFixture, putRaw, readStream, syntheticRawRecords, waitFor } from './pipeline-fixture.js';
 import { streamPartitionKey } from '../../../shared/schemas/stream-partition-key.js';
+import { unpackScoredResults } from '../../../shared/schemas/scored-results-record.js';
 
 /** Lease and read timings that make a test's consumer start, read and checkpoint within a second. */
 const FAST_READER = { failoverTimeMs: 2_000, idleTimeBetweenReadsMs: 50, checkpointIntervalMs: 100, shutdownTimeoutMs: 5_000, backoffBaseMs: 20 } as const;
@@ -111,9 +112,10 @@ describe('Scoring pipeline: stream-reader → BullMQ → scorer → results stre
     return [...tips].every(([shardId, tip]) => done.get(shardId) === tip);
   }
 
-  async function results(): Promise<{ result: ScoredResult; partitionKey: string }[]> {
+  /** Every result on the results stream, with the key of the (packed) record it came in and its place there. */
+  async function results(): Promise<{ result: ScoredResult; partitionKey: string; subSequenceNumber: number }[]> {
     const records = await readStream(fx.clients.kinesis, fx.names.streams.results);
-    return records.map((r) => ({ result: scoredResultSchema.parse(JSON.parse(r.data)), partitionKey: r.partitionKey }));
+    return records.flatMap((r) => unpackScoredResults(Buffer.from(r.data)).values.map((v, i) => ({ result: scoredResultSchema.parse(v), partitionKey: r.partitionKey, subSequenceNumber: i })));
   }
 
   it('scores every record exactly once, as the models do, sets aside the unscorable and the malformed, and checkpoints at the tip', async () => {
@@ -137,13 +139,15 @@ describe('Scoring pipeline: stream-reader → BullMQ → scorer → results stre
     const scored = await results();
     console.log(`      ${good.length} records reader → queue → scorer (2 threads) → results stream in ${elapsedMs.toFixed(0)} ms, consumer start included`);
     expect(scored).to.have.length(good.length);
+    expect(scored.filter((s) => s.subSequenceNumber === 0).length, 'results records').to.be.lessThan(good.length / 5);
     const byId = new Map(scored.map((s) => [s.result.transactionId, s]));
     expect(byId.size).to.equal(good.length);
     good.forEach((raw, i) => {
       const got = byId.get(raw.transaction.transactionId);
       const want = expected[i]!;
       expect(got, raw.transaction.transactionId).to.not.equal(undefined);
-      expect(got!.partitionKey).to.equal(streamPartitionKey(raw.transaction));
+      // A packed record is keyed by its first result's user and month.
+      if (got!.subSequenceNumber === 0) expect(got!.partitionKey).to.equal(streamPartitionKey(raw.transaction));
       expect(got!.result).to.deep.include({
         category: want.category,
         categoryScores: want.categoryScores,

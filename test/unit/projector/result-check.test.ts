@@ -4,7 +4,8 @@ import { ChangeKind } from '../../../shared/schemas/transaction-change.js';
 import { itemOf, monthExpiry, toItem, versionOf } from '../../../shared/view/version.js';
 import { MalformedResultError } from '../../../workers/projector/errors.js';
 import { isScoredResult } from '../../../workers/projector/result-check.js';
-import { parseScoredResult } from '../../../workers/projector/result-parser.js';
+import { readResultsRecord } from '../../../workers/projector/result-parser.js';
+import { packScoredResults } from '../../../shared/schemas/scored-results-record.js';
 import { scoredResult, withChange } from '../../integration/projector/scored-results.js';
 
 type Json = Record<string, unknown>;
@@ -73,16 +74,45 @@ describe('Module: workers/projector/result-check', () => {
     });
   });
 
-  describe('Function: parseScoredResult', () => {
-    it('says what is wrong with a malformed record, as the schema words it', () => {
+  describe('Function: readResultsRecord', () => {
+    it('says what is wrong with a malformed single-result record, as the schema words it', () => {
       // Prepare
       const bad = Buffer.from(JSON.stringify({ ...scoredResult({ transactionId: 'tx-9' }), anomalyScore: 2 }));
 
       // Act
-      const act = () => parseScoredResult(bad);
+      const [entry, ...rest] = readResultsRecord(bad);
 
       // Assess
-      expect(act).to.throw(MalformedResultError, /anomalyScore/).with.property('transactionId', 'tx-9');
+      expect(rest).to.deep.equal([]);
+      expect(entry).to.not.have.property('subSequenceNumber');
+      expect(entry).to.have.property('error').that.is.instanceOf(MalformedResultError).and.has.property('transactionId', 'tx-9');
+      expect((entry as { error: Error }).error.message).to.match(/anomalyScore/);
+    });
+
+    it('checks each result of a packed record alone: a malformed one is named by its place and keeps its own JSON', () => {
+      // Prepare
+      const good = [scoredResult({ transactionId: 'tx-1' }), scoredResult({ transactionId: 'tx-3' })];
+      const bad = { ...scoredResult({ transactionId: 'tx-2' }), amount: { minor: 5, currency: 'XXY' } };
+      const [packed] = packScoredResults([good[0], bad, good[1]] as never);
+
+      // Act
+      const entries = readResultsRecord(Buffer.from(packed?.data ?? ''));
+
+      // Assess
+      expect(entries.map((e) => ('result' in e ? e.result.transactionId : 'malformed'))).to.deep.equal(['tx-1', 'malformed', 'tx-3']);
+      expect(entries.map((e) => e.subSequenceNumber)).to.deep.equal([0, 1, 2]);
+      const malformed = entries[1] as { error: MalformedResultError; raw: string };
+      expect(malformed.error.message).to.contain("amount.currency 'XXY'");
+      expect(JSON.parse(malformed.raw)).to.deep.equal(bad);
+    });
+
+    it('reads bytes that are not JSON as one malformed entry', () => {
+      // Act
+      const entries = readResultsRecord(Buffer.from('{"v":2,"results":['));
+
+      // Assess
+      expect(entries).to.have.length(1);
+      expect((entries[0] as { error: Error }).error.message).to.equal('malformed scored result: not JSON');
     });
   });
 

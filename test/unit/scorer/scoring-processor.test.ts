@@ -5,6 +5,8 @@ import { CATEGORIES } from '../../../shared/schemas/categories.js';
 import { RejectCode } from '../../../shared/schemas/reject-codes.js';
 import type { RejectRecord } from '../../../shared/rejects/reject-record.js';
 import { scoredResultSchema } from '../../../shared/schemas/scored-result.js';
+import type { ScoredResult } from '../../../shared/schemas/scored-result.js';
+import { RESULTS_RECORD_MAX_BYTES, unpackScoredResults } from '../../../shared/schemas/scored-results-record.js';
 import type { Transaction } from '../../../shared/schemas/transaction.js';
 import type { RejectStore } from '../../../shared/rejects/reject-store.js';
 import { ScoringWriteError } from '../../../workers/scorer/errors.js';
@@ -59,6 +61,11 @@ function sink(fail: (record: ProducerRecord) => Error | undefined = () => undefi
   };
 }
 
+/** Every result a writer was given, in order, unpacked from its records and checked against the contract. */
+function resultsOf(writer: { put_: ProducerRecord[] }): ScoredResult[] {
+  return writer.put_.flatMap((r) => unpackScoredResults(typeof r.data === 'string' ? Buffer.from(r.data) : r.data).values.map((v) => scoredResultSchema.parse(v)));
+}
+
 /** One writer for both lanes, where a test is not about lanes. */
 function bothLanes(writer: ResultWriter): LaneResultWriters {
   return { live: writer, history: writer };
@@ -77,7 +84,7 @@ function job(ids: readonly string[], overrides: Record<string, Record<string, un
 
 describe('Class: ScoringProcessor', () => {
   describe('Method: process', () => {
-    it('scores the whole job in one batch and writes one contract-valid result per record, keyed by user and month', async () => {
+    it("scores the whole job in one batch and writes one contract-valid result per record, packed in one results record keyed by its first result's user and month", async () => {
       // Prepare
       const scorer = fakeScorer();
       const results = sink();
@@ -89,9 +96,9 @@ describe('Class: ScoringProcessor', () => {
       // Assess
       expect(outcome).to.deep.equal({ scored: 3, rejected: 0 });
       expect(scorer.batches).to.deep.equal([3]);
-      const parsed = results.put_.map((r) => scoredResultSchema.parse(JSON.parse(String(r.data))));
+      const parsed = resultsOf(results);
       expect(parsed.map((r) => r.transactionId)).to.deep.equal(['a', 'b', 'c']);
-      expect(results.put_.every((r) => r.partitionKey === 'user-1#2026-11')).to.equal(true);
+      expect(results.put_.map((r) => r.partitionKey)).to.deep.equal(['user-1#2026-11']);
       expect(parsed[0]).to.deep.include({ category: 'groceries', anomalyScore: 0.25, isAnomaly: false, models: VERSIONS, scoredAt: NOW.toISOString(), amount: { minor: -1250, currency: 'EUR' } });
       expect(parsed[0]?.ingestedAt).to.equal(job(['a']).records[0]?.record.ingestedAt);
     });
@@ -114,7 +121,7 @@ describe('Class: ScoringProcessor', () => {
       await processor.process({ ...data, records }, 'job-changes');
 
       // Assess
-      const parsed = new Map(results.put_.map((r) => scoredResultSchema.parse(JSON.parse(String(r.data)))).map((r) => [r.transactionId, r]));
+      const parsed = new Map(resultsOf(results).map((r) => [r.transactionId, r]));
       expect(parsed.get('posted')?.change).to.deep.equal(changes.posted);
       expect(parsed.get('gone')?.change).to.deep.equal(changes.gone);
       expect(parsed.get('plain')).to.not.have.property('change');
@@ -136,7 +143,7 @@ describe('Class: ScoringProcessor', () => {
       const outcome = await processor.process({ ...data, records }, 'job-lanes');
 
       // Assess
-      const ids = (writer: ReturnType<typeof sink>) => writer.put_.map((r) => scoredResultSchema.parse(JSON.parse(String(r.data))).transactionId);
+      const ids = (writer: ReturnType<typeof sink>) => resultsOf(writer).map((r) => r.transactionId);
       expect(outcome).to.deep.equal({ scored: 4, rejected: 0 });
       expect(ids(history)).to.deep.equal(['backfill-1', 'backfill-2']);
       expect(ids(live)).to.deep.equal(['plain', 'live-1']);
@@ -154,11 +161,11 @@ describe('Class: ScoringProcessor', () => {
       await processor.process({ ...data, lane: 'history', records }, 'job-replay');
 
       // Assess
-      expect(history.put_).to.have.length(2);
+      expect(resultsOf(history).map((r) => r.transactionId)).to.deep.equal(['replayed-1', 'replayed-2']);
       expect(live.put_).to.have.length(0);
     });
 
-    it('sets aside records that do not normalise, score NaN, fail alone in the thread or can never be put, and writes the rest', async () => {
+    it('sets aside records that do not normalise, score NaN, fail alone in the thread or can never be put alone, and writes the rest', async () => {
       // Prepare
       const scorer = fakeScorer((t) => (t.transactionId === 'nan' ? { anomaly: Number.NaN } : t.transactionId === 'thread' ? { fail: 'featurisation threw' } : {}));
       const rejectStore = fakeRejects();
@@ -171,7 +178,7 @@ describe('Class: ScoringProcessor', () => {
 
       // Assess
       expect(outcome).to.deep.equal({ scored: 1, rejected: 4 });
-      expect(results.put_).to.have.length(1);
+      expect(resultsOf(results).map((r) => r.transactionId)).to.deep.equal(['ok']);
       const byId = new Map(rejectStore.stored.map((r) => [r.transactionId, r]));
       expect([...byId.keys()].sort()).to.deep.equal(['bad-amount', 'huge', 'nan', 'thread']);
       for (const reject of rejectStore.stored) expect(reject).to.deep.include({ code: RejectCode.Unscorable, stage: 'scorer' });
@@ -182,9 +189,9 @@ describe('Class: ScoringProcessor', () => {
     });
 
     it('fails the job (for BullMQ to retry) when a write fails for a transient reason, after every other write settled', async () => {
-      // Prepare
+      // Prepare: records of one result each, so the job makes three writes
       const results = sink((r) => (String(r.data).includes('"transactionId":"b"') ? new Error('ProvisionedThroughputExceededException') : undefined));
-      const processor = new ScoringProcessor({ scorer: fakeScorer(), results: bothLanes(results), rejectStore: fakeRejects(), now: () => NOW });
+      const processor = new ScoringProcessor({ scorer: fakeScorer(), results: bothLanes(results), rejectStore: fakeRejects(), now: () => NOW, resultsRecordMaxBytes: 1 });
 
       // Act
       const error = await processor.process(job(['a', 'b', 'c']), 'job-3').catch((e: unknown) => e);
@@ -193,6 +200,26 @@ describe('Class: ScoringProcessor', () => {
       expect(error).to.be.instanceOf(ScoringWriteError);
       expect((error as ScoringWriteError).message).to.contain('1 of 3 writes failed: ProvisionedThroughputExceededException');
       expect(results.put_).to.have.length(2);
+    });
+
+    it("packs a large job's results into as few records as fit one PUT payload unit each", async () => {
+      // Prepare
+      const results = sink();
+      const processor = new ScoringProcessor({ scorer: fakeScorer(), results: bothLanes(results), rejectStore: fakeRejects(), now: () => NOW });
+      const ids = Array.from({ length: 250 }, (_, i) => `tx-${i}`);
+
+      // Act
+      const outcome = await processor.process(job(ids), 'job-large');
+
+      // Assess
+      expect(outcome).to.deep.equal({ scored: 250, rejected: 0 });
+      expect(resultsOf(results).map((r) => r.transactionId)).to.deep.equal(ids);
+      const sizes = results.put_.map((r) => Buffer.byteLength(String(r.data), 'utf8'));
+      expect(results.put_.length).to.be.greaterThan(1);
+      expect(sizes.every((bytes) => bytes <= RESULTS_RECORD_MAX_BYTES)).to.equal(true);
+      // Full: each record but the last had no room for the next record's first result.
+      const firstOfEach = results.put_.map((r) => unpackScoredResults(Buffer.from(String(r.data))).values[0]);
+      sizes.slice(0, -1).forEach((bytes, i) => expect(bytes + 1 + Buffer.byteLength(JSON.stringify(firstOfEach[i + 1]), 'utf8')).to.be.greaterThan(RESULTS_RECORD_MAX_BYTES));
     });
   });
 });
