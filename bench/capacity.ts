@@ -31,7 +31,10 @@ export interface CapacityInputs {
   /** vCPUs per task of each role (the stack's taskSize). */
   readonly taskVcpus: Readonly<Record<string, number>>;
   readonly rawRecordBytes: number;
+  /** Bytes of one result (its JSON). */
   readonly resultRecordBytes: number;
+  /** Results per results-stream record as the scorer packs a full job (absent in older results: one). */
+  readonly resultsPerRecord?: number;
   /** View write capacity per record, as DynamoDB reported it consumed in the bench. */
   readonly viewWruPerRecord: number;
   /** View read capacity per user-month page, as DynamoDB reported it consumed in the bench (absent in older results). */
@@ -54,12 +57,13 @@ export interface CapacityRow {
   readonly limits: readonly string[];
 }
 
-const shardsFor = (rate: number, bytes: number): number =>
-  Math.max(1, Math.ceil(Math.max(rate / SHARD_WRITE_LIMIT.recordsPerSecond, (rate * bytes) / SHARD_WRITE_LIMIT.bytesPerSecond) / SHARD_HEADROOM));
+/** Shards for `rate` items a second of `bytes` each, `perRecord` items to a Kinesis record. */
+const shardsFor = (rate: number, bytes: number, perRecord = 1): number =>
+  Math.max(1, Math.ceil(Math.max(rate / perRecord / SHARD_WRITE_LIMIT.recordsPerSecond, (rate * bytes) / SHARD_WRITE_LIMIT.bytesPerSecond) / SHARD_HEADROOM));
 
 export function capacityPlan(inputs: CapacityInputs, targets: readonly number[] = CAPACITY_TARGETS): CapacityRow[] {
   return targets.map((rate) => {
-    const shards = { raw: shardsFor(rate, inputs.rawRecordBytes), results: shardsFor(rate, inputs.resultRecordBytes) };
+    const shards = { raw: shardsFor(rate, inputs.rawRecordBytes), results: shardsFor(rate, inputs.resultRecordBytes, inputs.resultsPerRecord) };
     const limits: string[] = [];
     const tasks: Record<string, number> = {};
     for (const [role, perCpuSecond] of Object.entries(inputs.recordsPerCpuSecond)) {
@@ -103,7 +107,7 @@ export function capacityMarkdown(rows: readonly CapacityRow[], inputs: CapacityI
     ...lines,
     '',
     `Derived from the measured records per CPU second (${perCore}; task sizes from Pulumi.${stack}.yaml), tasks planned at ${CPU_TARGET * 100} % CPU,`,
-    `shards at ${SHARD_HEADROOM * 100} % of 1,000 records/s or 1 MiB/s (raw records ${inputs.rawRecordBytes} B, results ${inputs.resultRecordBytes} B), ${inputs.viewWruPerRecord} view WRU per record`,
+    `shards at ${SHARD_HEADROOM * 100} % of 1,000 records/s or 1 MiB/s (raw records ${inputs.rawRecordBytes} B, results ${inputs.resultRecordBytes} B, ${inputs.resultsPerRecord ?? 1} to a results record), ${inputs.viewWruPerRecord} view WRU per record`,
     `(consumed capacity as DynamoDB reported it); the stream-reader a registered consumer on every shard of the live raw stream${inputs.viewRruPerMonthRead === undefined ? '' : `; a user-month page read costs ${inputs.viewRruPerMonthRead} RRU (measured), so the view's 40,000 RRU/s default quota serves about ${Math.floor(TABLE_RRU_QUOTA / Math.max(inputs.viewRruPerMonthRead, 0.5)).toLocaleString('en-US')} page reads a second`}. One crawler per broker cursor. Per-core rates assume a task's rate scales with its vCPUs.`,
   ].join('\n');
 }

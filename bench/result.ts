@@ -55,7 +55,7 @@ export interface BenchResult {
     readonly inferenceThreads: number;
   };
   /** What one record weighs on the way (measured on the bench's synthetic data). */
-  readonly workload: { readonly rawRecordBytes: number; readonly resultRecordBytes: number; readonly viewWruPerRecord: number; readonly viewItemBytes: number; readonly viewRruPerRecordRead: number; readonly viewRruPerMonthRead: number };
+  readonly workload: { readonly rawRecordBytes: number; readonly resultRecordBytes: number; readonly resultsPerRecord?: number; readonly viewWruPerRecord: number; readonly viewItemBytes: number; readonly viewRruPerRecordRead: number; readonly viewRruPerMonthRead: number };
   /** The shard consumer library against a bare GetRecords loop on the same records, CPU seconds of the bench process. */
   readonly consumer: ConsumerControl;
   readonly ceilings: Readonly<Record<CeilingName, Rate>>;

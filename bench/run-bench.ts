@@ -16,7 +16,8 @@ import { consumerControl } from './ceilings/consumer.js';
 import { PROJECTOR_BATCH, storeWriteCeiling, viewWriteCeiling } from './ceilings/dynamodb.js';
 import { inferenceCeiling } from './ceilings/inference.js';
 import { kinesisCeilings } from './ceilings/kinesis.js';
-import { benchScoredResults, benchTransactions } from './fixtures.js';
+import { benchScoredResults, benchTransactions, chunks } from './fixtures.js';
+import { packScoredResults } from '../shared/schemas/scored-results-record.js';
 import { stackTaskVcpus } from '../local/infra-settings.js';
 import { pipelineBench } from './pipeline/pipeline-bench.js';
 import type { FanOutCounts, PipelineBenchResult } from './pipeline/pipeline-bench.js';
@@ -195,7 +196,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResult & { r
     const perCore = Object.fromEntries(Object.entries(backlog.backlogCpu).map(([role, use]) => [role, use.recordsPerCpuSecond]));
     const measured = scored.slice(0, profile.viewRecords);
     const averageBytes = (items: readonly unknown[]): number => Math.round(items.reduce((n: number, item) => n + Buffer.byteLength(JSON.stringify(item)), 0) / Math.max(1, items.length));
-    const workload = { rawRecordBytes: averageBytes(rawRecords.slice(0, 2_000)), resultRecordBytes: averageBytes(measured), viewWruPerRecord: viewWrite.wruPerRecord, viewItemBytes: store.itemBytes, viewRruPerRecordRead: viewWrite.rruPerRecordRead, viewRruPerMonthRead: viewWrite.rruPerMonthRead };
+    // As the scorer packs a full job's results (scored-results-record.ts): what the results stream's shards are planned from.
+    const resultsPerRecord = Math.round((measured.length / Math.max(1, chunks(measured, JOB_RECORDS).reduce((n, job) => n + packScoredResults(job).length, 0))) * 10) / 10;
+    const workload = { rawRecordBytes: averageBytes(rawRecords.slice(0, 2_000)), resultRecordBytes: averageBytes(measured), resultsPerRecord, viewWruPerRecord: viewWrite.wruPerRecord, viewItemBytes: store.itemBytes, viewRruPerRecordRead: viewWrite.rruPerRecordRead, viewRruPerMonthRead: viewWrite.rruPerMonthRead };
     const partial: Omit<BenchResult, 'figures' | 'files' | 'capacity'> = {
       version: BENCH_RESULT_VERSION,
       mode: options.quick === true ? 'quick' : 'full',
