@@ -26,6 +26,8 @@ export function readResultsRecord(data: Uint8Array): ResultEntry[] {
   } catch (error) {
     return [{ error: new MalformedResultError('not JSON', undefined, { cause: error }) }];
   }
+  // The scorer never packs nothing; a record that carries nothing is set aside, not skipped unseen.
+  if (unpacked.values.length === 0) return [{ error: new MalformedResultError('packed record with no results', undefined) }];
   return unpacked.values.map((value, index) => {
     const place: EntryPlace = unpacked.packed ? { subSequenceNumber: index } : {};
     try {

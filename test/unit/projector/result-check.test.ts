@@ -106,13 +106,16 @@ describe('Module: workers/projector/result-check', () => {
       expect(JSON.parse(malformed.raw)).to.deep.equal(bad);
     });
 
-    it('reads bytes that are not JSON as one malformed entry', () => {
+    it('reads bytes that are not JSON, or a packed record of nothing, as one malformed entry', () => {
       // Act
-      const entries = readResultsRecord(Buffer.from('{"v":2,"results":['));
+      const notJson = readResultsRecord(Buffer.from('{"v":2,"results":['));
+      const empty = readResultsRecord(Buffer.from('{"v":2,"results":[]}'));
 
       // Assess
-      expect(entries).to.have.length(1);
-      expect((entries[0] as { error: Error }).error.message).to.equal('malformed scored result: not JSON');
+      expect(notJson).to.have.length(1);
+      expect((notJson[0] as { error: Error }).error.message).to.equal('malformed scored result: not JSON');
+      expect(empty).to.have.length(1);
+      expect((empty[0] as { error: Error }).error.message).to.equal('malformed scored result: packed record with no results');
     });
   });
 
