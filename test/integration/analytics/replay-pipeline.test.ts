@@ -18,6 +18,7 @@ import { ScoringDispatcher } from '../../../workers/stream-reader/scoring-dispat
 import { STREAM_READER_APPLICATIONS, StreamReader } from '../../../workers/stream-reader/stream-reader.js';
 import type { PipelineFixture } from '../scorer/pipeline-fixture.js';
 import { checkpoints, pipelineFixture, putRaw, readStream, syntheticRawRecords, waitFor } from '../scorer/pipeline-fixture.js';
+import { unpackScoredResults } from '../../../shared/schemas/scored-results-record.js';
 
 /** Lease and read timings that make a test's consumers start, read and checkpoint within a second. */
 const FAST = { failoverTimeMs: 2_000, idleTimeBetweenReadsMs: 50, checkpointIntervalMs: 100, shutdownTimeoutMs: 5_000, backoffBaseMs: 20 } as const;
@@ -122,7 +123,8 @@ describe('Replay through the pipeline: raw archive → raw stream → stream-rea
       { stream: fx.names.streams.results, application: PROJECTOR_APPLICATIONS.live },
       { stream: fx.names.streams.resultsHistory, application: PROJECTOR_APPLICATIONS.history },
     ];
-    const onStreams = async () => (await Promise.all(lanes.map((l) => readStream(fx.clients.kinesis, l.stream)))).flat().length;
+    // Results, not records: the scorer packs many results to a record.
+    const onStreams = async () => (await Promise.all(lanes.map((l) => readStream(fx.clients.kinesis, l.stream)))).flat().reduce((n, r) => n + unpackScoredResults(Buffer.from(r.data)).values.length, 0);
     await waitFor(`${results} results on the results streams`, async () => (await onStreams()) >= results, 60_000, 200);
     await waitFor(
       "each lane's projector checkpointed at the tip of its results stream",
