@@ -1,10 +1,34 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { connect } from 'node:net';
 
 export const LOOPBACK = '127.0.0.1' as const;
 
-/** Asks the kernel for a free loopback port. */
-export function freePort(): Promise<number> {
+/** Where ports are looked for: under the kernel's ephemeral range (see `freePort`). */
+const CHOSEN_PORTS = { lowest: 20_000, attempts: 64 } as const;
+
+/** The kernel's range for ephemeral ports (Linux default 32768-60999), or undefined where it cannot be read. */
+export function ephemeralPortRange(): { readonly low: number; readonly high: number } | undefined {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    return low !== undefined && high !== undefined && Number.isInteger(low) && Number.isInteger(high) ? { low, high } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Binds `port` on loopback and frees it: whether it could be bound now. */
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, LOOPBACK, () => server.close(() => resolve(true)));
+  });
+}
+
+/** A port the kernel hands out itself (listen on 0). */
+function kernelPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
@@ -15,6 +39,25 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * A free loopback port for a process started next. The port is free when this resolves, not
+ * reserved: the process binds it a moment later. A port from the kernel's ephemeral range (what
+ * listening on 0 gives) can be taken in that moment by any outgoing connection's source port, and
+ * a test run opens thousands (an environment's start once failed on EADDRINUSE that way). So the
+ * port is drawn at random from under that range, where no connection's source port comes from,
+ * and checked free; the kernel's own choice only if none is found.
+ */
+export async function freePort(): Promise<number> {
+  const high = (ephemeralPortRange()?.low ?? 32_768) - 1;
+  if (high > CHOSEN_PORTS.lowest) {
+    for (let attempt = 0; attempt < CHOSEN_PORTS.attempts; attempt += 1) {
+      const port = CHOSEN_PORTS.lowest + Math.floor(Math.random() * (high - CHOSEN_PORTS.lowest + 1));
+      if (await canBind(port)) return port;
+    }
+  }
+  return kernelPort();
 }
 
 /** True when something accepts connections on the port (on loopback or on every interface). */

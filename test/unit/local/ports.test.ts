@@ -1,0 +1,24 @@
+import { expect } from 'chai';
+import { createServer } from 'node:net';
+import { LOOPBACK, ephemeralPortRange, freePort } from '../../../local/env/ports.js';
+
+describe('Function: freePort', () => {
+  it('draws bindable ports from under the kernel’s ephemeral range, where no outgoing connection takes them', async () => {
+    // Prepare
+    const range = ephemeralPortRange();
+
+    // Act
+    const ports = await Promise.all(Array.from({ length: 20 }, () => freePort()));
+
+    // Assess
+    expect(range, 'the kernel names its ephemeral range').to.not.equal(undefined);
+    for (const port of ports) expect(port).to.be.within(20_000, (range?.low ?? 32_768) - 1);
+    expect(new Set(ports).size, 'drawn at random').to.be.greaterThan(15);
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(ports[0], LOOPBACK, resolve);
+    });
+    await new Promise((resolve) => server.close(resolve));
+  });
+});
