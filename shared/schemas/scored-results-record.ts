@@ -21,8 +21,11 @@ import { streamPartitionKey } from './stream-partition-key.js';
  */
 export const SCORED_RESULTS_RECORD_VERSION = 2 as const;
 
-/** One PUT payload unit: a packed record is billed like a single one up to this size. */
-export const RESULTS_RECORD_MAX_BYTES = 25 * 1024;
+/**
+ * Data of a packed record: one PUT payload unit (25 KB), less room for the partition key (at most
+ * 256 characters), which Kinesis counts in a record's size with the data.
+ */
+export const RESULTS_RECORD_MAX_BYTES = 25 * 1024 - 256;
 
 const HEAD = `{"v":${SCORED_RESULTS_RECORD_VERSION},"results":[`;
 const TAIL = ']}';
