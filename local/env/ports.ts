@@ -5,7 +5,19 @@ import { connect } from 'node:net';
 export const LOOPBACK = '127.0.0.1' as const;
 
 /** Where ports are looked for: under the kernel's ephemeral range (see `freePort`). */
-const CHOSEN_PORTS = { lowest: 20_000, attempts: 64 } as const;
+const CHOSEN_PORTS = { lowest: 10_000, attempts: 64, reuseAfterMs: 10 * 60_000 } as const;
+
+/**
+ * Ports this process handed out, and when: a port is free when chosen but bound only once the
+ * child starts, so without this two picks of one environment's start could draw the same port
+ * (the kernel's own choice never repeats that soon; a random draw can).
+ */
+const issued = new Map<number, number>();
+
+function recentlyIssued(port: number, now: number): boolean {
+  const at = issued.get(port);
+  return at !== undefined && now - at < CHOSEN_PORTS.reuseAfterMs;
+}
 
 /** The kernel's range for ephemeral ports (Linux default 32768-60999), or undefined where it cannot be read. */
 export function ephemeralPortRange(): { readonly low: number; readonly high: number } | undefined {
@@ -47,13 +59,17 @@ function kernelPort(): Promise<number> {
  * listening on 0 gives) can be taken in that moment by any outgoing connection's source port, and
  * a test run opens thousands (an environment's start once failed on EADDRINUSE that way). So the
  * port is drawn at random from under that range, where no connection's source port comes from,
- * and checked free; the kernel's own choice only if none is found.
+ * not one this process handed out in the last ten minutes, and checked free; the kernel's own
+ * choice only if none is found.
  */
 export async function freePort(): Promise<number> {
   const high = (ephemeralPortRange()?.low ?? 32_768) - 1;
   if (high > CHOSEN_PORTS.lowest) {
     for (let attempt = 0; attempt < CHOSEN_PORTS.attempts; attempt += 1) {
       const port = CHOSEN_PORTS.lowest + Math.floor(Math.random() * (high - CHOSEN_PORTS.lowest + 1));
+      if (recentlyIssued(port, Date.now())) continue;
+      // Marked before the check, so a concurrent call of this process cannot draw it meanwhile.
+      issued.set(port, Date.now());
       if (await canBind(port)) return port;
     }
   }
