@@ -8,6 +8,7 @@ import { RejectStage, buildRejectRecord } from '../../shared/rejects/reject-reco
 import { SCORED_RESULT_VERSION } from '../../shared/schemas/scored-result.js';
 import type { ScoredResult } from '../../shared/schemas/scored-result.js';
 import { RESULTS_RECORD_MAX_BYTES, packScoredResults } from '../../shared/schemas/scored-results-record.js';
+import type { PackedResults } from '../../shared/schemas/scored-results-record.js';
 import { normaliseValidatedBrokerTransaction } from '../../shared/schemas/transaction.js';
 import type { Transaction } from '../../shared/schemas/transaction.js';
 import type { RejectStore } from '../../shared/rejects/reject-store.js';
@@ -60,6 +61,10 @@ interface Scored {
 interface WriteOutcome {
   readonly scored: number;
   readonly rejected: number;
+}
+
+function sumOutcomes(outcomes: readonly WriteOutcome[]): WriteOutcome {
+  return outcomes.reduce((sum, o) => ({ scored: sum.scored + o.scored, rejected: sum.rejected + o.rejected }), { scored: 0, rejected: 0 });
 }
 
 /** Scores are probabilities; float32 arithmetic may overshoot [0, 1] by a few ulps. */
@@ -143,11 +148,7 @@ export class ScoringProcessor {
     const settled = await Promise.allSettled(writes);
     const failures = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failures.length > 0) throw new ScoringWriteError(jobId, failures.length, settled.length, { cause: failures[0]?.reason });
-    const outcome = { scored: 0, rejected: 0 };
-    for (const s of settled as PromiseFulfilledResult<WriteOutcome>[]) {
-      outcome.scored += s.value.scored;
-      outcome.rejected += s.value.rejected;
-    }
+    const outcome = sumOutcomes((settled as PromiseFulfilledResult<WriteOutcome>[]).map((s) => s.value));
     if (outcome.rejected > 0) this.log.warn({ jobId, rejected: outcome.rejected, shardId: data.shardId }, 'unscorable records set aside');
     return outcome;
   }
@@ -156,15 +157,14 @@ export class ScoringProcessor {
    * Puts one packed record. A record the producer can never send (it says so at once) is retried
    * one result to a record, so only a result that cannot be put alone is set aside, as unscorable.
    */
-  private async write(data: ScoringJobData, lane: LaneName, packed: { readonly data: string; readonly partitionKey: string }, carried: readonly Scored[]): Promise<WriteOutcome> {
+  private async write(data: ScoringJobData, lane: LaneName, packed: Pick<PackedResults, 'data' | 'partitionKey'>, carried: readonly Scored[]): Promise<WriteOutcome> {
     try {
       await this.results[lane].put({ data: packed.data, partitionKey: packed.partitionKey });
       return { scored: carried.length, rejected: 0 };
     } catch (error) {
       if (!(error instanceof InvalidRecordError)) throw error;
       if (carried.length > 1) {
-        const alone = await Promise.all(carried.map((one) => this.write(data, lane, packScoredResults([one.result], this.resultsRecordMaxBytes)[0] as { data: string; partitionKey: string }, [one])));
-        return alone.reduce((sum, o) => ({ scored: sum.scored + o.scored, rejected: sum.rejected + o.rejected }), { scored: 0, rejected: 0 });
+        return sumOutcomes(await Promise.all(carried.map((one) => this.write(data, lane, packScoredResults([one.result])[0] as PackedResults, [one]))));
       }
       await Promise.all(carried.map(({ entry }) => this.reject(data, { entry, message: `result cannot be put: ${error.message}` })));
       return { scored: 0, rejected: carried.length };
