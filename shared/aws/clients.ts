@@ -7,6 +7,7 @@ import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import { NodeHttp2Handler, NodeHttpHandler } from '@smithy/node-http-handler';
 import { isAccessDenied } from './access-denied.js';
 import { reuseHandlersPerSignal } from './handler-cache.js';
+import { widenConnectionWindow } from './http2-window.js';
 import { JsonHttpHandler } from './json-http-handler.js';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
@@ -113,8 +114,8 @@ export function createKinesisClient(options: ClientOptions = {}, overrides: Kine
   return reuseHandlersPerSignal(watchAccessDenied(new KinesisClient({ ...common('KINESIS', options), ...overrides }), options));
 }
 
-/** A subscription's HTTP/2 stream window: a second of a consumer's 2 MiB/s per shard. */
-const FAN_OUT_WINDOW_BYTES = 2 * 1024 * 1024;
+/** A subscription's HTTP/2 receive windows, its stream's and its session's: a second of a consumer's 2 MiB/s per shard. */
+export const FAN_OUT_WINDOW_BYTES = 2 * 1024 * 1024;
 
 /**
  * The client for SubscribeToShard (enhanced fan-out), which AWS serves over HTTP/2 only: one
@@ -122,11 +123,14 @@ const FAN_OUT_WINDOW_BYTES = 2 * 1024 * 1024;
  * answers for up to five minutes. The local Kinesis front speaks HTTP/2 on the same endpoint.
  */
 export function createKinesisFanOutClient(options: ClientOptions = {}, overrides: KinesisClientConfig = {}): KinesisClient {
-  // HTTP/2's default 64 KiB stream window holds about 80 results records: the sender then waits a
-  // round trip for the busy reader's WINDOW_UPDATE, which capped a subscription below a shard's
-  // 1 MiB/s of writes. A shard pushes at most 2 MiB/s to a consumer: a window of that lets a
-  // second of pushes be in flight.
-  const handler = new NodeHttp2Handler({ disableConcurrentStreams: false, nodeHttp2ConnectOptions: { settings: { initialWindowSize: FAN_OUT_WINDOW_BYTES } } });
+  // HTTP/2's default windows are 64 KiB: the sender then waits a round trip for the busy reader's
+  // WINDOW_UPDATE, which capped a subscription below a shard's 1 MiB/s of writes. A shard pushes at
+  // most 2 MiB/s to a consumer: windows of that let a second of pushes be in flight. The stream's
+  // is a setting; the session's only a WINDOW_UPDATE opens (see `widenConnectionWindow`).
+  const handler = widenConnectionWindow(
+    new NodeHttp2Handler({ disableConcurrentStreams: false, nodeHttp2ConnectOptions: { settings: { initialWindowSize: FAN_OUT_WINDOW_BYTES } } }),
+    FAN_OUT_WINDOW_BYTES,
+  );
   return watchAccessDenied(new KinesisClient({ ...common('KINESIS', options, handler), ...overrides }), options);
 }
 
