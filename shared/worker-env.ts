@@ -56,6 +56,7 @@ export const WORKER_VARIABLES = {
   RESULTS_STREAM_NAME: { doc: 'Kinesis stream of scored live results.', kind: str },
   RAW_HISTORY_STREAM_NAME: { doc: "Kinesis stream of validated sign-up histories (the backfill lane): live records never share a shard with them.", kind: str },
   RESULTS_HISTORY_STREAM_NAME: { doc: 'Kinesis stream of scored sign-up histories (the backfill lane).', kind: str },
+  RESULTS_CONSUMER_ARN: { doc: "The projector's registered consumer of the live results stream (enhanced fan-out): SubscribeToShard pushes the live lane's results.", kind: str },
   RAW_CONSUMER_ARN: { doc: "The stream-reader's registered consumer of the live raw stream (enhanced fan-out): SubscribeToShard pushes the live lane's records.", kind: str },
   VIEW_TABLE_NAME: { doc: 'DynamoDB insights view.', kind: str },
   LEASE_TABLE_NAME: { doc: 'DynamoDB shard-lease table.', kind: str },
@@ -139,7 +140,7 @@ export const ROLE_VARIABLES = {
   ],
   'stream-reader': [...BASE, ...CONSUMER, ...QUEUE, 'RAW_STREAM_NAME', 'RAW_CONSUMER_ARN', 'RAW_HISTORY_STREAM_NAME', 'REJECTS_TABLE_NAME', 'READER_MAX_IN_FLIGHT_JOBS', 'READER_JOB_MAX_RECORDS'],
   scorer: [...BASE, ...QUEUE, 'RESULTS_STREAM_NAME', 'RESULTS_HISTORY_STREAM_NAME', 'REJECTS_TABLE_NAME', 'MODELS_DIR', 'SCORER_CONCURRENCY', 'INFERENCE_THREADS'],
-  projector: [...BASE, ...CONSUMER, 'RESULTS_STREAM_NAME', 'RESULTS_HISTORY_STREAM_NAME', 'VIEW_TABLE_NAME', 'REJECTS_TABLE_NAME'],
+  projector: [...BASE, ...CONSUMER, 'RESULTS_STREAM_NAME', 'RESULTS_CONSUMER_ARN', 'RESULTS_HISTORY_STREAM_NAME', 'VIEW_TABLE_NAME', 'REJECTS_TABLE_NAME'],
   api: [...BASE, 'VIEW_TABLE_NAME', 'API_PORT', 'API_HOST', 'AUTH_ISSUER', 'AUTH_AUDIENCE', 'AUTH_JWKS_URL', 'AUTH_USER_CLAIM', 'AUTH_SIGN_IN_URL', 'API_USER_RATE_PER_SEC', 'API_USER_BURST'],
   batch: [...BASE, 'RAW_ARCHIVE_BUCKET', 'ANALYTICS_BUCKET', 'VIEW_TABLE_NAME', 'BATCH_STATE_TABLE_NAME', 'REJECTS_TABLE_NAME'],
   replay: [...BASE, 'RAW_ARCHIVE_BUCKET', 'RAW_HISTORY_STREAM_NAME'],
@@ -228,7 +229,7 @@ export function secretVariables(role: WorkerRoleName): WorkerVariable[] {
 
 /** The consumer-ARN variables from a stack's registered consumers (catalog `STREAM_CONSUMERS`), as infra and `local/` both pass them. */
 export function consumerVariables(arns: Readonly<Record<StreamConsumerName, string>>): Partial<Record<WorkerVariable, string>> {
-  return { RAW_CONSUMER_ARN: arns.rawReader };
+  return { RAW_CONSUMER_ARN: arns.rawReader, RESULTS_CONSUMER_ARN: arns.resultsProjector };
 }
 
 /**

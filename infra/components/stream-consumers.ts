@@ -32,7 +32,7 @@ export class StreamConsumers extends pulumi.ComponentResource {
       const spec = STREAM_CONSUMERS[logical];
       return new aws.kinesis.StreamConsumer(`${name}-${logical}`, { name: spec.consumerName, streamArn: args.streamArns[spec.stream] }, { parent: this }).arn;
     };
-    this.arns = { rawReader: make('rawReader') };
+    this.arns = { rawReader: make('rawReader'), resultsProjector: make('resultsProjector') };
     this.registerOutputs({ arns: this.arns });
   }
 }

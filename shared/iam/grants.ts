@@ -118,7 +118,9 @@ export const TASK_ROLE_GRANTS: Readonly<Record<WorkerRoleName, readonly Grant[]>
     keyUse,
   ],
   projector: [
-    readStreams('ReadResults', RESULTS_STREAMS),
+    // workers/projector: the live lane pushed by enhanced fan-out, the history lane polled.
+    ...subscribeStream('ReadResults', LANE_STREAMS.live.results, 'resultsProjector'),
+    readStreams('ReadResultsHistory', [LANE_STREAMS.history.results]),
     SHARD_LEASES,
     // workers/projector/view-writer.ts: one item per version of a transaction, put with plain
     // BatchWriteItem (no transactions, no conditions, no reads).

@@ -57,6 +57,7 @@ export const ShardReadBudget = {
  */
 export const FanOutLinger = {
   streamReader: 50,
+  projector: 50,
 } as const;
 
 /**

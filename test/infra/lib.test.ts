@@ -37,6 +37,7 @@ const VALUES: StackValues = {
   },
   consumerArns: {
     rawReader: 'arn:aws:kinesis:eu-west-1:123456789012:stream/raw-stream/consumer/stream-reader:1764900000',
+    resultsProjector: 'arn:aws:kinesis:eu-west-1:123456789012:stream/results-stream/consumer/projector:1764900000',
   },
   redisUrl: 'rediss://redis.example:6379',
   brokerUrl: 'https://broker.example',
@@ -102,13 +103,16 @@ describe('Function: containerEnvironment', () => {
     for (const role of ['scorer', 'projector'] as const) expect(env(role)).to.include({ RESULTS_STREAM_NAME: 'results-stream', RESULTS_HISTORY_STREAM_NAME: 'results-history-stream' });
   });
 
-  it('gives the stream-reader its registered stream consumer, and no other role any', () => {
+  it('gives the stream-reader and the projector each its registered stream consumer, and no other role any', () => {
     // Act
     const env = (role: WorkerRoleName) => parseContainerEnvironment(role, containerEnvironment(role, stackWorkerValues(VALUES), SECRET_ARNS)) as Record<string, unknown>;
 
     // Assess
     expect(env('stream-reader')).to.include({ RAW_CONSUMER_ARN: VALUES.consumerArns.rawReader });
-    for (const role of ['crawler', 'scorer', 'projector', 'api', 'batch'] as const) expect(Object.keys(env(role)).filter((k) => k.endsWith('_CONSUMER_ARN'))).to.deep.equal([]);
+    expect(Object.keys(env('stream-reader')).filter((k) => k.endsWith('_CONSUMER_ARN'))).to.deep.equal(['RAW_CONSUMER_ARN']);
+    expect(env('projector')).to.include({ RESULTS_CONSUMER_ARN: VALUES.consumerArns.resultsProjector });
+    expect(Object.keys(env('projector')).filter((k) => k.endsWith('_CONSUMER_ARN'))).to.deep.equal(['RESULTS_CONSUMER_ARN']);
+    for (const role of ['crawler', 'scorer', 'api', 'batch'] as const) expect(Object.keys(env(role)).filter((k) => k.endsWith('_CONSUMER_ARN'))).to.deep.equal([]);
   });
 
   it('turns metrics on for every role (EMF lines: the lag, backlog and alarm counts), and drains before the stop timeout', () => {

@@ -68,7 +68,7 @@ describe('Function: taskRoleStatements', () => {
     expect(grants(renderRoleStatements('batch', arns), (r) => r)).to.include('s3:GetObject on arn:aws:s3:::realtime-insights-dev-raw-archive-123456789012/raw/*');
   });
 
-  it("lets each consumer read both lanes' streams of its stage: the stream-reader the live raw stream by its registered consumer only", () => {
+  it("lets each consumer read both lanes' streams of its stage: the live ones by its registered consumer only", () => {
     // Act
     const polling = (stream: string) => WORKER_ROLES.filter((role) => grants(taskRoleStatements(role, ARNS)).includes(`kinesis:GetRecords on ${stream}`));
     const subscribing = (consumer: string) => WORKER_ROLES.filter((role) => grants(taskRoleStatements(role, ARNS)).includes(`kinesis:SubscribeToShard on ${consumer}`));
@@ -76,8 +76,9 @@ describe('Function: taskRoleStatements', () => {
 
     // Assess
     expect(subscribing('raw/consumer/stream-reader:*')).to.deep.equal(['stream-reader']);
+    expect(subscribing('results/consumer/projector:*')).to.deep.equal(['projector']);
     expect(polling('raw'), 'the live lane is pushed: no one polls it').to.deep.equal([]);
-    expect(polling('results')).to.deep.equal(['projector']);
+    expect(polling('results'), 'the live lane is pushed: no one polls it').to.deep.equal([]);
     expect(polling('rawHistory')).to.deep.equal(['stream-reader']);
     expect(polling('resultsHistory')).to.deep.equal(['projector']);
     expect(kinesis('stream-reader')).to.deep.equal([
@@ -86,6 +87,13 @@ describe('Function: taskRoleStatements', () => {
       'kinesis:ListShards on raw',
       'kinesis:ListShards on rawHistory',
       'kinesis:SubscribeToShard on raw/consumer/stream-reader:*',
+    ]);
+    expect(kinesis('projector')).to.deep.equal([
+      'kinesis:GetRecords on resultsHistory',
+      'kinesis:GetShardIterator on resultsHistory',
+      'kinesis:ListShards on results',
+      'kinesis:ListShards on resultsHistory',
+      'kinesis:SubscribeToShard on results/consumer/projector:*',
     ]);
   });
 

@@ -353,7 +353,7 @@ describe('Program: every stack under mocks', function () {
         expect(command.indexOf(`--max-old-space-size=${limit}`)).to.be.lessThan(command.indexOf('workers/main.js'));
       });
 
-      it("registers the stream-reader's stream consumer on the live raw stream and gives it the ARN, on which alone it may subscribe", () => {
+      it("registers the stream-reader's consumer on the live raw stream and the projector's on the live results stream, and gives each its ARN, on which alone it may subscribe", () => {
         // Prepare
         const streamArn = (logical: keyof typeof STREAMS) => (plan.outputs['streams'] as Record<string, { arn: string }>)[logical]?.arn;
 
@@ -362,11 +362,16 @@ describe('Program: every stack under mocks', function () {
         const consumerArn = (role: string, variable: string) => container(plan, role).environment.find((e) => e.name === variable)?.value ?? '';
 
         // Assess
-        expect(consumers.map((c) => [c.inputs['name'], c.inputs['streamArn']])).to.deep.equal([['stream-reader', streamArn('raw')]]);
+        expect(consumers.map((c) => [c.inputs['name'], c.inputs['streamArn']])).to.deep.equal([
+          ['stream-reader', streamArn('raw')],
+          ['projector', streamArn('results')],
+        ]);
         expect(consumerArn('stream-reader', 'RAW_CONSUMER_ARN')).to.match(new RegExp(`^${streamArn('raw') ?? '-'}/consumer/stream-reader:\\d+$`));
+        expect(consumerArn('projector', 'RESULTS_CONSUMER_ARN')).to.match(new RegExp(`^${streamArn('results') ?? '-'}/consumer/projector:\\d+$`));
         const subscribe = (role: string) => statementsOf(named(plan.resources, T.rolePolicy, `workers-${role}-task-policy`)).filter((s) => s.Action.includes('kinesis:SubscribeToShard'));
         expect(subscribe('stream-reader').flatMap((s) => s.Resource)).to.deep.equal([`${streamArn('raw') ?? '-'}/consumer/stream-reader:*`]);
-        for (const role of ['crawler', 'scorer', 'projector'] as const) expect(subscribe(role)).to.deep.equal([]);
+        expect(subscribe('projector').flatMap((s) => s.Resource)).to.deep.equal([`${streamArn('results') ?? '-'}/consumer/projector:*`]);
+        for (const role of ['crawler', 'scorer'] as const) expect(subscribe(role)).to.deep.equal([]);
       });
 
       it('builds each task from the resources it names: its definition depends on them, and names them as they report it', () => {

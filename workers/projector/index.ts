@@ -1,6 +1,6 @@
 import { lagMetric } from '../lib/lag-metric.js';
 import type { StartRole } from '../runtime/worker-runtime.js';
-import { ShardReadBudget } from '../../shared/kinesis/constants.js';
+import { FanOutLinger, ShardReadBudget } from '../../shared/kinesis/constants.js';
 import { RejectStore } from '../../shared/rejects/reject-store.js';
 import { Lane } from '../../shared/schemas/transaction-change.js';
 import type { LaneName } from '../../shared/schemas/transaction-change.js';
@@ -15,7 +15,7 @@ export const start: StartRole<'projector'> = async ({ env, logger, aws, health }
   const rejectStore = new RejectStore({ dynamodb: aws.dynamodb, tableName: env.REJECTS_TABLE_NAME });
   // One consumer per lane's results stream, each with its own leases: a live shard's batches are
   // never queued behind a backfill's. Both write the one view, whose items do not depend on order.
-  const projectorOf = (lane: LaneName, streamName: string): Projector =>
+  const projectorOf = (lane: LaneName, streamName: string, consumerArn?: string): Projector =>
     new Projector({
       kinesis: aws.kinesis,
       dynamodb: aws.dynamodb,
@@ -28,15 +28,16 @@ export const start: StartRole<'projector'> = async ({ env, logger, aws, health }
       consumer: {
         failoverTimeMs: env.LEASE_FAILOVER_MS,
         idleTimeBetweenReadsMs: env.READ_IDLE_MS,
-        // The projector is a results stream's one reader; one call a second stays spare.
+        ...(consumerArn === undefined ? {} : { fanOut: { consumerArn, kinesis: aws.kinesisFanOut, lingerMs: FanOutLinger.projector } }),
+        // Polling (the history lane), the projector is the stream's one reader; one call a second stays spare.
         maxGetRecordsPerSecond: ShardReadBudget.projector,
         maxRecordsPerCall: env.GET_RECORDS_LIMIT,
         // Leave part of the process's budget for the checkpoint and the lease release after draining.
         shutdownTimeoutMs: Math.max(1_000, Math.floor(env.SHUTDOWN_TIMEOUT_MS * 0.6)),
       },
     });
-  // Both lanes polled: the projector is a results stream's one reader (see STREAM_CONSUMERS on why not pushed).
-  const projectors = { [Lane.Live]: projectorOf(Lane.Live, env.RESULTS_STREAM_NAME), [Lane.History]: projectorOf(Lane.History, env.RESULTS_HISTORY_STREAM_NAME) } as const;
+  // The live lane is pushed (enhanced fan-out: its scored → view hop is the product's latency); the history lane polls.
+  const projectors = { [Lane.Live]: projectorOf(Lane.Live, env.RESULTS_STREAM_NAME, env.RESULTS_CONSUMER_ARN), [Lane.History]: projectorOf(Lane.History, env.RESULTS_HISTORY_STREAM_NAME) } as const;
   const projector = projectors.live;
   // The lag the projectors scale and alarm on is the live lane's (a backfill is behind by design).
   const lag = lagMetric({ env, role: 'projector', consumerMetrics: () => projector.consumerMetrics(), logger });

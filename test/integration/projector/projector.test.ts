@@ -141,6 +141,35 @@ describe('Class: Projector', function () {
       expect(rejected.get('tx-too-long')?.source.sequenceNumber).to.equal(rejected.get('tx-bad-currency')?.source.sequenceNumber);
     });
 
+    it('reads the live results stream by enhanced fan-out as its role: packed records pushed, every result in the view once', async () => {
+      // Prepare: about half a megabyte a shard, so each push is several times HTTP/2's default 64 KiB window
+      const results = scoredResults(1_200, { seed: 36, users: 8 });
+      const lines = packScoredResults(results).map((p) => ({ key: p.partitionKey, data: p.data }));
+      await putLines(own, lines);
+      const worker = new Projector({
+        kinesis: role.kinesis,
+        dynamodb: role.dynamodb,
+        streamName: own.names.streams.results,
+        leaseTableName: own.names.tables.leases,
+        viewTableName: own.names.tables.view,
+        rejectStore: rejects,
+        consumer: { ...FAST_LEASES, fanOut: { consumerArn: own.names.consumerArns.resultsProjector, kinesis: role.kinesisFanOut, lingerMs: 50 } },
+      });
+      running.push(worker);
+
+      // Act
+      await worker.start();
+      await until('every result projected', 45_000, () => handled(worker) >= results.length);
+      const view = await viewOf();
+      const metrics = worker.consumerMetrics();
+
+      // Assess
+      expect(view.transactions).to.have.length(results.length);
+      expect(shownTotals(view)).to.deep.equal(expectedTotals(results));
+      expect(await listRejects()).to.deep.equal([]);
+      expect(metrics.shards.map((s) => s.readBy)).to.deep.equal(['SubscribeToShard', 'SubscribeToShard']);
+    });
+
     it('changes nothing when the stream delivers the same results again after a restart', async () => {
       // Prepare
       const results = scoredResults(200, { seed: 32, users: 4 });

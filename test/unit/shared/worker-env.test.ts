@@ -9,6 +9,7 @@ const complete: Record<string, string> = {
   RAW_HISTORY_STREAM_NAME: 'raw-history',
   RESULTS_HISTORY_STREAM_NAME: 'results-history',
   RAW_CONSUMER_ARN: 'arn:aws:kinesis:eu-west-1:123456789012:stream/raw/consumer/stream-reader:1764900000',
+  RESULTS_CONSUMER_ARN: 'arn:aws:kinesis:eu-west-1:123456789012:stream/results/consumer/projector:1764900000',
   VIEW_TABLE_NAME: 'view',
   LEASE_TABLE_NAME: 'leases',
   INGEST_LEDGER_TABLE_NAME: 'ledger',
