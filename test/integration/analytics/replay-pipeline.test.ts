@@ -103,7 +103,8 @@ describe('Replay through the pipeline: raw archive → raw stream → stream-rea
           leaseTableName: fx.names.tables.leases,
           viewTableName: fx.names.tables.view,
           rejectStore: fx.rejectsAs('projector'),
-          consumer: FAST,
+          // The live lane is read by enhanced fan-out, as the role reads it.
+          consumer: { ...FAST, ...(lane === Lane.Live ? { fanOut: { consumerArn: fx.names.consumerArns.resultsProjector, kinesis: fx.as('projector').kinesisFanOut } } : {}) },
         }),
     );
     closers.push(

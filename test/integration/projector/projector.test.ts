@@ -14,6 +14,7 @@ import type { AwsClients } from '../../../shared/aws/clients.js';
 import { testStack } from '../../helpers/local-env.js';
 import type { TestStack } from '../../helpers/local-env.js';
 import { FAST_LEASES } from '../kinesis/helpers.js';
+import { FanOutLinger } from '../../../shared/kinesis/constants.js';
 import { expectedTotals, scoredResult, scoredResults, shownTotals, withChange } from './scored-results.js';
 import { seeded } from '../../helpers/seeded.js';
 
@@ -68,7 +69,8 @@ describe('Class: Projector', function () {
       leaseTableName: own.names.tables.leases,
       viewTableName: own.names.tables.view,
       rejectStore: rejects,
-      consumer: { ...FAST_LEASES, maxBatchRetries: 1, maxRecordsPerCall: 1000, maxBatchSize: 1000 },
+      // The live results stream, read by enhanced fan-out as the role reads it.
+      consumer: { ...FAST_LEASES, maxBatchRetries: 1, maxBatchSize: 1000, fanOut: { consumerArn: own.names.consumerArns.resultsProjector, kinesis: role.kinesisFanOut, lingerMs: FanOutLinger.projector } },
       writer: { backoffBaseMs: 5, maxAttempts: 3 },
     });
     running.push(created);
@@ -141,21 +143,11 @@ describe('Class: Projector', function () {
       expect(rejected.get('tx-too-long')?.source.sequenceNumber).to.equal(rejected.get('tx-bad-currency')?.source.sequenceNumber);
     });
 
-    it('reads the live results stream by enhanced fan-out as its role: packed records pushed, every result in the view once', async () => {
+    it('reads the live results stream by enhanced fan-out as its role: pushes of many times a 64 KiB window, every result in the view once', async () => {
       // Prepare: about half a megabyte a shard, so each push is several times HTTP/2's default 64 KiB window
       const results = scoredResults(1_200, { seed: 36, users: 8 });
-      const lines = packScoredResults(results).map((p) => ({ key: p.partitionKey, data: p.data }));
-      await putLines(own, lines);
-      const worker = new Projector({
-        kinesis: role.kinesis,
-        dynamodb: role.dynamodb,
-        streamName: own.names.streams.results,
-        leaseTableName: own.names.tables.leases,
-        viewTableName: own.names.tables.view,
-        rejectStore: rejects,
-        consumer: { ...FAST_LEASES, fanOut: { consumerArn: own.names.consumerArns.resultsProjector, kinesis: role.kinesisFanOut, lingerMs: 50 } },
-      });
-      running.push(worker);
+      await putLines(own, packScoredResults(results).map((p) => ({ key: p.partitionKey, data: p.data })));
+      const worker = projector();
 
       // Act
       await worker.start();

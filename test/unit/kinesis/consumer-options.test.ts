@@ -7,7 +7,7 @@ import { resolveConsumerOptions } from '../../../shared/kinesis/consumer-options
 import { parseWorkerEnv } from '../../../shared/worker-env.js';
 
 /** The projector's required variables, READ_IDLE_MS left to its default. */
-const PROJECTOR_ENV = { INSIGHTS_STACK: 'unit', LEASE_TABLE_NAME: 'l', RESULTS_STREAM_NAME: 'r', RESULTS_HISTORY_STREAM_NAME: 'rh', VIEW_TABLE_NAME: 'v', REJECTS_TABLE_NAME: 'x' };
+const PROJECTOR_ENV = { INSIGHTS_STACK: 'unit', LEASE_TABLE_NAME: 'l', RESULTS_STREAM_NAME: 'r', RESULTS_HISTORY_STREAM_NAME: 'rh', RESULTS_CONSUMER_ARN: 'arn:aws:kinesis:us-east-1:123456789012:stream/r/consumer/projector:1', VIEW_TABLE_NAME: 'v', REJECTS_TABLE_NAME: 'x' };
 
 const BASE: ShardConsumerOptions = {
   kinesis: new KinesisClient({ region: 'us-east-1' }),
