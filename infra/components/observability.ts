@@ -1,6 +1,6 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { PROJECT, STREAMS } from '../../shared/catalog.js';
+import { PROJECT, STREAMS, STREAM_CONSUMERS } from '../../shared/catalog.js';
 import type { StreamName } from '../../shared/catalog.js';
 import type { ArchivedStream } from '../../shared/archive/archive-key.js';
 import type { AlarmsConfig } from '../config.js';
@@ -17,6 +17,11 @@ export const REDIS_MEMORY_ALARM_PERCENT = 80;
  * a backfill a quarter of an hour old is one that does not move.
  */
 export const HISTORY_ITERATOR_AGE_MS = 15 * 60_000;
+
+/** The registered consumer (catalog `STREAM_CONSUMERS`) by which `reader` reads `stream`, if it subscribes rather than polls. */
+function subscriberOf(stream: StreamName, reader: string): string | undefined {
+  return Object.values(STREAM_CONSUMERS).find((consumer) => consumer.stream === stream && consumer.consumerName === reader)?.consumerName;
+}
 
 /** `rawHistory` → `raw-history`, as the catalog names its resources: alarm names stay as they were for the live lane. */
 const kebab = (logical: string): string => logical.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -91,18 +96,24 @@ export class Observability extends pulumi.ComponentResource {
     ] as const) {
       const stream = args.streams[logical];
       const threshold = STREAMS[logical].lane === 'history' ? HISTORY_ITERATOR_AGE_MS : config.iteratorAgeMs;
+      // A reader that subscribes makes no GetRecords call: its stream's GetRecords iterator age is
+      // another reader's (Firehose on raw) or nobody's (results, which would then alarm for ever).
+      // Kinesis reports a subscriber's own lag per registered consumer instead.
+      const subscriber = subscriberOf(logical, reader);
       alarm(`${kebab(logical)}-iterator-age`, {
         alarmDescription: pulumi.interpolate`The ${reader} is falling behind on ${stream} (oldest unread record is older than ${threshold} ms), or not reading at all.`,
         namespace: 'AWS/Kinesis',
-        metricName: 'GetRecords.IteratorAgeMilliseconds',
-        dimensions: { StreamName: stream },
+        ...(subscriber === undefined
+          ? { metricName: 'GetRecords.IteratorAgeMilliseconds', dimensions: { StreamName: stream } }
+          : { metricName: 'SubscribeToShardEvent.MillisBehindLatest', dimensions: { StreamName: stream, ConsumerName: subscriber } }),
         statistic: 'Maximum',
         period: 60,
         evaluationPeriods: 5,
         datapointsToAlarm: 3,
         threshold,
         comparisonOperator: 'GreaterThanThreshold',
-        // Consumers call GetRecords even on an idle stream, so no data means nobody is reading.
+        // Pollers call GetRecords and subscriptions get an event every few seconds even on an idle
+        // stream, so no data means nobody is reading.
         treatMissingData: 'breaching',
       });
     }

@@ -3,6 +3,7 @@
  * with which threshold. The Observability component turns them into CloudWatch resources.
  */
 
+import { STREAM_CONSUMERS } from '../../shared/catalog.js';
 import { PIPELINE_METRICS } from '../../shared/metrics.js';
 
 // Named in shared/ so the workers that publish them and the alarms here cannot disagree.
@@ -57,11 +58,20 @@ export function dashboardBody(a: DashboardArgs): { widgets: Widget[] } {
       ['AWS/Kinesis', 'IncomingRecords', 'StreamName', a.streams.resultsHistory, { label: 'results, history lane' }],
     ]),
     widget('Lag (ms, max)', a.region, 'Maximum', [
-      // The readers' own lag (agreement 3): the raw stream's iterator age also counts Firehose's reads.
+      // The readers' own lag (agreement 3), then Kinesis's: the live lane's readers subscribe, so
+      // their lag is per registered consumer; the raw stream's GetRecords iterator age is Firehose's.
       [a.namespace, PIPELINE_METRICS.millisBehindLatest, 'Stack', a.stack, 'Role', 'stream-reader', { label: 'stream-reader behind raw' }],
       [a.namespace, PIPELINE_METRICS.millisBehindLatest, 'Stack', a.stack, 'Role', 'projector', { label: 'projector behind results' }],
-      ['AWS/Kinesis', 'GetRecords.IteratorAgeMilliseconds', 'StreamName', a.streams.raw, { label: 'raw iterator age (all readers)' }],
-      ['AWS/Kinesis', 'GetRecords.IteratorAgeMilliseconds', 'StreamName', a.streams.results, { label: 'results iterator age' }],
+      ...(Object.values(STREAM_CONSUMERS).map((consumer) => [
+        'AWS/Kinesis',
+        'SubscribeToShardEvent.MillisBehindLatest',
+        'StreamName',
+        a.streams[consumer.stream],
+        'ConsumerName',
+        consumer.consumerName,
+        { label: `${consumer.consumerName} behind ${consumer.stream} (pushed)` },
+      ]) satisfies MetricRow[]),
+      ['AWS/Kinesis', 'GetRecords.IteratorAgeMilliseconds', 'StreamName', a.streams.raw, { label: 'raw iterator age (Firehose)' }],
       // Behind by design while a sign-up wave is scored (live goes first); it must come back down.
       ['AWS/Kinesis', 'GetRecords.IteratorAgeMilliseconds', 'StreamName', a.streams.rawHistory, { label: 'history lane raw iterator age' }],
       ['AWS/Kinesis', 'GetRecords.IteratorAgeMilliseconds', 'StreamName', a.streams.resultsHistory, { label: 'history lane results iterator age' }],

@@ -657,6 +657,24 @@ describe('Program: every stack under mocks', function () {
         expect(alarms.every((a) => (a.inputs['alarmActions'] as string[]).length === 1)).to.equal(true);
       });
 
+      it("watches a subscribing reader's lag by its registered consumer, a polling reader's by GetRecords iterator age", () => {
+        // Prepare
+        const streamName = (logical: keyof typeof STREAMS) => (plan.outputs['streams'] as Record<string, { name: string }>)[logical]?.name;
+        const watched = (suffix: string) => {
+          const alarm = named(plan.resources, T.alarm, `observability-${suffix}`);
+          return { metric: alarm.inputs['metricName'], dimensions: alarm.inputs['dimensions'], missing: alarm.inputs['treatMissingData'] };
+        };
+
+        // Act
+        const ages = Object.fromEntries(['raw', 'results', 'raw-history', 'results-history'].map((stream) => [stream, watched(`${stream}-iterator-age`)]));
+
+        // Assess: nobody polls the live results stream, so its GetRecords iterator age would be missing, which breaches
+        expect(ages['raw']).to.deep.equal({ metric: 'SubscribeToShardEvent.MillisBehindLatest', dimensions: { StreamName: streamName('raw'), ConsumerName: 'stream-reader' }, missing: 'breaching' });
+        expect(ages['results']).to.deep.equal({ metric: 'SubscribeToShardEvent.MillisBehindLatest', dimensions: { StreamName: streamName('results'), ConsumerName: 'projector' }, missing: 'breaching' });
+        expect(ages['raw-history']).to.deep.equal({ metric: 'GetRecords.IteratorAgeMilliseconds', dimensions: { StreamName: streamName('rawHistory') }, missing: 'breaching' });
+        expect(ages['results-history']).to.deep.equal({ metric: 'GetRecords.IteratorAgeMilliseconds', dimensions: { StreamName: streamName('resultsHistory') }, missing: 'breaching' });
+      });
+
       it('alarms on both iterator ages, the readers\' own lag, throttled reads, failed and stalled jobs, Firehose delivery and rejects, and exports the dashboard', () => {
         // Act
         const alarms = ofType(plan.resources, T.alarm).map((a) => a.name.replace('observability-', ''));
