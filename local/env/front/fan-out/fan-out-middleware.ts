@@ -18,6 +18,8 @@ export const FAN_OUT_LIMITS = {
   resubscribeMs: 5_000,
   /** Most records in one SubscribeToShard event (as in one GetRecords answer). */
   maxRecordsPerEvent: 10_000,
+  /** Each registered consumer's read pipe per shard, record bytes a second. */
+  bytesPerSecondPerShard: 2 * 1024 * 1024,
 } as const;
 
 export interface FanOutOptions {
@@ -58,7 +60,7 @@ const seconds = (ms: number): number => ms / 1000;
  * ListStreamConsumers and DeregisterStreamConsumer kept by the front, and SubscribeToShard answered
  * over HTTP/2 as an event stream that pushes a shard's records as soon as a write through this
  * front lands on its stream. Its reads do not spend the shard's five GetRecords calls a second
- * (each consumer has its own 2 MiB/s pipe); a second subscription of the same consumer and shard
+ * (each consumer has its own 2 MiB/s pipe per shard, which pushes slow to); a second subscription of the same consumer and shard
  * within five seconds is refused, a later one takes over, and a subscription ends after five
  * minutes, all as AWS does, so a consumer that mishandles any of it fails here first. IAM (before
  * this in the chain) authorises SubscribeToShard and DescribeStreamConsumer on the consumer's ARN.
@@ -74,8 +76,12 @@ export class FanOutMiddleware implements FrontMiddleware {
   private readonly subscribedAt = new Map<string, number>();
   private readonly counts = { subscribed: 0, refusedInUse: 0, takenOver: 0, events: 0, records: 0, reads: 0 };
 
+  /** Whether the front enforces AWS's limits (here: each consumer's 2 MiB/s per shard). */
+  private readonly enforceLimits: boolean;
+
   public constructor(context: FrontContext, options: FanOutOptions = {}) {
     this.upstream = new UpstreamKinesis(context.upstream);
+    this.enforceLimits = context.enforce.limits;
     this.settings = {
       activationMs: options.activationMs ?? 250,
       subscriptionMs: options.subscriptionMs ?? FAN_OUT_LIMITS.subscriptionMs,
@@ -209,6 +215,7 @@ export class FanOutMiddleware implements FrontMiddleware {
       idleReadMs: this.settings.idleReadMs,
       maxRecordsPerEvent: FAN_OUT_LIMITS.maxRecordsPerEvent,
       idleEventMs: this.settings.idleEventMs,
+      maxBytesPerSecond: this.enforceLimits ? FAN_OUT_LIMITS.bytesPerSecondPerShard : Infinity,
     });
     const entry = { subscription, at: now };
     this.subscriptions.set(key, entry);

@@ -1,3 +1,5 @@
+import { base64Bytes } from '../limits/kinesis-limits.js';
+import { TokenBucket } from '../limits/token-bucket.js';
 import { encodeEvent, encodeException } from './event-stream.js';
 import { UpstreamKinesisError } from './upstream-kinesis.js';
 import type { UpstreamKinesis } from './upstream-kinesis.js';
@@ -22,10 +24,17 @@ export interface ShardSubscriptionOptions {
   readonly maxRecordsPerEvent: number;
   /** An event without records after this long without one, as AWS sends on an idle shard. */
   readonly idleEventMs: number;
+  /**
+   * The consumer's read pipe on this shard, record bytes a second (AWS: 2 MiB/s per consumer and
+   * shard, one second's worth banked): pushes slow to it rather than fail. Infinity when the front
+   * does not enforce limits.
+   */
+  readonly maxBytesPerSecond: number;
 }
 
 interface UpstreamRecord {
   readonly SequenceNumber: string;
+  readonly Data?: string;
 }
 
 interface GetRecordsAnswer {
@@ -86,12 +95,20 @@ export class ShardSubscription {
       let iterator = await this.firstIterator();
       let continuation = this.options.start.Type === 'AFTER_SEQUENCE_NUMBER' || this.options.start.Type === 'AT_SEQUENCE_NUMBER' ? this.options.start.SequenceNumber : undefined;
       let lastEventAt = Date.now();
+      const pipe = Number.isFinite(this.options.maxBytesPerSecond) ? new TokenBucket(this.options.maxBytesPerSecond, Date.now()) : undefined;
       while (!signal.aborted && this.ending === undefined && Date.now() < until) {
+        // A backlog is pushed no faster than the pipe: the bytes of the last event are paid back first.
+        const owed = pipe === undefined ? 0 : -pipe.available(Date.now());
+        if (owed > 0) {
+          await this.pause(Math.ceil((owed / this.options.maxBytesPerSecond) * 1000), signal);
+          continue;
+        }
         this.counts.reads += 1;
         this.woken = false;
         const answer = await upstream.call<GetRecordsAnswer>('GetRecords', { ShardIterator: iterator, Limit: this.options.maxRecordsPerEvent });
         const records = answer.Records ?? [];
         if (records.length > 0) {
+          pipe?.charge(records.reduce((bytes, record) => bytes + base64Bytes(record.Data), 0), Date.now());
           continuation = (records[records.length - 1] as UpstreamRecord).SequenceNumber;
           this.counts.events += 1;
           this.counts.records += records.length;
@@ -144,6 +161,20 @@ export class ShardSubscription {
     return shards
       .filter((s) => s.ParentShardId === this.options.shardId || s.AdjacentParentShardId === this.options.shardId)
       .map((s) => ({ ShardId: s.ShardId, ParentShards: [s.ParentShardId, s.AdjacentParentShardId].filter((p): p is string => p !== undefined), HashKeyRange: s.HashKeyRange }));
+  }
+
+  /** Waits `ms` whatever writes come in (the pipe's pace); an ending or an abort cuts it short. */
+  private pause(ms: number, signal: AbortSignal): Promise<void> {
+    if (signal.aborted || this.ending !== undefined) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener('abort', done, { once: true });
+    });
   }
 
   private idle(ms: number, signal: AbortSignal): Promise<void> {

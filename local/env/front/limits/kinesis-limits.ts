@@ -30,7 +30,8 @@ function decodedLength(length: number, padding: number): number {
   return Math.max(0, Math.floor((length * 3) / 4) - padding);
 }
 
-function base64Bytes(data: unknown): number {
+/** Bytes a record's base64 `Data` decodes to (what a shard's read and write limits count); 0 for anything but a string. */
+export function base64Bytes(data: unknown): number {
   if (typeof data !== 'string') return 0;
   const padding = data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0;
   return decodedLength(data.length, padding);

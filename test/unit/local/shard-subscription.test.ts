@@ -1,0 +1,61 @@
+import { expect } from 'chai';
+import { ShardSubscription } from '../../../local/env/front/fan-out/shard-subscription.js';
+import type { UpstreamKinesis } from '../../../local/env/front/fan-out/upstream-kinesis.js';
+
+const KIB = 1024;
+
+/** A shard of `count` records of `bytes` each, read as kinesalite answers GetRecords (base64 `Data`). */
+function shardOf(count: number, bytes: number): UpstreamKinesis {
+  const data = Buffer.alloc(bytes, 7).toString('base64');
+  const records = Array.from({ length: count }, (_, n) => ({ SequenceNumber: String(n + 1), Data: data, PartitionKey: 'k' }));
+  return {
+    call: async (operation: string, input: { ShardIterator?: string; Limit?: number }) => {
+      if (operation === 'GetShardIterator') return { ShardIterator: '0' };
+      const from = Number(input.ShardIterator);
+      const read = records.slice(from, from + (input.Limit ?? count));
+      return { Records: read, NextShardIterator: String(from + read.length), MillisBehindLatest: 0 };
+    },
+  } as unknown as UpstreamKinesis;
+}
+
+/** Pulls a subscription's events until `records` records came, noting when each records event did. */
+async function pushTimes(subscription: ShardSubscription, records: number): Promise<number[]> {
+  const stop = new AbortController();
+  const times: number[] = [];
+  let seen = 0;
+  for await (const _event of subscription.events(stop.signal)) {
+    if (subscription.counts.records > seen) {
+      seen = subscription.counts.records;
+      times.push(Date.now());
+    }
+    if (seen >= records) stop.abort();
+  }
+  return times;
+}
+
+describe('Class: ShardSubscription (the Kinesis front)', () => {
+  it("pushes a backlog no faster than the consumer's read pipe: a second's worth at once, then at its rate", async () => {
+    // Prepare: 64 KiB/s, events of two 32 KiB records; the first event is banked, the second runs into debt, the third waits the debt out
+    const subscription = new ShardSubscription({
+      upstream: shardOf(6, 32 * KIB),
+      streamName: 's',
+      shardId: 'shardId-000000000000',
+      start: { Type: 'TRIM_HORIZON' },
+      lifetimeMs: 60_000,
+      idleReadMs: 50,
+      maxRecordsPerEvent: 2,
+      idleEventMs: 5_000,
+      maxBytesPerSecond: 64 * KIB,
+    });
+
+    // Act
+    const times = await pushTimes(subscription, 6);
+
+    // Assess
+    expect(times).to.have.length(3);
+    expect((times[1] as number) - (times[0] as number)).to.be.lessThan(500);
+    // Timers fire a millisecond or so early or late; the bucket's second is the floor.
+    expect((times[2] as number) - (times[0] as number)).to.be.at.least(950);
+    expect(subscription.counts).to.include({ records: 6, events: 3 });
+  });
+});
