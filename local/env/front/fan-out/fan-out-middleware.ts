@@ -60,7 +60,7 @@ const seconds = (ms: number): number => ms / 1000;
  * ListStreamConsumers and DeregisterStreamConsumer kept by the front, and SubscribeToShard answered
  * over HTTP/2 as an event stream that pushes a shard's records as soon as a write through this
  * front lands on its stream. Its reads do not spend the shard's five GetRecords calls a second
- * (each consumer has its own 2 MiB/s pipe per shard, which pushes slow to); a second subscription of the same consumer and shard
+ * (each consumer has its own 2 MiB/s pipe per shard, and a backlog is pushed no faster); a second subscription of the same consumer and shard
  * within five seconds is refused, a later one takes over, and a subscription ends after five
  * minutes, all as AWS does, so a consumer that mishandles any of it fails here first. IAM (before
  * this in the chain) authorises SubscribeToShard and DescribeStreamConsumer on the consumer's ARN.

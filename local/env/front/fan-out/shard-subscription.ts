@@ -64,6 +64,8 @@ export interface SubscriptionCounts {
  */
 export class ShardSubscription {
   private wakeUp: (() => void) | undefined;
+  /** Ends a wait for the read pipe early: only an ending does, not a write. */
+  private cutPause: (() => void) | undefined;
   /** A write came in since the last read started: the next idle wait is skipped. */
   private woken = false;
   private ending: { type: string; message: string } | undefined;
@@ -84,6 +86,7 @@ export class ShardSubscription {
   /** Ends the stream with this exception at the next push (taken over, consumer or stream deleted). */
   public end(type: string, message: string): void {
     this.ending ??= { type, message };
+    this.cutPause?.();
     this.wake();
   }
 
@@ -170,10 +173,12 @@ export class ShardSubscription {
       const done = (): void => {
         clearTimeout(timer);
         signal.removeEventListener('abort', done);
+        this.cutPause = undefined;
         resolve();
       };
       const timer = setTimeout(done, ms);
       signal.addEventListener('abort', done, { once: true });
+      this.cutPause = done;
     });
   }
 
