@@ -63,9 +63,8 @@ export interface SubscriptionCounts {
  * subscription takes over (a `ResourceInUseException` ends the stream, as AWS ends the older one).
  */
 export class ShardSubscription {
-  private wakeUp: (() => void) | undefined;
-  /** Ends a wait for the read pipe early: only an ending does, not a write. */
-  private cutPause: (() => void) | undefined;
+  /** The wait in progress: an ending cuts any short, a write only an idle one (not the read pipe's). */
+  private waiting: { readonly cut: () => void; readonly byWrites: boolean } | undefined;
   /** A write came in since the last read started: the next idle wait is skipped. */
   private woken = false;
   private ending: { type: string; message: string } | undefined;
@@ -80,14 +79,14 @@ export class ShardSubscription {
   /** Records may have arrived: read now instead of at the next idle read. */
   public wake(): void {
     this.woken = true;
-    this.wakeUp?.();
+    if (this.waiting?.byWrites === true) this.waiting.cut();
   }
 
   /** Ends the stream with this exception at the next push (taken over, consumer or stream deleted). */
   public end(type: string, message: string): void {
     this.ending ??= { type, message };
-    this.cutPause?.();
-    this.wake();
+    this.woken = true;
+    this.waiting?.cut();
   }
 
   public async *events(signal: AbortSignal): AsyncGenerator<Buffer> {
@@ -103,7 +102,7 @@ export class ShardSubscription {
         // A backlog is pushed no faster than the pipe: the bytes of the last event are paid back first.
         const owed = pipe === undefined ? 0 : -pipe.available(Date.now());
         if (owed > 0) {
-          await this.pause(Math.ceil((owed / this.options.maxBytesPerSecond) * 1000), signal);
+          await this.wait(Math.ceil((owed / this.options.maxBytesPerSecond) * 1000), signal, false);
           continue;
         }
         this.counts.reads += 1;
@@ -130,7 +129,7 @@ export class ShardSubscription {
           return;
         }
         iterator = answer.NextShardIterator;
-        if (records.length < this.options.maxRecordsPerEvent) await this.idle(Math.min(this.options.idleReadMs, until - Date.now(), lastEventAt + this.options.idleEventMs - Date.now()), signal);
+        if (records.length < this.options.maxRecordsPerEvent) await this.wait(Math.min(this.options.idleReadMs, until - Date.now(), lastEventAt + this.options.idleEventMs - Date.now()), signal, true);
       }
       if (this.ending !== undefined) yield encodeException(this.ending.type, this.ending.message);
     } catch (error) {
@@ -166,34 +165,19 @@ export class ShardSubscription {
       .map((s) => ({ ShardId: s.ShardId, ParentShards: [s.ParentShardId, s.AdjacentParentShardId].filter((p): p is string => p !== undefined), HashKeyRange: s.HashKeyRange }));
   }
 
-  /** Waits `ms` whatever writes come in (the pipe's pace); an ending or an abort cuts it short. */
-  private pause(ms: number, signal: AbortSignal): Promise<void> {
-    if (signal.aborted || this.ending !== undefined) return Promise.resolve();
+  /** Waits `ms`; an ending or an abort cuts it short, and a write too when `byWrites` (an idle wait, not the read pipe's pace). */
+  private wait(ms: number, signal: AbortSignal, byWrites: boolean): Promise<void> {
+    if (ms <= 0 || signal.aborted || this.ending !== undefined || (byWrites && this.woken)) return Promise.resolve();
     return new Promise<void>((resolve) => {
-      const done = (): void => {
+      const cut = (): void => {
         clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        this.cutPause = undefined;
+        signal.removeEventListener('abort', cut);
+        this.waiting = undefined;
         resolve();
       };
-      const timer = setTimeout(done, ms);
-      signal.addEventListener('abort', done, { once: true });
-      this.cutPause = done;
-    });
-  }
-
-  private idle(ms: number, signal: AbortSignal): Promise<void> {
-    if (ms <= 0 || this.ending !== undefined || this.woken) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        this.wakeUp = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal.addEventListener('abort', done, { once: true });
-      this.wakeUp = done;
+      const timer = setTimeout(cut, ms);
+      signal.addEventListener('abort', cut, { once: true });
+      this.waiting = { cut, byWrites };
     });
   }
 }
