@@ -58,4 +58,36 @@ describe('Class: ShardSubscription (the Kinesis front)', () => {
     expect((times[2] as number) - (times[0] as number)).to.be.at.least(950);
     expect(subscription.counts).to.include({ records: 6, events: 3 });
   });
+
+  it('ends at once when another subscription takes over while it waits for its read pipe, as AWS ends the older one', async () => {
+    // Prepare: 1 KiB/s against 32 KiB records: the second event leaves a debt of about a minute
+    const subscription = new ShardSubscription({
+      upstream: shardOf(6, 32 * KIB),
+      streamName: 's',
+      shardId: 'shardId-000000000000',
+      start: { Type: 'TRIM_HORIZON' },
+      lifetimeMs: 600_000,
+      idleReadMs: 50,
+      maxRecordsPerEvent: 1,
+      idleEventMs: 5_000,
+      maxBytesPerSecond: KIB,
+    });
+    const events: Buffer[] = [];
+    let endedAt = 0;
+
+    // Act
+    for await (const event of subscription.events(new AbortController().signal)) {
+      events.push(event);
+      if (subscription.counts.records === 1 && endedAt === 0) {
+        endedAt = Date.now() + 100;
+        setTimeout(() => subscription.end('ResourceInUseException', 'taken over'), 100);
+      }
+    }
+    const closedAfterEnd = Date.now() - endedAt;
+
+    // Assess: the debt was about 31 s; the stream closed with the exception long before it was paid
+    expect(closedAfterEnd).to.be.lessThan(5_000);
+    expect(subscription.counts.records).to.equal(1);
+    expect((events[events.length - 1] as Buffer).toString('latin1')).to.include('ResourceInUseException');
+  });
 });
