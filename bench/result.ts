@@ -256,7 +256,7 @@ export function buildFigures(result: Omit<BenchResult, 'figures' | 'files'>): Fi
         name: 'Records pushed by enhanced fan-out (live lane, all phases)',
         value: fanOut.recordsPushed,
         unit: 'records',
-        note: `${fanOut.events} events; ${fanOut.subscribed} subscriptions, ${fanOut.refusedInUse} refused (consumer CREATING or within 5 s of the last), ${fanOut.takenOver} taken over; no GetRecords call spent on the live streams`,
+        note: `${fanOut.events} events; ${fanOut.subscribed} subscriptions, ${fanOut.refusedInUse} refused (consumer CREATING or within 5 s of the last), ${fanOut.takenOver} taken over; ${fanOut.pipeWaits ?? 0} pushes waited for a consumer's 2 MiB/s per shard; no GetRecords call spent on the live streams`,
       });
     }
     for (const cost of pipeline.aws.tables) {

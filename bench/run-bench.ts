@@ -19,7 +19,7 @@ import { kinesisCeilings } from './ceilings/kinesis.js';
 import { benchScoredResults, benchTransactions, chunks } from './fixtures.js';
 import { packScoredResults } from '../shared/schemas/scored-results-record.js';
 import { stackTaskVcpus } from '../local/infra-settings.js';
-import { pipelineBench } from './pipeline/pipeline-bench.js';
+import { combineFanOut, pipelineBench } from './pipeline/pipeline-bench.js';
 import type { FanOutCounts, PipelineBenchResult } from './pipeline/pipeline-bench.js';
 import { scorerStage } from './pipeline/scorer-stage.js';
 import { benchReportMarkdown } from './report/markdown.js';
@@ -95,9 +95,8 @@ const stamp = (date: Date): string => date.toISOString().replace(/[:.]/g, '-').r
  */
 /** Both runs' fan-out counts together; an older result may lack one. */
 function sumFanOut(a: FanOutCounts | undefined, b: FanOutCounts | undefined): FanOutCounts {
-  const zero: FanOutCounts = { subscribed: 0, refusedInUse: 0, takenOver: 0, recordsPushed: 0, events: 0 };
-  const [x, y] = [a ?? zero, b ?? zero];
-  return { subscribed: x.subscribed + y.subscribed, refusedInUse: x.refusedInUse + y.refusedInUse, takenOver: x.takenOver + y.takenOver, recordsPushed: x.recordsPushed + y.recordsPushed, events: x.events + y.events };
+  const zero: FanOutCounts = { subscribed: 0, refusedInUse: 0, takenOver: 0, recordsPushed: 0, events: 0, pipeWaits: 0 };
+  return combineFanOut(a ?? zero, b ?? zero);
 }
 
 export async function runBench(options: BenchOptions): Promise<BenchResult & { readonly outDir: string }> {

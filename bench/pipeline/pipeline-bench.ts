@@ -123,16 +123,27 @@ export interface FanOutCounts {
   readonly takenOver: number;
   readonly recordsPushed: number;
   readonly events: number;
+  /** Pushes that waited for a consumer's read pipe (2 MiB/s per shard, enforced by the front); absent in older results. */
+  readonly pipeWaits?: number;
+}
+
+/** Each count and the fan-out front's name for it. */
+const FAN_OUT_FIELDS = { subscribed: 'subscribed', refusedInUse: 'refusedInUse', takenOver: 'takenOver', recordsPushed: 'records', events: 'events', pipeWaits: 'pipeWaits' } as const satisfies Record<keyof FanOutCounts, string>;
+
+/** `a` and `b` combined count by count (`sign` -1: the counts of `a` since `b`); a count an older result lacks is 0. */
+export function combineFanOut(a: FanOutCounts, b: FanOutCounts, sign: 1 | -1 = 1): FanOutCounts {
+  const keys = Object.keys(FAN_OUT_FIELDS) as (keyof FanOutCounts)[];
+  return Object.fromEntries(keys.map((key) => [key, (a[key] ?? 0) + sign * (b[key] ?? 0)])) as unknown as FanOutCounts;
 }
 
 function fanOutOf(stats: FrontsStats): FanOutCounts {
   const sum = (key: string): number => stats.fronts.reduce((n, f) => n + Number(f.middlewares['fan-out']?.[key] ?? 0), 0);
-  return { subscribed: sum('subscribed'), refusedInUse: sum('refusedInUse'), takenOver: sum('takenOver'), recordsPushed: sum('records'), events: sum('events') };
+  const keys = Object.keys(FAN_OUT_FIELDS) as (keyof FanOutCounts)[];
+  return Object.fromEntries(keys.map((key) => [key, sum(FAN_OUT_FIELDS[key])])) as unknown as FanOutCounts;
 }
 
 export function fanOutDelta(before: FrontsStats, after: FrontsStats): FanOutCounts {
-  const [b, a] = [fanOutOf(before), fanOutOf(after)];
-  return { subscribed: a.subscribed - b.subscribed, refusedInUse: a.refusedInUse - b.refusedInUse, takenOver: a.takenOver - b.takenOver, recordsPushed: a.recordsPushed - b.recordsPushed, events: a.events - b.events };
+  return combineFanOut(fanOutOf(after), fanOutOf(before), -1);
 }
 
 /** Reads of this stack's shards only: the fronts serve every stack of the environment. */

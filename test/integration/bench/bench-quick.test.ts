@@ -21,7 +21,7 @@ interface WrittenBench {
     readonly endToEnd: { perSecond: number; ratio: number; storeCeilingPerSecond: number; lowestCeiling: { name: string; perSecond: number } };
     readonly scorer: { perSecond: number; ratio: number };
     readonly loads: readonly { perShard: number; inView: number; latencyMs: Record<'p50' | 'p95' | 'p99' | 'max', number>; reads?: { getRecordsPerSecondPerShard: number; throttledReads: number; throttledWriteRecords: number } }[];
-    readonly aws?: { deniedCalls: number; tables: readonly { table: string; wruPerRecord: number; rruPerRecord: number; roles: Record<string, { wru: number; rru: number } | undefined> }[] };
+    readonly aws?: { deniedCalls: number; fanOut?: { recordsPushed: number; pipeWaits?: number }; tables: readonly { table: string; wruPerRecord: number; rruPerRecord: number; roles: Record<string, { wru: number; rru: number } | undefined> }[] };
     readonly peakRssMiB: Record<string, number>;
     readonly cpu: Record<string, { recordsPerCpuSecond: number } | undefined>;
     readonly backlogCpu: Record<string, { recordsPerCpuSecond: number } | undefined>;
@@ -117,6 +117,9 @@ describe('Command: npm run bench', function () {
       expect(written.figures.some((f) => f.name === 'Kinesis records throttled on write on the backlog'), 'write throttling figure').to.equal(true);
       // The fronts' account of the AWS contracts: no denial, and the view's writes counted per table and role.
       expect(p.aws?.deniedCalls, 'calls denied by IAM').to.equal(0);
+      // Both live hops are pushed; how often a push waited for a consumer's 2 MiB/s is counted (a count, whatever it is).
+      positive(p.aws?.fanOut?.recordsPushed, 'records pushed by enhanced fan-out');
+      expect(p.aws?.fanOut?.pipeWaits, 'pushes that waited for a read pipe').to.be.a('number');
       const viewCost = p.aws?.tables.find((t) => t.table.endsWith('-view'));
       positive(viewCost?.wruPerRecord, 'view WRU per record offered');
       positive(viewCost?.roles['projector']?.wru, 'view WRU the projector spent');

@@ -56,7 +56,7 @@ describe('Class: ShardSubscription (the Kinesis front)', () => {
     expect((times[1] as number) - (times[0] as number)).to.be.lessThan(500);
     // Timers fire a millisecond or so early or late; the bucket's second is the floor.
     expect((times[2] as number) - (times[0] as number)).to.be.at.least(950);
-    expect(subscription.counts).to.include({ records: 6, events: 3 });
+    expect(subscription.counts).to.include({ records: 6, events: 3, pipeWaits: 1 });
   });
 
   it('ends at once when another subscription takes over while it waits for its read pipe, as AWS ends the older one', async () => {

@@ -74,7 +74,7 @@ export class FanOutMiddleware implements FrontMiddleware {
   private readonly subscriptions = new Map<string, { subscription: ShardSubscription; at: number }>();
   /** Per "<consumer ARN> <shard>": when the last successful SubscribeToShard was, ended or not (the five-second rule counts from it). */
   private readonly subscribedAt = new Map<string, number>();
-  private readonly counts = { subscribed: 0, refusedInUse: 0, takenOver: 0, events: 0, records: 0, reads: 0 };
+  private readonly counts = { subscribed: 0, refusedInUse: 0, takenOver: 0, events: 0, records: 0, reads: 0, pipeWaits: 0 };
 
   /** Whether the front enforces AWS's limits (here: each consumer's 2 MiB/s per shard). */
   private readonly enforceLimits: boolean;
@@ -124,8 +124,8 @@ export class FanOutMiddleware implements FrontMiddleware {
 
   public stats(): Record<string, unknown> {
     const live = [...this.subscriptions.values()].map((s) => s.subscription.counts);
-    const sum = (key: 'events' | 'records' | 'reads'): number => this.counts[key] + live.reduce((total, c) => total + c[key], 0);
-    return { consumers: this.registry.size, subscriptions: this.subscriptions.size, subscribed: this.counts.subscribed, refusedInUse: this.counts.refusedInUse, takenOver: this.counts.takenOver, events: sum('events'), records: sum('records'), reads: sum('reads') };
+    const sum = (key: 'events' | 'records' | 'reads' | 'pipeWaits'): number => this.counts[key] + live.reduce((total, c) => total + c[key], 0);
+    return { consumers: this.registry.size, subscriptions: this.subscriptions.size, subscribed: this.counts.subscribed, refusedInUse: this.counts.refusedInUse, takenOver: this.counts.takenOver, events: sum('events'), records: sum('records'), reads: sum('reads'), pipeWaits: sum('pipeWaits') };
   }
 
   public close(): Promise<void> {
@@ -225,7 +225,7 @@ export class FanOutMiddleware implements FrontMiddleware {
     const settle = (): void => {
       // The entry stays while it still blocks a resubscription; its counts move to the totals once.
       if (this.subscriptions.get(key) === entry) this.subscriptions.delete(key);
-      for (const k of ['events', 'records', 'reads'] as const) this.counts[k] += subscription.counts[k];
+      for (const k of ['events', 'records', 'reads', 'pipeWaits'] as const) this.counts[k] += subscription.counts[k];
     };
     const events = subscription.events.bind(subscription);
     return {

@@ -53,6 +53,8 @@ export interface SubscriptionCounts {
   events: number;
   records: number;
   reads: number;
+  /** Times a push waited for the consumer's read pipe (its 2 MiB/s per shard). */
+  pipeWaits: number;
 }
 
 /**
@@ -68,7 +70,7 @@ export class ShardSubscription {
   /** A write came in since the last read started: the next idle wait is skipped. */
   private woken = false;
   private ending: { type: string; message: string } | undefined;
-  public readonly counts: SubscriptionCounts = { events: 0, records: 0, reads: 0 };
+  public readonly counts: SubscriptionCounts = { events: 0, records: 0, reads: 0, pipeWaits: 0 };
 
   public constructor(private readonly options: ShardSubscriptionOptions) {}
 
@@ -102,6 +104,7 @@ export class ShardSubscription {
         // A backlog is pushed no faster than the pipe: the bytes of the last event are paid back first.
         const owed = pipe === undefined ? 0 : -pipe.available(Date.now());
         if (owed > 0) {
+          this.counts.pipeWaits += 1;
           await this.wait(Math.ceil((owed / this.options.maxBytesPerSecond) * 1000), signal, false);
           continue;
         }
