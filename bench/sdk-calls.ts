@@ -11,8 +11,9 @@
  * configuration) whose request handler answers at once with the answer the last real call got
  * (`ReplayHandler`): the SDK's own work per call (serialise, sign, middleware, parse) without
  * sockets. Those calls run back to back, so it is a floor: a real call waits for its answer and
- * runs its code again on colder caches (on the 2-core VMs a bare keep-alive round trip costs the
- * client twice the CPU when the server answers after 4 ms than at once). The last lines print what
+ * runs its code again on colder caches (on the 2-core VMs a keep-alive round trip through
+ * `JsonHttpHandler` costs the client twice the CPU when the server answers after 4 ms as when it
+ * answers at once). The last lines print what
  * a record's share of its call costs the caller, beside the 50 µs a record that 20,000 records per
  * CPU second allows a role (issue 12, item 3).
  *
@@ -126,7 +127,7 @@ const getRecords = async (kinesis: KinesisClient, i: number, counted: boolean, r
 };
 
 // The projector's write: 25 view items as it builds them from scored results (the bench's own
-// transactions, scored by the models), a different 25 each call so DynamoDB Local keeps writing.
+// transactions, scored by the models), 40 batches of 25 in turn.
 const VIEW_BATCHES = 40;
 const scorer = await TransactionScorer.create({ intraOpNumThreads: 1 });
 const viewBatches = chunks(
