@@ -33,20 +33,23 @@ async function pushTimes(subscription: ShardSubscription, records: number): Prom
   return times;
 }
 
+/** A subscription to a shard of six 32 KiB records from its start, pushing through a read pipe of `maxBytesPerSecond`. */
+function subscriptionOf(options: { maxBytesPerSecond: number; maxRecordsPerEvent: number; lifetimeMs: number }): ShardSubscription {
+  return new ShardSubscription({
+    upstream: shardOf(6, 32 * KIB),
+    streamName: 's',
+    shardId: 'shardId-000000000000',
+    start: { Type: 'TRIM_HORIZON' },
+    idleReadMs: 50,
+    idleEventMs: 5_000,
+    ...options,
+  });
+}
+
 describe('Class: ShardSubscription (the Kinesis front)', () => {
   it("pushes a backlog no faster than the consumer's read pipe: a second's worth at once, then at its rate", async () => {
     // Prepare: 64 KiB/s, events of two 32 KiB records; the first event is banked, the second runs into debt, the third waits the debt out
-    const subscription = new ShardSubscription({
-      upstream: shardOf(6, 32 * KIB),
-      streamName: 's',
-      shardId: 'shardId-000000000000',
-      start: { Type: 'TRIM_HORIZON' },
-      lifetimeMs: 60_000,
-      idleReadMs: 50,
-      maxRecordsPerEvent: 2,
-      idleEventMs: 5_000,
-      maxBytesPerSecond: 64 * KIB,
-    });
+    const subscription = subscriptionOf({ lifetimeMs: 60_000, maxRecordsPerEvent: 2, maxBytesPerSecond: 64 * KIB });
 
     // Act
     const times = await pushTimes(subscription, 6);
@@ -61,17 +64,7 @@ describe('Class: ShardSubscription (the Kinesis front)', () => {
 
   it('ends at once when another subscription takes over while it waits for its read pipe, as AWS ends the older one', async () => {
     // Prepare: 1 KiB/s against 32 KiB records: the second event leaves a debt of about a minute
-    const subscription = new ShardSubscription({
-      upstream: shardOf(6, 32 * KIB),
-      streamName: 's',
-      shardId: 'shardId-000000000000',
-      start: { Type: 'TRIM_HORIZON' },
-      lifetimeMs: 600_000,
-      idleReadMs: 50,
-      maxRecordsPerEvent: 1,
-      idleEventMs: 5_000,
-      maxBytesPerSecond: KIB,
-    });
+    const subscription = subscriptionOf({ lifetimeMs: 600_000, maxRecordsPerEvent: 1, maxBytesPerSecond: KIB });
     const events: Buffer[] = [];
     let endedAt = 0;
 
