@@ -6,7 +6,7 @@ import { LOCAL_SCOPE } from '../identities.js';
 import { ConsumerRegistry, ConsumerRegistryError } from './consumer-registry.js';
 import type { StreamConsumer } from './consumer-registry.js';
 import { ShardSubscription } from './shard-subscription.js';
-import type { StartingPosition } from './shard-subscription.js';
+import type { StartingPosition, SubscriptionCounts } from './shard-subscription.js';
 import { UpstreamKinesis, UpstreamKinesisError } from './upstream-kinesis.js';
 import { FAN_OUT_IDLE_EVENT_MS } from '../../../../shared/kinesis/constants.js';
 
@@ -54,6 +54,9 @@ function optionalString(json: Record<string, unknown>, field: string): string | 
 
 /** The JSON 1.1 protocol's timestamps: epoch seconds. */
 const seconds = (ms: number): number => ms / 1000;
+
+/** The counts a subscription keeps, added to the front's totals when it settles. */
+const SUBSCRIPTION_COUNTS = ['events', 'records', 'reads', 'pipeWaits'] as const satisfies readonly (keyof SubscriptionCounts)[];
 
 /**
  * Enhanced fan-out, which kinesalite lacks: RegisterStreamConsumer, DescribeStreamConsumer,
@@ -124,7 +127,7 @@ export class FanOutMiddleware implements FrontMiddleware {
 
   public stats(): Record<string, unknown> {
     const live = [...this.subscriptions.values()].map((s) => s.subscription.counts);
-    const sum = (key: 'events' | 'records' | 'reads' | 'pipeWaits'): number => this.counts[key] + live.reduce((total, c) => total + c[key], 0);
+    const sum = (key: (typeof SUBSCRIPTION_COUNTS)[number]): number => this.counts[key] + live.reduce((total, c) => total + c[key], 0);
     return { consumers: this.registry.size, subscriptions: this.subscriptions.size, subscribed: this.counts.subscribed, refusedInUse: this.counts.refusedInUse, takenOver: this.counts.takenOver, events: sum('events'), records: sum('records'), reads: sum('reads'), pipeWaits: sum('pipeWaits') };
   }
 
@@ -225,7 +228,7 @@ export class FanOutMiddleware implements FrontMiddleware {
     const settle = (): void => {
       // The entry stays while it still blocks a resubscription; its counts move to the totals once.
       if (this.subscriptions.get(key) === entry) this.subscriptions.delete(key);
-      for (const k of ['events', 'records', 'reads', 'pipeWaits'] as const) this.counts[k] += subscription.counts[k];
+      for (const k of SUBSCRIPTION_COUNTS) this.counts[k] += subscription.counts[k];
     };
     const events = subscription.events.bind(subscription);
     return {
