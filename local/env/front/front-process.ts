@@ -26,7 +26,13 @@ export interface FrontsHandle {
 
 export function frontsHandle(controlUrl: string, upstreams: Readonly<Record<FrontServiceName, string>>): FrontsHandle {
   const stats = async (): Promise<FrontsStats> => {
-    const response = await fetch(`${controlUrl}/stats`, { signal: AbortSignal.timeout(5000) });
+    const get = (): Promise<Response> => fetch(`${controlUrl}/stats`, { signal: AbortSignal.timeout(5000) });
+    // A kept-alive connection the server closed just as it was reused fails as "fetch failed"
+    // (a TypeError; a timeout is a DOMException): the GET is asked once more on a new one.
+    const response = await get().catch((error: unknown) => {
+      if (error instanceof TypeError) return get();
+      throw error;
+    });
     if (!response.ok) throw new Error(`the fronts' control endpoint answered ${response.status}`);
     return (await response.json()) as FrontsStats;
   };

@@ -61,6 +61,10 @@ export async function startFronts(options: FrontsOptions): Promise<Fronts> {
       }
       res.writeHead(404).end();
     });
+    // Longer than a client keeps an idle connection (undici: about 4 s), as the fronts themselves
+    // do: with Node's 5 s default the server could close a socket the client was reusing at that
+    // moment, and a run's denial check failed with "fetch failed" on a healthy environment.
+    server.keepAliveTimeout = 65_000;
     control = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
